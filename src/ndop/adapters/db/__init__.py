@@ -1,0 +1,1 @@
+"""The registry's store: a Django app holding models, migrations and repositories."""

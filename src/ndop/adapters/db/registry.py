@@ -1,0 +1,125 @@
+"""The Django implementation of the domain's `Registry` port."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from datetime import UTC
+
+from django.db import transaction
+from django.db.models import F
+
+from ndop.adapters.db import models as m
+from ndop.adapters.db.mapping import (
+    audit_from_row,
+    event_from_row,
+    event_to_row,
+    patient_from_row,
+    patient_to_row,
+)
+from ndop.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
+from ndop.domain.choices import ChoiceEvent
+from ndop.domain.clock import Clock, SystemClock
+from ndop.domain.nhs_number import NhsNumber
+from ndop.domain.patients import Patient
+
+CHOICE_SEQUENCE = "choice_sequence"
+
+
+def reserve_sequences(count: int) -> int:
+    """Reserve `count` registry versions; returns the first. Locks the counter row to commit."""
+    m.RegistryCounter.objects.filter(name=CHOICE_SEQUENCE).update(value=F("value") + count)
+    last = m.RegistryCounter.objects.values_list("value", flat=True).get(name=CHOICE_SEQUENCE)
+    return int(last) - count + 1
+
+
+class DjangoPatientIndex:
+    def get(self, nhs_number: NhsNumber) -> Patient | None:
+        row = m.Patient.objects.filter(nhs_number=nhs_number.digits).first()
+        return None if row is None else patient_from_row(row)
+
+    def save(self, patient: Patient) -> bool:
+        row = patient_to_row(patient)
+        fields = {f.attname: getattr(row, f.attname) for f in m.Patient._meta.concrete_fields}
+        fields.pop("nhs_number")
+        _, created = m.Patient.objects.update_or_create(nhs_number=row.nhs_number, defaults=fields)
+        return created
+
+
+class DjangoChoiceStore:
+    def next_sequence(self) -> int:
+        return reserve_sequences(1)
+
+    def append(self, event: ChoiceEvent) -> None:
+        event_to_row(event).save(force_insert=True)
+        m.CurrentChoice.objects.update_or_create(
+            nhs_number=event.nhs_number.digits,
+            defaults={
+                "choice": event.choice.value,
+                "sequence": event.sequence,
+                "recorded_at": event.recorded_at,
+                "channel": event.channel.value,
+            },
+        )
+
+    def history(self, nhs_number: NhsNumber) -> list[ChoiceEvent]:
+        rows = m.ChoiceEvent.objects.filter(nhs_number=nhs_number.digits).order_by("sequence")
+        return [event_from_row(r) for r in rows]
+
+    def current(self, nhs_number: NhsNumber) -> ChoiceEvent | None:
+        row = m.ChoiceEvent.objects.filter(nhs_number=nhs_number.digits).order_by("-sequence").first()
+        return None if row is None else event_from_row(row)
+
+    def registry_version(self) -> int:
+        return int(m.RegistryCounter.objects.values_list("value", flat=True).get(name=CHOICE_SEQUENCE))
+
+
+class DjangoAuditLog:
+    def __init__(self, clock: Clock) -> None:
+        self._clock = clock
+
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        # The head row is the chain's lock: writers queue on it, so sequences have no gaps.
+        head = m.AuditHead.objects.select_for_update().get(id=1)
+        record = seal(
+            entry,
+            sequence=head.sequence + 1,
+            occurred_at=self._clock.now().astimezone(UTC),
+            previous_hash=head.hash,
+        )
+        m.AuditEvent.objects.create(
+            sequence=record.sequence,
+            occurred_at=record.occurred_at,
+            action=record.action,
+            actor=record.actor,
+            subject=record.subject,
+            details=dict(record.details),
+            previous_hash=record.previous_hash,
+            hash=record.hash,
+        )
+        m.AuditHead.objects.filter(id=1).update(sequence=record.sequence, hash=record.hash)
+        return record
+
+    def records(self) -> Iterator[AuditRecord]:
+        for row in m.AuditEvent.objects.order_by("sequence").iterator(chunk_size=5000):
+            yield audit_from_row(row)
+
+    def head(self) -> tuple[int, str]:
+        head = m.AuditHead.objects.get(id=1)
+        return head.sequence, head.hash
+
+
+class DjangoRegistry:
+    """One unit of work over the Django database. `transaction()` nests (savepoints)."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self.clock: Clock = clock or SystemClock()
+        self.patients = DjangoPatientIndex()
+        self.choices = DjangoChoiceStore()
+        self.audit = DjangoAuditLog(self.clock)
+
+    def transaction(self) -> AbstractContextManager[None]:
+        return transaction.atomic()
+
+
+__all__ = ["GENESIS_HASH", "DjangoRegistry", "reserve_sequences"]

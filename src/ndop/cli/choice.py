@@ -1,0 +1,82 @@
+"""`ndop choice show|set`: look up and record choices from the command line (staff tooling)."""
+
+from __future__ import annotations
+
+import click
+
+from ndop import container
+from ndop.cli import main
+from ndop.cli.common import domain_errors_refused, nhs_number_argument, operator
+from ndop.domain.choices import Channel, Choice, ChoiceRequest, Proxy, ProxyRole
+from ndop.domain.nhs_number import NhsNumber
+from ndop.services.record_choice import record_choice
+from ndop.services.view_choice import view_choice
+
+
+@main.group()
+def choice() -> None:
+    """Show or record a person's choice."""
+
+
+@choice.command("show")
+@click.argument("nhs_number", callback=nhs_number_argument)
+def show(nhs_number: NhsNumber) -> None:
+    """Show the current choice and its full history (the look-up is audited)."""
+    with domain_errors_refused():
+        view = view_choice(container.registry(), nhs_number, viewed_by=operator(), purpose="cli choice show")
+    current = view.history.current
+    click.echo(f"NHS number:     {nhs_number.display}")
+    click.echo(f"Current choice: {view.history.current_choice.value}")
+    if current is None:
+        click.echo("History:        no choice recorded (not opted out)")
+        return
+    click.echo("History:")
+    for event in view.history.events:
+        who = "patient" if event.proxy is None else f"{event.proxy.role.value} {event.proxy.name}"
+        click.echo(
+            f"  #{event.sequence} {event.recorded_at.isoformat(timespec='seconds')} {event.choice.value} "
+            f"channel={event.channel.value} by={who} recorded_by={event.recorded_by}"
+            + (f" case={event.case_reference}" if event.case_reference else "")
+        )
+
+
+@choice.command("set")
+@click.argument("nhs_number", callback=nhs_number_argument)
+@click.option("--opted-out/--not-opted-out", "opted_out", required=True, help="The choice to record.")
+@click.option(
+    "--channel",
+    type=click.Choice([c.value for c in Channel]),
+    required=True,
+    help="How the choice was made: OP online, PFSP app, FN form, CC phone, PP post, T2 converted Type 2.",
+)
+@click.option("--proxy-role", type=click.Choice([r.value for r in ProxyRole]), help="When a proxy acts.")
+@click.option("--proxy-name", default="", help="The proxy's full name.")
+@click.option("--evidence-type", default="", help="The proxy's evidence, e.g. 'birth certificate'.")
+@click.option("--evidence-reference", default="", help="The evidence's reference number.")
+@click.option("--case-reference", default="", help="The contact centre case reference.")
+def set_choice(
+    nhs_number: NhsNumber,
+    opted_out: bool,
+    channel: str,
+    proxy_role: str | None,
+    proxy_name: str,
+    evidence_type: str,
+    evidence_reference: str,
+    case_reference: str,
+) -> None:
+    """Record a new choice for NHS_NUMBER."""
+    proxy = None
+    if proxy_role:
+        proxy = Proxy(ProxyRole(proxy_role), proxy_name, evidence_type, evidence_reference)
+    elif proxy_name or evidence_type or evidence_reference:
+        raise click.UsageError("--proxy-name and the evidence options need --proxy-role")
+    request = ChoiceRequest(
+        nhs_number=nhs_number,
+        choice=Choice.OPTED_OUT if opted_out else Choice.NOT_OPTED_OUT,
+        channel=Channel(channel),
+        proxy=proxy,
+        case_reference=case_reference,
+    )
+    with domain_errors_refused():
+        event = record_choice(container.registry(), request, recorded_by=operator())
+    click.echo(f"Recorded {event.choice.value} for {nhs_number.display} (registry version {event.sequence}).")

@@ -1,0 +1,53 @@
+"""Shared helpers for commands: who is acting, and how errors become exit codes."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import NoReturn
+
+import click
+
+from ndop.domain.errors import DomainError
+from ndop.domain.nhs_number import InvalidNhsNumber, NhsNumber
+
+EXIT_BAD_INPUT = 2
+EXIT_FAILURE = 1
+
+
+def operator() -> str:
+    """The person at the terminal, as the audit trail names them."""
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli:unknown"
+
+
+def refuse(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_BAD_INPUT)
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(EXIT_FAILURE)
+
+
+def nhs_number_argument(_ctx: click.Context, _param: click.Parameter, value: str) -> NhsNumber:
+    try:
+        return NhsNumber.parse(value)
+    except InvalidNhsNumber as exc:
+        raise click.BadParameter(str(exc)) from None
+
+
+@contextmanager
+def domain_errors_refused() -> Iterator[None]:
+    try:
+        yield
+    except DomainError as exc:
+        refuse(exc.message)
+
+
+Callback = Callable[..., None]

@@ -1,0 +1,27 @@
+"""`ndop demo`: idempotent demo data, and how to use it."""
+
+from __future__ import annotations
+
+import click
+
+from ndop import container
+from ndop.cli import main
+from ndop.services.demo_data import install_demo_data
+
+
+@main.command()
+def demo() -> None:
+    """Migrate and install demo personas (safe to run again)."""
+    container.migrate()
+    people = install_demo_data(container.registry(), by="system:demo")
+    click.echo("Demo data is ready. People in the patient index:")
+    for persona in people:
+        p = persona.patient
+        click.echo(
+            f"  {p.nhs_number.display}  {p.given_name} {p.family_name}, born {p.date_of_birth.isoformat()}"
+            f" – {persona.story}"
+        )
+    click.echo("")
+    click.echo("Try:  ndop choice show 943 476 5919")
+    click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")
+    click.echo("Then: ndop serve  and open http://127.0.0.1:8000/")

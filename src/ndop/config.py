@@ -1,0 +1,49 @@
+"""Typed configuration from the environment. Refuses default secrets outside development."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - refused outside dev
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class Config:
+    env: str  # dev | test | production
+    secret_key: str
+    database_url: str
+    var_dir: Path
+    allowed_hosts: tuple[str, ...]
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def demo_mode(self) -> bool:
+        """Demo pages (the notification outbox viewer) exist only outside production."""
+        return self.env in ("dev", "test")
+
+
+def load(environ: os._Environ[str] | dict[str, str] = os.environ) -> Config:
+    env = environ.get("NDOP_ENV", "dev")
+    if env not in ("dev", "test", "production"):
+        raise ConfigError(f"NDOP_ENV must be dev, test or production, not {env!r}")
+    var_dir = Path(environ.get("NDOP_VAR_DIR", Path.cwd() / "var")).resolve()
+    secret = environ.get("NDOP_SECRET_KEY", "")
+    if not secret:
+        if env == "production":
+            raise ConfigError("NDOP_SECRET_KEY must be set in production")
+        secret = DEV_SECRET_KEY
+    elif env == "production" and (secret == DEV_SECRET_KEY or len(secret) < 32):
+        raise ConfigError("NDOP_SECRET_KEY must be a random value of at least 32 characters in production")
+    database_url = environ.get("DATABASE_URL") or f"sqlite:///{var_dir / 'ndop.sqlite3'}"
+    hosts = tuple(h.strip() for h in environ.get("NDOP_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h)
+    return Config(env=env, secret_key=secret, database_url=database_url, var_dir=var_dir, allowed_hosts=hosts)

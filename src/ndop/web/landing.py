@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+# Each part of the service adds itself here when it exists: (title, url name, description).
+PARTS: list[tuple[str, str, str]] = []
+
+
+def landing(request: HttpRequest) -> HttpResponse:
+    return render(request, "landing.jinja", {"parts": PARTS})
+
+
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")

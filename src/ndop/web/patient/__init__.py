@@ -1,0 +1,1 @@
+"""The patient online service: "Manage your choice"."""

@@ -1,0 +1,1 @@
+"""The contact centre portal for NHS staff."""

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from ndop.web import landing
+
+handler404 = "ndop.web.errors.not_found"
+handler500 = "ndop.web.errors.server_error"
+
+urlpatterns = [
+    path("", landing.landing, name="landing"),
+    path("healthz", landing.healthz, name="healthz"),
+]

@@ -1,0 +1,68 @@
+"""Shared fixtures. Tests run on real SQLite by default and on PostgreSQL when DATABASE_URL says so."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.db import connection
+
+from ndop import container
+from ndop.domain.clock import FixedClock
+from ndop.domain.nhs_number import NhsNumber, complete
+from ndop.domain.patients import Gender, Patient
+
+NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+
+
+def _permit(granted: bool) -> None:
+    # choice_event and audit_event refuse DELETE/TRUNCATE unless a maintenance permit exists
+    # (migration 0002). Transactional tests grant one so their teardown can empty the tables.
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM maintenance_permit")
+        if granted:
+            cursor.execute("INSERT INTO maintenance_permit (reason) VALUES ('test teardown')")
+
+
+@pytest.fixture
+def db(db):  # noqa: F811 - extends pytest-django's fixture
+    _permit(False)
+    yield db
+
+
+@pytest.fixture
+def transactional_db(transactional_db):  # noqa: F811 - extends pytest-django's fixture
+    _permit(False)
+    yield transactional_db
+    _permit(True)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(NOW)
+
+
+@pytest.fixture
+def registry(db, clock):
+    return container.registry(clock)
+
+
+def number(first_nine: str) -> NhsNumber:
+    result = complete(first_nine)
+    assert result is not None, f"{first_nine} has no valid check digit"
+    return result
+
+
+def make_patient(first_nine: str = "943476591", *, born: date = date(1990, 5, 17), **overrides) -> Patient:
+    fields = {
+        "nhs_number": number(first_nine),
+        "given_name": "Test",
+        "family_name": "Person",
+        "date_of_birth": born,
+        "gender": Gender.FEMALE,
+        "postcode": "LS1 4AP",
+        "mobile": "07700900123",
+        "email": "test.person@example.com",
+    }
+    fields.update(overrides)
+    return Patient(**fields)
