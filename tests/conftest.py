@@ -24,17 +24,28 @@ def _permit(granted: bool) -> None:
             cursor.execute("INSERT INTO maintenance_permit (reason) VALUES ('test teardown')")
 
 
-@pytest.fixture
-def db(db):  # noqa: F811 - extends pytest-django's fixture
-    _permit(False)
-    yield db
+def _is_transactional(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return True
+    return bool({"transactional_db", "live_server"} & set(request.fixturenames))
 
 
-@pytest.fixture
-def transactional_db(transactional_db):  # noqa: F811 - extends pytest-django's fixture
+@pytest.fixture(autouse=True)
+def _append_only_permit(request: pytest.FixtureRequest):
+    """Tests that commit (transactional ones) end with a flush; grant the permit just before it."""
+    uses_db = request.node.get_closest_marker("django_db") is not None or bool(
+        {"db", "transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if not uses_db:
+        yield
+        return
+    # Depending on the helper puts our teardown before its flush.
+    request.getfixturevalue("_django_db_helper")
     _permit(False)
-    yield transactional_db
-    _permit(True)
+    yield
+    if _is_transactional(request):
+        _permit(True)
 
 
 @pytest.fixture

@@ -25,7 +25,8 @@ POSTGRES = [
     BEGIN
       IF EXISTS (SELECT 1 FROM maintenance_permit) THEN
         IF TG_OP = 'TRUNCATE' THEN RETURN NULL; END IF;
-        RETURN COALESCE(OLD, NEW);
+        IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+        RETURN NEW;
       END IF;
       RAISE EXCEPTION '% is append-only', TG_TABLE_NAME USING ERRCODE = 'integrity_constraint_violation';
     END $$
@@ -44,8 +45,10 @@ for table in PROTECTED:
 
 def install(apps, schema_editor):
     statements = POSTGRES if schema_editor.connection.vendor == "postgresql" else SQLITE
-    for sql in statements:
-        schema_editor.execute(sql)
+    # A plain cursor: schema_editor.execute would read the '%' in RAISE as a query placeholder.
+    with schema_editor.connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
 
 
 def uninstall(apps, schema_editor):
