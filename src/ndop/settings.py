@@ -80,6 +80,7 @@ USE_TZ = True
 STATIC_URL = "/assets/"  # the NHS.UK frontend CSS refers to /assets/images/...
 STATICFILES_DIRS = [_config.PACKAGE_DIR / "web" / "static"]
 STATIC_ROOT = CONFIG.var_dir / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 WHITENOISE_USE_FINDERS = True  # serve straight from the package too, so tests need no collectstatic
 
 # Sessions: server-side, short, strict. The cookie carries only an opaque id.

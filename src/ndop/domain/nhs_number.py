@@ -15,7 +15,7 @@ import numpy.typing as npt
 
 WEIGHTS: Final = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 # People type numbers with spaces or hyphens in the 3-3-4 groups; anything else is refused.
-_HUMAN_FORM: Final = re.compile(r"^\s*(\d{3})[ -]?(\d{3})[ -]?(\d{4})\s*$")
+_HUMAN_FORM: Final = re.compile(r"^\s*([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})\s*$")
 
 
 class InvalidNhsNumber(ValueError):

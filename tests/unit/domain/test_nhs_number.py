@@ -64,7 +64,9 @@ def test_nhs_number_parse_accepts_spaces_and_hyphens_and_stores_digits() -> None
         assert number.display == "943 476 5919"
 
 
-@pytest.mark.parametrize("typed", ["943 4765 919", "94-3476-5919", "943_476_5919", "943 476 591", "９４３４７６５９１９"])
+@pytest.mark.parametrize(
+    "typed", ["943 4765 919", "94-3476-5919", "943_476_5919", "943 476 591", "９４３４７６５９１９", "943  476 5919"]
+)
 def test_nhs_number_parse_refuses_other_shapes(typed: str) -> None:
     with pytest.raises(InvalidNhsNumber):
         NhsNumber.parse(typed)
