@@ -28,3 +28,5 @@ def migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
+    # The shared cache (rate limits) lives in a table that migrations do not manage.
+    call_command("createcachetable", verbosity=verbosity)
