@@ -18,6 +18,7 @@ INSTALLED_APPS = [
     "django.contrib.auth",
     "django.contrib.sessions",
     "django.contrib.staticfiles",
+    "ninja",  # serves the Swagger UI assets itself, not from a CDN (our CSP allows only self)
     "ndop.adapters.db",
 ]
 

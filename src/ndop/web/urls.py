@@ -1,6 +1,7 @@
 from django.urls import path
 
 from ndop.web import landing
+from ndop.web.api.app import api
 
 handler404 = "ndop.web.errors.not_found"
 handler500 = "ndop.web.errors.server_error"
@@ -8,4 +9,5 @@ handler500 = "ndop.web.errors.server_error"
 urlpatterns = [
     path("", landing.landing, name="landing"),
     path("healthz", landing.healthz, name="healthz"),
+    path("api/", api.urls),
 ]

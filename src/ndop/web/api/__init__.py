@@ -1,0 +1,1 @@
+"""The JSON API (Django Ninja): one `NinjaAPI`, one router module a part, OpenAPI at /api/docs."""
