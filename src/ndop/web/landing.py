@@ -4,7 +4,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 # Each part of the service adds itself here when it exists: (title, url name, description).
-PARTS: list[tuple[str, str, str]] = []
+PARTS: list[tuple[str, str, str]] = [
+    (
+        "Does the opt-out apply to a data flow?",
+        "policy:start",
+        "For organisations: check whether the national data opt-out applies to a use of data, with the reasons.",
+    ),
+]
 
 
 def landing(request: HttpRequest) -> HttpResponse:

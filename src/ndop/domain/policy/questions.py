@@ -41,6 +41,7 @@ class Question:
     options: tuple[Option, ...] = ()
     asked_when: Callable[[Answers], bool] = _always
     short: str = ""  # the label in the summary of answers
+    error: str = ""  # what to do when the question is not answered
 
     def label_for(self, value: object) -> str:
         """The answer in words, as the summary shows it."""
@@ -81,6 +82,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
             Option("other", "Something else"),
         ),
         short="Purpose",
+        error="Select what the data is used for",
     ),
     Question(
         "data",
@@ -104,6 +106,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
             Option("aggregate", "Aggregate", "Numbers only, such as counts, with small numbers suppressed."),
         ),
         short="Form of the data",
+        error="Select the form the data is used or shared in",
     ),
     Question(
         "recipient_can_reidentify",
@@ -113,6 +116,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         YES_NO,
         asked_when=lambda a: a.get("data") == "pseudonymised",
         short="Recipient can re-identify",
+        error="Select yes if the people who receive the data can re-identify anyone",
     ),
     Question(
         "nhs_number_obtainable",
@@ -121,6 +125,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         Kind.YES_NO,
         YES_NO,
         short="NHS numbers obtainable",
+        error="Select yes if you can get the NHS numbers without disproportionate effort",
     ),
     Question(
         "legal_basis",
@@ -155,6 +160,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
             Option("none", "None of these"),
         ),
         short="Legal basis",
+        error="Select what allows you to use the information, or None of these",
     ),
     Question(
         "cag_exempted",
@@ -164,6 +170,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         YES_NO,
         asked_when=lambda a: a.get("legal_basis") in ("s251_reg2", "s251_reg5"),
         short="Approval sets the opt-out aside",
+        error="Select yes if the approval says the opt-out need not be applied",
     ),
     Question(
         "recipient",
@@ -181,6 +188,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
             Option("other", "Someone else", "Including your own organisation."),
         ),
         short="Recipient",
+        error="Select who receives the data",
     ),
     Question(
         "data_origin",
@@ -197,6 +205,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
             Option("outside_england", "A provider outside England"),
         ),
         short="Origin of the data",
+        error="Select where the data comes from",
     ),
     Question(
         "contracted",
@@ -206,6 +215,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         YES_NO,
         asked_when=lambda a: a.get("purpose") == "invoice_validation",
         short="Contracted activity",
+        error="Select yes if the activity is covered by a contract",
     ),
     Question(
         "date",
@@ -213,6 +223,7 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         "Leave this empty for today. For example, 23 11 2026.",
         Kind.DATE,
         short="Date of the flow",
+        error="Enter a real date, or leave it empty for today",
     ),
 )
 
