@@ -10,5 +10,6 @@ urlpatterns = [
     path("", landing.landing, name="landing"),
     path("healthz", landing.healthz, name="healthz"),
     path("api/", api.urls),
+    path("org/", include("ndop.web.org.urls")),
     path("policy/", include("ndop.web.policy.urls")),
 ]

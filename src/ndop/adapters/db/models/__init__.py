@@ -1,6 +1,7 @@
 """Tables, one module per area. Import new modules here so Django finds them."""
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
+from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
@@ -10,6 +11,7 @@ __all__ = [
     "ChoiceEvent",
     "CurrentChoice",
     "Organisation",
+    "OrganisationUser",
     "Patient",
     "RegistryCounter",
 ]
