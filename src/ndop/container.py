@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 
 from ndop.domain.clock import Clock
+from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.ports import Registry
 
 
@@ -22,6 +23,13 @@ def registry(clock: Clock | None = None) -> Registry:
     from ndop.adapters.db.registry import DjangoRegistry
 
     return DjangoRegistry(clock)
+
+
+def policy_register(clock: Clock | None = None) -> PolicyRegisterUnit:
+    """The register of organisations' data flows, with the audit trail, in one unit of work."""
+    from ndop.adapters.db.policy_register import DjangoPolicyRegisterUnit
+
+    return DjangoPolicyRegisterUnit(clock)
 
 
 def migrate(verbosity: int = 0) -> None:

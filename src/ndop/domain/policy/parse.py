@@ -35,6 +35,19 @@ CONDITIONAL_BOOLEANS: Final = {
 }
 OPTIONAL_KEYS: Final = ("date",)
 KNOWN_KEYS: Final = (*CHOICE_KEYS, *REQUIRED_BOOLEANS, *CONDITIONAL_BOOLEANS, *OPTIONAL_KEYS)
+# The keys in the order the questions ask them (columns of the register's CSV export).
+QUESTION_ORDER: Final = (
+    "purpose",
+    "data",
+    "recipient_can_reidentify",
+    "nhs_number_obtainable",
+    "legal_basis",
+    "cag_exempted",
+    "recipient",
+    "data_origin",
+    "contracted",
+    "date",
+)
 
 
 @dataclass(frozen=True, slots=True)

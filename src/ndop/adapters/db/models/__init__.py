@@ -3,6 +3,7 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
+from ndop.adapters.db.models.policy_register import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
 __all__ = [
@@ -13,5 +14,7 @@ __all__ = [
     "Organisation",
     "OrganisationUser",
     "Patient",
+    "PolicyFlow",
+    "PolicyFlowVersion",
     "RegistryCounter",
 ]
