@@ -23,6 +23,7 @@ from ndop.domain.policy.questions import BY_KEY, Kind, Question, next_question, 
 from ndop.domain.policy.rules import ORDER
 
 SESSION_KEY = "policy_answers"
+EDITING_KEY = "policy_editing_flow"  # {"id", "name"} while new answers for a registered flow are being given
 SERVICE = {"service_name": "Does the opt-out apply?", "service_href": "/policy/"}
 
 
@@ -75,6 +76,7 @@ def start(request: HttpRequest) -> HttpResponse:
 @require_POST
 def start_again(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(EDITING_KEY, None)
     return redirect("policy:question", key=questions_for({})[0].key)
 
 
@@ -176,25 +178,31 @@ def check_answers(request: HttpRequest) -> HttpResponse:
     )
 
 
+def reasons_view(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Reasons as the page shows them: with the provision's title and source links where it still exists."""
+    shown = []
+    for reason in reasons:
+        provision = PROVISIONS.get(str(reason.get("code")))
+        tags = provision.sources if provision else ()
+        shown.append(
+            {
+                "title": provision.title if provision else str(reason.get("code")),
+                "code": reason.get("code"),
+                "explanation": reason.get("explanation"),
+                "citation": reason.get("citation"),
+                "sources": [{"tag": t, "title": SOURCES[t][0], "url": SOURCES[t][1]} for t in tags],
+            }
+        )
+    return shown
+
+
 def decision_context(answers: dict[str, Any]) -> dict[str, Any]:
     """What the decision page shows; raises InvalidFlow when the answers are incomplete."""
     flow_json = flow_input(answers)
-    result = decide(parse_flow(flow_json, today=today(SystemClock())))
-    reasons = []
-    for reason in result.reasons:
-        provision = PROVISIONS[reason.code]
-        reasons.append(
-            {
-                "title": provision.title,
-                "code": reason.code,
-                "explanation": reason.explanation,
-                "citation": reason.citation,
-                "sources": [{"tag": s, "title": SOURCES[s][0], "url": SOURCES[s][1]} for s in provision.sources],
-            }
-        )
+    result = decide(parse_flow(flow_json, today=today(SystemClock()))).as_dict()
     return {
         "decision": result,
-        "reasons": reasons,
+        "reasons": reasons_view(result["reasons"]),  # type: ignore[arg-type]
         "rows": summary_rows(answers, change=False),
         "flow_json": json.dumps(flow_json, indent=2),
     }
@@ -207,12 +215,17 @@ def decision(request: HttpRequest) -> HttpResponse:
         context = decision_context(answers)
     except InvalidFlow:
         return HttpResponseRedirect(_next_url(answers))
-    applies = context["decision"].applies
+    applies = context["decision"]["applies"]
     title = "The national data opt-out applies" if applies else "The national data opt-out does not apply"
     return _page(
         request,
         "policy/decision.jinja",
-        {"title": title, **context, "back_href": reverse("policy:check_answers")},
+        {
+            "title": title,
+            **context,
+            "back_href": reverse("policy:check_answers"),
+            "editing": request.session.get(EDITING_KEY),
+        },
     )
 
 
