@@ -9,24 +9,10 @@ from uuid import uuid4
 import pytest
 
 from ndop.adapters.db import models as m
-from ndop.domain.organisations import OdsCode, Organisation, OrganisationRole
-from ndop.services.organisation_accounts import add_organisation_user, register_organisation
+from tests.integration.policy.conftest import PASSWORD
 from tests.integration.policy.test_questionnaire import S251_STUDY, walk
 
 pytestmark = pytest.mark.django_db
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def accounts(registry):
-    for code, name in (("RR8", "Leeds Teaching Hospitals"), ("X26", "NHS England")):
-        register_organisation(registry, Organisation(OdsCode(code), name), by="test")
-    for email, code, role in (
-        ("ig@leeds.nhs.uk", "RR8", OrganisationRole.IG_LEAD),
-        ("checker@leeds.nhs.uk", "RR8", OrganisationRole.CHECKER),
-        ("ig@england.nhs.uk", "X26", OrganisationRole.IG_LEAD),
-    ):
-        add_organisation_user(registry, OdsCode(code), email, role, by="test", password=PASSWORD)
 
 
 def sign_in(client, email: str) -> None:
