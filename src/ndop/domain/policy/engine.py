@@ -63,17 +63,27 @@ class Decision:
         }
 
 
+# The rules paired with their provisions once, in order: (test, provision, is it an exemption).
+_STEPS: Final = tuple(
+    (rule.holds, PROVISIONS[rule.code], PROVISIONS[rule.code].outcome is Outcome.DOES_NOT_APPLY) for rule in ORDER
+)
+_ALL_EXEMPTIONS: Final = frozenset(p.code for p in EXEMPTIONS)
+_REASONS: Final = {code: Reason.of(p) for code, p in PROVISIONS.items()}
+
+
 def decide(flow: Flow, exemptions: Iterable[Provision] = EXEMPTIONS) -> Decision:
     """The decision for `flow`, using only `exemptions` (all of them by default)."""
-    in_use = {p.code for p in exemptions if p.outcome is Outcome.DOES_NOT_APPLY}
+    in_use = (
+        _ALL_EXEMPTIONS
+        if exemptions is EXEMPTIONS
+        else frozenset(p.code for p in exemptions if p.outcome is Outcome.DOES_NOT_APPLY)
+    )
     matched: list[Provision] = []
     lapsed: list[Provision] = []
-    for rule in ORDER:
-        provision = PROVISIONS[rule.code]
-        exemption = provision.outcome is Outcome.DOES_NOT_APPLY
-        if exemption and rule.code not in in_use:
+    for holds, provision, exemption in _STEPS:
+        if exemption and provision.code not in in_use:
             continue
-        if not rule.holds(flow):
+        if not holds(flow):
             continue
         if exemption and not provision.in_force_on(flow.on):
             lapsed.append(provision)
@@ -85,12 +95,16 @@ def decide(flow: Flow, exemptions: Iterable[Provision] = EXEMPTIONS) -> Decision
             break
         matched.append(provision)
     deciding = matched[0]
-    applies = deciding.outcome is Outcome.APPLIES
     steps = list(deciding.next_steps)
     for provision in matched[1:]:
         steps.extend(s for s in provision.next_steps if s not in steps)
     steps.extend(p.lapsed_note for p in lapsed if p.lapsed_note)
-    return Decision(applies, tuple(Reason.of(p) for p in matched), tuple(steps), _warnings(flow))
+    return Decision(
+        deciding.outcome is Outcome.APPLIES,
+        tuple(_REASONS[p.code] for p in matched),
+        tuple(steps),
+        _warnings(flow),
+    )
 
 
 def _warnings(flow: Flow) -> tuple[Warning, ...]:

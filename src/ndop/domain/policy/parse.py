@@ -82,13 +82,16 @@ def _describe(value: object) -> str:
 
 
 def _choice(raw: Mapping[str, object], key: str, enum: type[E], problems: list[Problem]) -> E | None:
+    value = raw.get(key)
+    if isinstance(value, str):
+        try:
+            return enum(value)
+        except ValueError:
+            pass
     allowed = _allowed(enum)
     if key not in raw:
         problems.append(Problem(key, f"{key} is missing. Allowed values: {', '.join(allowed)}.", allowed))
         return None
-    value = raw[key]
-    if isinstance(value, str) and value in allowed:
-        return enum(value)
     problems.append(
         Problem(key, f"{key}: {_describe(value)} is not allowed. Allowed values: {', '.join(allowed)}.", allowed)
     )
