@@ -134,3 +134,16 @@ def test_register_exports_csv_of_current_flows_and_full_history(client, accounts
     history = list(csv.DictReader(io.StringIO(client.get("/policy/register/export.csv?history=all").content.decode())))
     assert len(history) == 3
     assert {r["decided_by"] for r in history} == {"ig@leeds.nhs.uk"}
+
+
+def test_demo_installs_the_demo_register_once(db) -> None:
+    from click.testing import CliRunner
+
+    from ndop.cli import main
+
+    for _ in range(2):
+        result = CliRunner().invoke(main, ["demo"])
+        assert result.exit_code == 0, result.output
+    assert "register of data flows holds 3 demo flows" in result.output
+    assert m.PolicyFlow.objects.filter(organisation_id="ZZ001").count() == 3
+    assert set(m.PolicyFlowVersion.objects.values_list("applies", flat=True)) == {True, False}
