@@ -139,7 +139,7 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
             "errors": [{"text": error, "href": f"#{q.key}" if q.kind is not Kind.DATE else "#date-day"}]
             if error
             else [],
-            "back_href": _previous_url(q, answers),
+            "policy_back": _previous_url(q, answers),
         },
     )
 
@@ -173,7 +173,7 @@ def check_answers(request: HttpRequest) -> HttpResponse:
         {
             "title": "Check your answers",
             "rows": summary_rows(answers, change=True),
-            "back_href": _previous_url(questions_for(answers)[-1], answers),
+            "policy_back": _previous_url(questions_for(answers)[-1], answers),
         },
     )
 
@@ -223,7 +223,7 @@ def decision(request: HttpRequest) -> HttpResponse:
         {
             "title": title,
             **context,
-            "back_href": reverse("policy:check_answers"),
+            "policy_back": reverse("policy:check_answers"),
             "editing": request.session.get(EDITING_KEY),
         },
     )
@@ -252,6 +252,6 @@ def rules(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "guidance": GUIDANCE,
             "reviewed": REVIEWED,
-            "back_href": reverse("policy:start"),
+            "policy_back": reverse("policy:start"),
         },
     )

@@ -111,7 +111,7 @@ def new(request: HttpRequest) -> HttpResponse:
             "errors": _error_list(errors),
             "rows": summary_rows(answers_of(request), change=False) if complete else [],
             "action": reverse("policy:register_new"),
-            "back_href": reverse("policy:decision"),
+            "policy_back": reverse("policy:decision"),
         },
     )
 
@@ -131,7 +131,7 @@ def flow(request: HttpRequest, flow_id: UUID) -> HttpResponse:
             "decision": latest.decision,
             "reasons": reasons_view(list(latest.decision.get("reasons", []))),  # type: ignore[call-overload]
             "rows": summary_rows(dict(latest.answers), change=False),
-            "back_href": reverse("policy:register"),
+            "policy_back": reverse("policy:register"),
         },
     )
 
@@ -153,7 +153,7 @@ def version(request: HttpRequest, flow_id: UUID, number: int) -> HttpResponse:
             "decision": shown.decision,
             "reasons": reasons_view(list(shown.decision.get("reasons", []))),  # type: ignore[call-overload]
             "rows": summary_rows(dict(shown.answers), change=False),
-            "back_href": reverse("policy:register_flow", args=[flow_id]),
+            "policy_back": reverse("policy:register_flow", args=[flow_id]),
         },
     )
 
@@ -187,7 +187,7 @@ def details(request: HttpRequest, flow_id: UUID) -> HttpResponse:
             "errors": _error_list(errors),
             "rows": [],
             "action": reverse("policy:register_details", args=[flow_id]),
-            "back_href": reverse("policy:register_flow", args=[flow_id]),
+            "policy_back": reverse("policy:register_flow", args=[flow_id]),
         },
     )
 
