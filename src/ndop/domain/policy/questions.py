@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import Final
 
@@ -48,7 +49,13 @@ class Question:
         if self.kind is Kind.YES_NO:
             return "Yes" if value is True else "No" if value is False else ""
         if self.kind is Kind.DATE:
-            return str(value) if value else "Today"
+            if not value:
+                return "Today"
+            try:
+                day = date.fromisoformat(str(value))
+            except ValueError:
+                return str(value)
+            return f"{day.day} {day:%B %Y}"
         for option in self.options:
             if option.value == value:
                 return option.label

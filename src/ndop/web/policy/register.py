@@ -15,6 +15,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ndop import container
@@ -37,12 +38,9 @@ SERVICE = {"service_name": "National Data Opt-out for organisations", "service_h
 
 
 def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(
-        request,
-        template,
-        {**SERVICE, "organisation": request.organisation, **context},
-        status=status,  # type: ignore[attr-defined]
-    )
+    organisation = request.organisation  # type: ignore[attr-defined]
+    context = {**SERVICE, "organisation": organisation, "localtime": timezone.localtime, **context}
+    return render(request, template, context, status=status)
 
 
 def _who(request: HttpRequest) -> str:
