@@ -42,9 +42,6 @@ def policy_browser():
 
 @pytest.fixture
 def policy_page(policy_browser, live_server):
-    # Rows migration 0002 seeds may have gone with an earlier transactional test's flush.
-    m.AuditHead.objects.get_or_create(id=1, defaults={"sequence": 0, "hash": "0" * 64})
-    m.RegistryCounter.objects.get_or_create(name="choice_sequence", defaults={"value": 0})
     context = policy_browser.new_context(base_url=live_server.url, java_script_enabled=False)
     tab = context.new_page()
     tab.set_default_timeout(10_000)
