@@ -56,3 +56,14 @@ def test_api_policy_is_in_the_openapi_schema_with_its_body(client) -> None:
     assert set(body["properties"]) == set(KNOWN_KEYS)
     assert "research" in body["properties"]["purpose"]["enum"]
     assert {"200", "422"} <= set(operation["responses"])
+
+
+def test_api_policy_rules_lists_every_rule_in_order(client) -> None:
+    from ndop.domain.policy.rules import ORDER
+
+    body = client.get("/api/v1/policy/rules").json()
+    assert [r["code"] for r in body["rules"]] == [rule.code for rule in ORDER]
+    survey = next(r for r in body["rules"] if r["code"] == "patient_survey_before_april_2019")
+    assert survey["in_force_until"] == "2019-03-31" and survey["outcome"] == "does_not_apply"
+    assert body["rules"][-1]["outcome"] == "applies"
+    assert all(r["sources"][0].startswith("https://") for r in body["rules"])

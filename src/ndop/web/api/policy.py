@@ -15,7 +15,9 @@ from ninja import Router, Schema
 from ndop.domain.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow_json
 from ndop.domain.policy.parse import CHOICE_KEYS, CONDITIONAL_BOOLEANS
+from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES
 from ndop.domain.policy.questions import QUESTIONS, Kind
+from ndop.domain.policy.rules import ORDER
 
 router = Router(tags=["policy"])
 
@@ -73,6 +75,26 @@ class DecisionOut(Schema):
     rules_reviewed: str
 
 
+class RuleOut(Schema):
+    order: int
+    code: str
+    outcome: str
+    title: str
+    holds_when: str
+    citation: str
+    sources: list[str]
+    explanation: str
+    next_steps: list[str]
+    in_force_from: str | None
+    in_force_until: str | None
+
+
+class RulesOut(Schema):
+    guidance: str
+    rules_reviewed: str
+    rules: list[RuleOut]
+
+
 class ProblemOut(Schema):
     key: str
     message: str
@@ -99,3 +121,26 @@ def create_decision(request: HttpRequest) -> dict[str, object] | JsonResponse:
         return JsonResponse({"detail": exc.message, "problems": [p.as_dict() for p in exc.problems]}, status=422)
     return decide(flow).as_dict()
 
+
+
+@router.get("/rules", response=RulesOut, auth=None, summary="The rules, in the order they are tried")
+def list_rules(request: HttpRequest) -> dict[str, object]:
+    rules = []
+    for number, rule in enumerate(ORDER, start=1):
+        p = PROVISIONS[rule.code]
+        rules.append(
+            {
+                "order": number,
+                "code": p.code,
+                "outcome": p.outcome.value,
+                "title": p.title,
+                "holds_when": rule.summary,
+                "citation": p.citation,
+                "sources": [SOURCES[tag][1] for tag in p.sources],
+                "explanation": p.explanation,
+                "next_steps": list(p.next_steps),
+                "in_force_from": p.in_force_from.isoformat() if p.in_force_from else None,
+                "in_force_until": p.in_force_until.isoformat() if p.in_force_until else None,
+            }
+        )
+    return {"guidance": GUIDANCE, "rules_reviewed": REVIEWED.isoformat(), "rules": rules}
