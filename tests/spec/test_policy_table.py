@@ -73,6 +73,18 @@ ROWS: list[tuple[str, dict[str, object], bool, str]] = [
     ),
     ("CPRD extract under section 251", {"purpose": "research", **S251}, True, "section_251_standard_condition"),
     (
+        "identifiable release from the cancer registry to researchers under section 251",
+        {"purpose": "research", "legal_basis": "s251_reg2", "cag_exempted": False, "recipient": "other"},
+        True,
+        "section_251_standard_condition",
+    ),
+    (
+        "pseudonymised HES release the recipient cannot re-identify (seed: not stopped)",
+        {"purpose": "commissioning", "data": "pseudonymised", "recipient_can_reidentify": False},
+        False,
+        "pseudonymised_not_identifiable",
+    ),
+    (
         "risk stratification under section 251",
         {"purpose": "risk_stratification", **S251},
         True,
