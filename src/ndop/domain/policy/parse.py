@@ -1,12 +1,13 @@
 """Turn JSON-like input into a `Flow`, or say everything that is wrong with it at once.
 
 Every problem names the key, what was wrong, and what is allowed, so that a person or a program
-can fix the input in one go. The input never holds patient data, so values may be echoed back.
+can fix the input in one go. Values are echoed back short, with long digit runs hidden (`_describe`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -17,6 +18,7 @@ from ndop.domain.errors import DomainError
 from ndop.domain.policy.inputs import DataForm, DataOrigin, Flow, LegalBasis, Purpose, Recipient
 
 E = TypeVar("E", bound=StrEnum)
+_LONG_NUMBER: Final = re.compile(r"\d[\d \-]{4,}\d")
 
 # key -> the enum of its allowed values, in the order the questions are asked.
 CHOICE_KEYS: Final[dict[str, type[StrEnum]]] = {
@@ -77,7 +79,9 @@ def _allowed(enum: type[StrEnum]) -> tuple[str, ...]:
 
 
 def _describe(value: object) -> str:
-    text = json.dumps(value, default=str)
+    """The value as JSON, short, and with long digit runs hidden: messages about a flow description
+    never repeat something that could be an NHS number typed into the wrong place."""
+    text = _LONG_NUMBER.sub("[number hidden]", json.dumps(value, default=str))
     return text if len(text) <= 60 else text[:57] + "..."
 
 

@@ -141,6 +141,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
         ("S22",),
         "The national data opt-out began on 25 May 2018. Before then it did not exist; type 2 objections "
         "held by GPs were the mechanism, and they were converted into national data opt-outs.",
+        "Check whether the flow continued after 25 May 2018: from then on, decide it again for its later dates.",
         until=date(2018, 5, 24),
     ),
     _exempt(
@@ -168,6 +169,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
         ("S18", "S3"),
         "The data is used for the patient's own individual care and treatment. The opt-out only covers uses "
         "beyond individual care, such as research and planning.",
+        "Share only what the patient's care needs, under your usual duty of confidentiality.",
     ),
     _exempt(
         "anonymised",

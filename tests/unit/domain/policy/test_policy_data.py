@@ -31,6 +31,7 @@ def test_every_rule_documents_when_it_holds() -> None:
 def test_every_provision_cites_known_sources_and_explains_itself() -> None:
     for p in PROVISIONS.values():
         assert p.citation and p.explanation and p.title
+        assert p.next_steps, f"{p.code} says nothing about what to do next"
         assert p.sources and set(p.sources) <= set(SOURCES)
 
 

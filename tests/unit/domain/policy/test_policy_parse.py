@@ -111,3 +111,11 @@ def test_parse_flow_refuses_wrong_types_for_known_keys(raw: dict[str, object]) -
         parse_flow({**VALID, **raw}, today=TODAY)
     except InvalidFlow as exc:
         assert {p.key for p in exc.problems} <= set(VALID) | {"cag_exempted", "contracted", "recipient_can_reidentify"}
+
+
+@pytest.mark.parametrize("value", ["9434765919", "943 476 5919", "943-476-5919"])
+def test_parse_flow_errors_never_repeat_a_number_typed_in_the_wrong_place(value: str) -> None:
+    with pytest.raises(InvalidFlow) as info:
+        parse_flow({**VALID, "purpose": value, value: 1}, today=TODAY)
+    assert "5919" not in str(info.value)
+    assert "[number hidden]" in info.value.message
