@@ -4,7 +4,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 # Each part of the service adds itself here when it exists: (title, url name, description).
-PARTS: list[tuple[str, str, str]] = []
+PARTS: list[tuple[str, str, str]] = [
+    ("Manage your choice", "patient:start",
+     "View or change your own choice online, if you are 13 or over. You need your NHS number, or your name and "
+     "postcode, and a mobile phone or email address on your record."),
+]
 
 
 def landing(request: HttpRequest) -> HttpResponse:

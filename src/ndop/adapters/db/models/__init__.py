@@ -2,6 +2,7 @@
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.organisations import Organisation
+from ndop.adapters.db.models.patient_service import OutboxMessage, SecurityCode
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
 __all__ = [
@@ -10,6 +11,8 @@ __all__ = [
     "ChoiceEvent",
     "CurrentChoice",
     "Organisation",
+    "OutboxMessage",
     "Patient",
     "RegistryCounter",
+    "SecurityCode",
 ]
