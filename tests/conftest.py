@@ -24,6 +24,13 @@ def _permit(granted: bool) -> None:
             cursor.execute("INSERT INTO maintenance_permit (reason) VALUES ('test teardown')")
 
 
+def _seed_counters() -> None:
+    from ndop.adapters.db import models as m
+
+    m.AuditHead.objects.get_or_create(id=1, defaults={"sequence": 0, "hash": "0" * 64})
+    m.RegistryCounter.objects.get_or_create(name="choice_sequence", defaults={"value": 0})
+
+
 def _is_transactional(request: pytest.FixtureRequest) -> bool:
     marker = request.node.get_closest_marker("django_db")
     if marker is not None and (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
@@ -43,6 +50,8 @@ def _append_only_permit(request: pytest.FixtureRequest):
     # Depending on the helper puts our teardown before its flush.
     request.getfixturevalue("_django_db_helper")
     _permit(False)
+    if _is_transactional(request):
+        _seed_counters()  # an earlier transactional test's flush emptied the rows migration 0002 seeds
     yield
     if _is_transactional(request):
         _permit(True)

@@ -18,7 +18,7 @@ def page(request: HttpRequest, template: str, context: dict[str, Any] | None = N
         "service_name": SERVICE_NAME,
         "service_href": reverse("patient:start"),
         "phone": PHONE,
-        "back_href": reverse(back) if back else None,
+        "patient_back": reverse(back) if back else None,
     }
     ctx.update(context or {})
     return render(request, f"patient/{template}", ctx, status=status)
