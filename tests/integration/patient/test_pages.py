@@ -194,3 +194,12 @@ def test_outbox_page_exists_in_demo_mode_only(client, jane, monkeypatch) -> None
         "security code" in client.get(BASE + "dev/outbox").content.decode()
     monkeypatch.setattr(settings, "CONFIG", replace(settings.CONFIG, env="production"))
     assert client.get(BASE + "dev/outbox").status_code == 404
+
+
+def test_masked_contact_details_are_escaped_in_the_page(client, registry) -> None:
+    odd = make_patient("900000013", mobile="", email="<b@example.com")
+    load_patients(registry, [odd], loaded_by="test", source="test")
+    identify(client, odd)
+    html = client.get(BASE + "send-code").content.decode()
+    assert "&lt;***@e***.com" in html and "<b" not in html.split("<main", 1)[1].split("</main>")[0].replace(
+        "<br", "")
