@@ -201,5 +201,4 @@ def test_masked_contact_details_are_escaped_in_the_page(client, registry) -> Non
     load_patients(registry, [odd], loaded_by="test", source="test")
     identify(client, odd)
     html = client.get(BASE + "send-code").content.decode()
-    assert "&lt;***@e***.com" in html and "<b" not in html.split("<main", 1)[1].split("</main>")[0].replace(
-        "<br", "")
+    assert "&lt;***@e***.com" in html and "<***@" not in html
