@@ -28,6 +28,8 @@ MACROS = {
     "summaryList": "nhsuk/components/summary-list/macro.jinja",
     "panel": "nhsuk/components/panel/macro.jinja",
     "backLink": "nhsuk/components/back-link/macro.jinja",
+    "header": "nhsuk/components/header/macro.jinja",
+    "footer": "nhsuk/components/footer/macro.jinja",
 }
 _RENDERED: dict[str, Markup] = {}
 _RENDERED_MAX = 1024
