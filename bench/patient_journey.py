@@ -178,6 +178,9 @@ def token(response: requests.Response) -> str:
 
 def journey(base: str, index: int, number: str, timings: Timings, db: psycopg.Connection, think: float = 0) -> None:
     s = requests.Session()
+    if think:
+        # gunicorn closes idle keep-alive connections after 2 s; a paused patient reconnects, as a browser does.
+        s.headers["Connection"] = "close"
     b = base + JOURNEY
     get, post = s.get, s.post
 
@@ -249,6 +252,8 @@ def run_peer(base: str, users: int, seconds: float, think: float = 0) -> Timings
 
     def client() -> None:
         s = requests.Session()
+        if think:
+            s.headers["Connection"] = "close"
         while time.monotonic() < stop_at:
             try:
                 for page, path in (("GET / (landing)", "/"), ("GET /healthz", "/healthz")):
