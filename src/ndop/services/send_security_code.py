@@ -44,29 +44,28 @@ def send_security_code(
             raise CodeRefused("Too many wrong security codes. Try again later.", code="locked_out")
         refused = not may_send_another(recent, now)
         if refused:
-            # Audited, and committed: the refusal itself is worth keeping.
+            # Audited and committed (the refusal is raised after the commit): it is worth keeping.
             registry.audit.append(
                 AuditEntry(action="online.security_code_refused", actor=PATIENT_ONLINE, subject=nhs_number.digits,
                            details={"reason": "too_many_codes"})
             )
+        else:
+            code = new_code(randbelow)
+            challenge = Challenge.issue(
+                challenge_id=secrets.token_hex(16), nhs_number=nhs_number, method=method, code=code,
+                key=deps.code_key, now=now,
+            )
+            deps.codes.add(challenge)
+            registry.audit.append(
+                AuditEntry(
+                    action="online.security_code_sent",
+                    actor=PATIENT_ONLINE,
+                    subject=nhs_number.digits,
+                    details={"method": method.value, "challenge": challenge.id},
+                )
+            )
     if refused:
         raise CodeRefused("You have asked for too many security codes. Wait 15 minutes.", code="too_many_codes")
-    with registry.transaction():
-        now = registry.clock.now()
-        code = new_code(randbelow)
-        challenge = Challenge.issue(
-            challenge_id=secrets.token_hex(16), nhs_number=nhs_number, method=method, code=code,
-            key=deps.code_key, now=now,
-        )
-        deps.codes.add(challenge)
-        registry.audit.append(
-            AuditEntry(
-                action="online.security_code_sent",
-                actor=PATIENT_ONLINE,
-                subject=nhs_number.digits,
-                details={"method": method.value, "challenge": challenge.id},
-            )
-        )
     # After the commit: a slow provider must not hold the audit chain's lock.
     minutes = str(int(CODE_LIFETIME.total_seconds() // 60))
     deps.notifier.send(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 from ndop import container
 from ndop.domain.identity import IdentityClaim, MatchStatus
 from ndop.domain.nhs_number import NhsNumber
-from ndop.services.find_patient import find_patient
+from ndop.services.find_patient import Match, find_patient
 from ndop.web.patient import journey
 from ndop.web.patient.forms import Form, parse_date_of_birth, parse_name_and_postcode, parse_nhs_number
 from ndop.web.patient.limits import limited
@@ -73,7 +75,7 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
                                                  "errors": form.summary}, back=back)
 
 
-def _after_match(request: HttpRequest, match) -> HttpResponse:  # type: ignore[no-untyped-def]
+def _after_match(request: HttpRequest, match: Match) -> HttpResponse:
     if match.status is MatchStatus.UNDER_13:
         journey.clear(request)
         return redirect("patient:under_13")
@@ -89,6 +91,7 @@ def _after_match(request: HttpRequest, match) -> HttpResponse:  # type: ignore[n
     # A new session id once we know who this might be (no fixation of a session found earlier).
     request.session.cycle_key()
     journey.clear(request)
+    assert match.nhs_number is not None
     journey.update(
         request,
         matched=match.nhs_number.digits,
@@ -97,7 +100,7 @@ def _after_match(request: HttpRequest, match) -> HttpResponse:  # type: ignore[n
     return redirect("patient:send_code")
 
 
-def _stop(template: str, title: str):  # type: ignore[no-untyped-def]
+def _stop(template: str, title: str) -> Callable[[HttpRequest], HttpResponse]:
     @require_http_methods(["GET"])
     def view(request: HttpRequest) -> HttpResponse:
         return page(request, template, {"title": title})
