@@ -176,7 +176,30 @@ def token(response: requests.Response) -> str:
     return found.group(1)
 
 
-def journey(base: str, index: int, number: str, timings: Timings, db: psycopg.Connection, think: float = 0) -> None:
+class Outbox:
+    """One connection shared by every simulated patient (the server's own connections come first)."""
+
+    def __init__(self, conninfo: str) -> None:
+        self._conn = psycopg.connect(conninfo, autocommit=True)
+        self._lock = threading.Lock()
+
+    def code_for(self, to: str) -> str:
+        with self._lock:
+            row = self._conn.execute(
+                'SELECT body FROM notification_outbox WHERE "to" = %s ORDER BY id DESC LIMIT 1', (to,)
+            ).fetchone()
+        if row is None:
+            raise RuntimeError("no code in the outbox")
+        found = CODE.search(row[0])
+        if found is None:
+            raise RuntimeError("no code in the message")
+        return found.group(1)
+
+    def close(self) -> None:
+        self._conn.close()
+
+
+def journey(base: str, index: int, number: str, timings: Timings, outbox: Outbox, think: float = 0) -> None:
     s = requests.Session()
     if think:
         # gunicorn closes idle keep-alive connections after 2 s; a paused patient reconnects, as a browser does.
@@ -203,8 +226,7 @@ def journey(base: str, index: int, number: str, timings: Timings, db: psycopg.Co
           data={"csrfmiddlewaretoken": token(r), "method": method}, expect=302)
     r = step("GET security-code", get, b + "security-code")
     to = f"07{index:09d}" if method == "sms" else f"p{index}@example.com"
-    row = db.execute('SELECT body FROM notification_outbox WHERE "to" = %s ORDER BY id DESC LIMIT 1', (to,)).fetchone()
-    code = CODE.search(row[0]).group(1)  # type: ignore[index, union-attr]
+    code = outbox.code_for(to)
     r = step("POST security-code", post, b + "security-code",
               data={"csrfmiddlewaretoken": token(r), "security_code": code}, expect=302)
     if not r.headers["Location"].endswith("your-choice"):
@@ -227,15 +249,16 @@ def run_patients(
     cursor_lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
+    outbox = Outbox(conninfo)
+
     def patient() -> None:
-        with psycopg.connect(conninfo, autocommit=True) as db:
-            while time.monotonic() < stop_at:
-                with cursor_lock:
-                    index = next(cursor)
-                try:
-                    journey(base, index, numbers[index], timings, db, think)
-                except Exception as exc:  # noqa: BLE001 - counted and reported
-                    timings.error(str(exc)[:80])
+        while time.monotonic() < stop_at:
+            with cursor_lock:
+                index = next(cursor)
+            try:
+                journey(base, index, numbers[index], timings, outbox, think)
+            except Exception as exc:  # noqa: BLE001 - counted and reported
+                timings.error(str(exc)[:80])
 
     started = time.perf_counter()
     threads = [threading.Thread(target=patient) for _ in range(users)]
@@ -243,6 +266,7 @@ def run_patients(
         t.start()
     for t in threads:
         t.join()
+    outbox.close()
     return timings, time.perf_counter() - started
 
 

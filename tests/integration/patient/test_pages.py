@@ -202,3 +202,22 @@ def test_masked_contact_details_are_escaped_in_the_page(client, registry) -> Non
     identify(client, odd)
     html = client.get(BASE + "send-code").content.decode()
     assert "&lt;***@e***.com" in html and "<***@" not in html
+
+
+def test_a_counter_culled_mid_count_is_counted_again_not_refused(rf, monkeypatch) -> None:
+    from django.core.cache import cache
+
+    request = rf.post("/")
+    assert not limits.limited(request, "patient-code-try")  # the counter exists now
+    real_incr, calls = cache.incr, []
+
+    def vanishing_incr(key, delta=1, version=None):
+        calls.append(key)
+        if len(calls) == 1:
+            cache.delete(key)  # culled by another request between add and incr
+            raise ValueError("Key not found")
+        return real_incr(key, delta, version)
+
+    monkeypatch.setattr(cache, "incr", vanishing_incr)
+    assert not limits.limited(rf.post("/"), "patient-code-try")
+    assert len(calls) == 1  # the retry's add created the counter afresh
