@@ -165,3 +165,16 @@ def test_expired_code_is_refused_and_a_new_one_works(page, axe, people) -> None:
     page.get_by_label("Security code", exact=True).fill(last_code(jane.mobile))
     click(page, axe, "Continue")
     assert page.title().startswith("Your choice")
+
+
+def test_stop_pages_are_accessible(page, axe, people, monkeypatch) -> None:
+    from ndop.web.patient import limits
+
+    stranger = make_patient("900000002", born=years_ago(40))  # not in the index
+    enter_who(page, axe, stranger)
+    assert page.title().startswith("We could not find a match for your details")
+    go(page, axe, START + "cannot-continue")
+    assert "0300 303 5678" in page.content()
+    monkeypatch.setitem(limits.RATES, "patient-match", (0, 0))  # the live server runs in this process
+    enter_who(page, axe, people["jane"])
+    assert page.title().startswith("You have tried too many times")

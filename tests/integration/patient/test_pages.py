@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
 import pytest
 from django.conf import settings
@@ -90,16 +91,11 @@ def test_mismatch_gives_the_same_answer_whatever_was_wrong(client, jane) -> None
 
 
 def test_under_13_is_sent_to_the_phone_route(client, registry) -> None:
-    child = make_patient("900000006", born=settings_today().replace(year=settings_today().year - 9))
+    today = date.today()
+    child = make_patient("900000006", born=today.replace(year=today.year - 9, day=1))
     load_patients(registry, [child], loaded_by="test", source="test")
     assert identify(client, child) == BASE + "under-13"
     assert "parental responsibility" in client.get(BASE + "under-13").content.decode()
-
-
-def settings_today():
-    from datetime import date
-
-    return date.today()
 
 
 def test_no_contact_details_explains_the_phone_route(client, registry) -> None:
