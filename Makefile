@@ -5,8 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 # PostgreSQL for the second test run; pytest-django creates and drops test_<name>.
 NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
+# Benchmarks create and drop their own scratch databases through this maintenance connection.
+NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-policy
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-policy bench-patient
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -40,6 +42,9 @@ test: lint test-sqlite test-postgres
 
 bench-policy: $(STAMP)
 	$(BIN)/python bench/policy.py
+# Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.
+bench-patient: $(STAMP)
+	$(BIN)/python bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

@@ -71,6 +71,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ndop_cache",
+        # Culling deletes live rate-limit counters (ADR 24): hold far more keys than the busiest hour
+        # needs, and cull a tenth, not a third, when full. Each write counts the rows, so not unbounded.
+        "OPTIONS": {"MAX_ENTRIES": 100_000, "CULL_FREQUENCY": 10},
     }
 }
 RATELIMIT_USE_CACHE = "default"

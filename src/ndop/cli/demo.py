@@ -40,3 +40,8 @@ def demo() -> None:
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")
     click.echo("Then: ndop serve  and open http://127.0.0.1:8000/")
+    click.echo("")
+    click.echo("Manage your choice (the patient online service): http://127.0.0.1:8000/your-data-matters/")
+    click.echo("  e.g. Jane Smith: NHS number 943 476 5919 and her date of birth above.")
+    click.echo("  Security codes go to the outbox (no real messages in demo mode); read them at")
+    click.echo("  http://127.0.0.1:8000/your-data-matters/dev/outbox")

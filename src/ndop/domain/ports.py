@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
+from datetime import date, datetime
 from typing import Protocol
 
 from ndop.domain.audit import AuditEntry, AuditRecord
 from ndop.domain.choices import ChoiceEvent
 from ndop.domain.clock import Clock
 from ndop.domain.nhs_number import NhsNumber
+from ndop.domain.notifications import Message
 from ndop.domain.organisations import OdsCode, Organisation, OrganisationUser
 from ndop.domain.patients import Patient
+from ndop.domain.security_code import Challenge
 
 
 class PatientIndex(Protocol):
@@ -75,3 +78,30 @@ class Registry(Protocol):
     clock: Clock
 
     def transaction(self) -> AbstractContextManager[None]: ...
+
+
+# The patient online service (issue 5): where codes live, how people are found, how messages go.
+
+
+class Notifier(Protocol):
+    def send(self, message: Message) -> str:
+        """Send (or queue) the message; returns the provider's id for it. Raises on failure."""
+        ...
+
+
+class SecurityCodeStore(Protocol):
+    def add(self, challenge: Challenge) -> None: ...
+
+    def get_for_update(self, challenge_id: str) -> Challenge | None:
+        """The challenge, locked until the transaction ends (two tries never race)."""
+        ...
+
+    def save(self, challenge: Challenge) -> None: ...
+
+    def recent(self, nhs_number: NhsNumber, since: datetime) -> list[Challenge]:
+        """Challenges for this number created, or locked until, after `since`."""
+        ...
+
+
+class PatientFinder(Protocol):
+    def by_postcode_and_birth(self, postcode: str, date_of_birth: date) -> list[Patient]: ...

@@ -5,6 +5,9 @@ from django.shortcuts import render
 
 # Each part of the service adds itself here when it exists: (title, url name, description).
 PARTS: list[tuple[str, str, str]] = [
+    ("Manage your choice", "patient:start",
+     "View or change your own choice online, if you are 13 or over. You need your NHS number, or your name and "
+     "postcode, and a mobile phone or email address on your record."),
     ("For organisations: sign in", "org:home",
      "Health and care organisations sign in to check lists of NHS numbers and keep the register of their data flows."),
     (

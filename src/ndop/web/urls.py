@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("org/", include("ndop.web.org.urls")),
     path("policy/", include("ndop.web.policy.urls")),
+    path("your-data-matters/", include("ndop.web.patient.urls")),
 ]

@@ -41,7 +41,7 @@ def uninstall(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0003_organisation_users'),
+        ('ndop', '0006_patient_service'),
     ]
 
     operations = [

@@ -3,6 +3,7 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
+from ndop.adapters.db.models.patient_service import OutboxMessage, SecurityCode
 from ndop.adapters.db.models.policy_register import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
@@ -13,8 +14,10 @@ __all__ = [
     "CurrentChoice",
     "Organisation",
     "OrganisationUser",
+    "OutboxMessage",
     "Patient",
     "PolicyFlow",
     "PolicyFlowVersion",
     "RegistryCounter",
+    "SecurityCode",
 ]

@@ -1,0 +1,72 @@
+"""Your choice, check and confirm, confirmation. Only after the security code is verified."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods
+
+from ndop import container
+from ndop.domain.choices import Choice
+from ndop.domain.errors import DomainError
+from ndop.domain.notifications import ContactMethod
+from ndop.services.online_deps import PATIENT_ONLINE
+from ndop.services.set_choice_online import set_choice_online
+from ndop.services.view_choice import view_choice
+from ndop.web.patient import journey
+from ndop.web.patient.forms import Form
+from ndop.web.patient.pages import page
+
+ANSWERS = {"yes": Choice.NOT_OPTED_OUT, "no": Choice.OPTED_OUT}
+ANSWER_OF = {v: k for k, v in ANSWERS.items()}
+
+
+@require_http_methods(["GET", "POST"])
+def your_choice(request: HttpRequest) -> HttpResponse:
+    number = journey.verified(request)
+    if number is None:
+        return redirect("patient:start")
+    form = Form()
+    if request.method == "POST":
+        answer = request.POST.get("allow", "")
+        if answer in ANSWERS:
+            journey.update(request, answer=answer)
+            return redirect("patient:check")
+        form.errors["allow"] = "Select yes if you allow your confidential patient information to be used"
+    view = view_choice(container.registry(), number, viewed_by=PATIENT_ONLINE, purpose="patient online service")
+    current = view.history.current
+    selected = form.values.get("allow") or journey.state(request).get("answer") or ""
+    return page(request, "your_choice.jinja", {
+        "title": "Your choice", "form": form, "errors": form.summary,
+        "current": view.history.current_choice.value, "recorded_at": current.recorded_at if current else None,
+        "selected": selected,
+    })
+
+
+@require_http_methods(["GET", "POST"])
+def check(request: HttpRequest) -> HttpResponse:
+    number = journey.verified(request)
+    answer = journey.state(request).get("answer")
+    if number is None or answer not in ANSWERS:
+        return redirect("patient:start")
+    if request.method == "POST":
+        method = ContactMethod(journey.state(request)["method"])
+        try:
+            set_choice_online(container.online(), number, ANSWERS[answer], method)
+        except DomainError:
+            journey.clear(request)
+            return redirect("patient:cannot_continue")
+        masked = dict(journey.state(request).get("contacts", [])).get(method.value, "")
+        journey.clear(request)
+        request.session.cycle_key()
+        journey.update(request, done={"answer": answer, "method": method.value, "masked": masked})
+        return redirect("patient:confirmation")
+    return page(request, "check.jinja", {"title": "Check your choice", "answer": answer}, back="patient:your_choice")
+
+
+@require_http_methods(["GET"])
+def confirmation(request: HttpRequest) -> HttpResponse:
+    done = journey.state(request).get("done")
+    if not done:
+        return redirect("patient:start")
+    return page(request, "confirmation.jinja", {"title": "Your choice has been recorded", "done": done})

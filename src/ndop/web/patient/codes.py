@@ -1,0 +1,113 @@
+"""Where to send a security code, and entering it."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods
+
+from ndop import container
+from ndop.domain.notifications import ContactMethod
+from ndop.domain.security_code import CODE_LIFETIME, CodeRefused, Outcome
+from ndop.services.send_security_code import send_security_code
+from ndop.services.verify_security_code import UnknownChallenge, verify_security_code
+from ndop.web.patient import journey
+from ndop.web.patient.forms import Form, parse_code
+from ndop.web.patient.limits import limited
+from ndop.web.patient.pages import page, too_many_requests
+
+MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
+
+
+def _send(request: HttpRequest, method: ContactMethod) -> HttpResponse:
+    number = journey.matched(request)
+    assert number is not None
+    if limited(request, "patient-code-send", number):
+        return too_many_requests(request)
+    try:
+        challenge = send_security_code(container.online(), number, method)
+    except CodeRefused as refused:
+        if refused.code == "locked_out":
+            return redirect("patient:locked_out")
+        if refused.code == "too_many_codes":
+            return page(request, "too_many_codes.jinja", {"title": "You have asked for too many security codes"},
+                        status=429)
+        return redirect("patient:no_contact_details")
+    journey.update(request, challenge=challenge, method=method.value)
+    return redirect("patient:security_code")
+
+
+@require_http_methods(["GET", "POST"])
+def send_code(request: HttpRequest) -> HttpResponse:
+    if journey.matched(request) is None:
+        return redirect("patient:start")
+    contacts = journey.state(request).get("contacts", [])
+    form = Form()
+    if request.method == "POST":
+        chosen = request.POST.get("method", "")
+        if chosen in {m for m, _ in contacts}:
+            return _send(request, ContactMethod(chosen))
+        form.errors["method"] = "Select where to send your security code"
+    return page(request, "send_code.jinja", {
+        "title": "Where should we send your security code?", "contacts": contacts, "form": form,
+        "errors": form.summary,
+    })
+
+
+@require_http_methods(["POST"])
+def resend_code(request: HttpRequest) -> HttpResponse:
+    method = journey.state(request).get("method")
+    if journey.matched(request) is None or not method:
+        return redirect("patient:start")
+    return _send(request, ContactMethod(method))
+
+
+def _masked(request: HttpRequest) -> str:
+    s = journey.state(request)
+    return dict(s.get("contacts", [])).get(s.get("method", ""), "")
+
+
+@require_http_methods(["GET", "POST"])
+def security_code(request: HttpRequest) -> HttpResponse:
+    number = journey.matched(request)
+    challenge = journey.state(request).get("challenge")
+    if number is None or not challenge:
+        return redirect("patient:start")
+    form = Form()
+    expired = False
+    if request.method == "POST":
+        code, form = parse_code(request.POST)
+        if code is not None:
+            if limited(request, "patient-code-try", number):
+                return too_many_requests(request)
+            try:
+                result = verify_security_code(container.online(), challenge, number, code)
+            except UnknownChallenge:
+                return redirect("patient:send_code")
+            if result.outcome is Outcome.VERIFIED:
+                kept = journey.state(request)
+                request.session.cycle_key()
+                journey.clear(request)
+                journey.update(request, verified=number.digits, method=kept.get("method"),
+                               contacts=kept.get("contacts", []))
+                return redirect("patient:your_choice")
+            if result.outcome is Outcome.LOCKED_OUT:
+                return redirect("patient:locked_out")
+            if result.outcome is Outcome.WRONG:
+                left = result.tries_left
+                form.errors["security_code"] = (
+                    f"The security code is not correct. You have {left} more {'try' if left == 1 else 'tries'}"
+                )
+            else:  # expired or already used
+                expired = True
+                form.errors["security_code"] = "This security code has expired. Ask for a new code"
+    return page(request, "security_code.jinja", {
+        "title": "Enter your security code", "form": form, "errors": form.summary, "masked": _masked(request),
+        "minutes": MINUTES, "expired": expired,
+    }, back="patient:send_code")
+
+
+@require_http_methods(["GET"])
+def locked_out(request: HttpRequest) -> HttpResponse:
+    journey.clear(request)
+    return page(request, "locked_out.jinja", {"title": "You have entered the wrong security code too many times"})

@@ -1,0 +1,114 @@
+"""Who are you: NHS number (or name and postcode), then date of birth, then the match."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods
+
+from ndop import container
+from ndop.domain.identity import IdentityClaim, MatchStatus
+from ndop.domain.nhs_number import NhsNumber
+from ndop.services.find_patient import Match, find_patient
+from ndop.web.patient import journey
+from ndop.web.patient.forms import Form, parse_date_of_birth, parse_name_and_postcode, parse_nhs_number
+from ndop.web.patient.limits import limited
+from ndop.web.patient.pages import page, too_many_requests
+
+
+@require_http_methods(["GET"])
+def start(request: HttpRequest) -> HttpResponse:
+    return page(request, "start.jinja", {"title": "Make your choice about sharing data from your health records"})
+
+
+@require_http_methods(["GET", "POST"])
+def nhs_number(request: HttpRequest) -> HttpResponse:
+    form = Form(values={"nhs_number": ""})
+    if request.method == "POST":
+        number, form = parse_nhs_number(request.POST)
+        if number is not None:
+            journey.clear(request)
+            journey.update(request, claim={"nhs_number": number.digits})
+            return redirect("patient:date_of_birth")
+    return page(request, "nhs_number.jinja", {"title": "What is your NHS number?", "form": form,
+                                              "errors": form.summary}, back="patient:start")
+
+
+@require_http_methods(["GET", "POST"])
+def name_and_postcode(request: HttpRequest) -> HttpResponse:
+    form = Form()
+    if request.method == "POST":
+        claim, form = parse_name_and_postcode(request.POST)
+        if claim is not None:
+            journey.clear(request)
+            journey.update(request, claim=claim)
+            return redirect("patient:date_of_birth")
+    return page(request, "name_and_postcode.jinja", {"title": "Enter your name and postcode", "form": form,
+                                                     "errors": form.summary}, back="patient:nhs_number")
+
+
+@require_http_methods(["GET", "POST"])
+def date_of_birth(request: HttpRequest) -> HttpResponse:
+    claim_fields = journey.state(request).get("claim")
+    if not claim_fields:
+        return redirect("patient:start")
+    back = "patient:nhs_number" if "nhs_number" in claim_fields else "patient:name_and_postcode"
+    form = Form()
+    if request.method == "POST":
+        deps = container.online()
+        born, form = parse_date_of_birth(request.POST, deps.registry.clock.now().date())
+        if born is not None:
+            number = NhsNumber(claim_fields["nhs_number"]) if "nhs_number" in claim_fields else None
+            if limited(request, "patient-match", number):
+                return too_many_requests(request)
+            claim = IdentityClaim(
+                date_of_birth=born,
+                nhs_number=number,
+                given_name=claim_fields.get("given_name", ""),
+                family_name=claim_fields.get("family_name", ""),
+                postcode=claim_fields.get("postcode", ""),
+            )
+            return _after_match(request, find_patient(deps, claim))
+    return page(request, "date_of_birth.jinja", {"title": "What is your date of birth?", "form": form,
+                                                 "errors": form.summary}, back=back)
+
+
+def _after_match(request: HttpRequest, match: Match) -> HttpResponse:
+    if match.status is MatchStatus.UNDER_13:
+        journey.clear(request)
+        return redirect("patient:under_13")
+    if match.status is MatchStatus.NO_MATCH:
+        journey.clear(request)
+        return redirect("patient:no_match")
+    if match.status is MatchStatus.CANNOT_CONTINUE:
+        journey.clear(request)
+        return redirect("patient:cannot_continue")
+    if not match.contacts:
+        journey.clear(request)
+        return redirect("patient:no_contact_details")
+    # A new session id once we know who this might be (no fixation of a session found earlier).
+    request.session.cycle_key()
+    journey.clear(request)
+    assert match.nhs_number is not None
+    journey.update(
+        request,
+        matched=match.nhs_number.digits,
+        contacts=[[c.method.value, c.masked] for c in match.contacts],
+    )
+    return redirect("patient:send_code")
+
+
+def _stop(template: str, title: str) -> Callable[[HttpRequest], HttpResponse]:
+    @require_http_methods(["GET"])
+    def view(request: HttpRequest) -> HttpResponse:
+        return page(request, template, {"title": title})
+
+    return view
+
+
+no_match = _stop("no_match.jinja", "We could not find a match for your details")
+under_13 = _stop("under_13.jinja", "You cannot make this choice online")
+cannot_continue = _stop("cannot_continue.jinja", "We cannot continue online")
+no_contact_details = _stop("no_contact_details.jinja", "We cannot send you a security code")

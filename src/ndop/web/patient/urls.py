@@ -1,0 +1,24 @@
+from django.urls import path
+
+from ndop.web.patient import choice, codes, dev, identity
+
+app_name = "patient"
+
+urlpatterns = [
+    path("", identity.start, name="start"),
+    path("nhs-number", identity.nhs_number, name="nhs_number"),
+    path("name-and-postcode", identity.name_and_postcode, name="name_and_postcode"),
+    path("date-of-birth", identity.date_of_birth, name="date_of_birth"),
+    path("no-match", identity.no_match, name="no_match"),
+    path("under-13", identity.under_13, name="under_13"),
+    path("cannot-continue", identity.cannot_continue, name="cannot_continue"),
+    path("no-contact-details", identity.no_contact_details, name="no_contact_details"),
+    path("send-code", codes.send_code, name="send_code"),
+    path("send-code/again", codes.resend_code, name="resend_code"),
+    path("security-code", codes.security_code, name="security_code"),
+    path("locked-out", codes.locked_out, name="locked_out"),
+    path("your-choice", choice.your_choice, name="your_choice"),
+    path("check", choice.check, name="check"),
+    path("confirmation", choice.confirmation, name="confirmation"),
+    path("dev/outbox", dev.outbox, name="outbox"),
+]

@@ -1,0 +1,34 @@
+"""Fixtures for the patient online service: people in the index, deps on a fixed clock, the outbox."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from ndop import container
+from ndop.adapters.db import models as m
+from ndop.services.load_patients import load_patients
+from tests.conftest import make_patient
+
+
+@pytest.fixture
+def online(registry, clock):
+    return container.online(clock)
+
+
+@pytest.fixture
+def jane(registry):
+    patient = make_patient("943476591", given_name="Jane", family_name="Smith", mobile="07700900123",
+                           email="jane.smith@example.com")
+    load_patients(registry, [patient], loaded_by="test", source="test")
+    return patient
+
+
+def last_code(to: str) -> str:
+    """The code in the newest outbox message to `to` (what the patient reads on their phone)."""
+    row = m.OutboxMessage.objects.filter(to=to, template="security_code").order_by("-id").first()
+    assert row is not None, "no security code was sent"
+    found = re.search(r"\b(\d{6})\b", row.body)
+    assert found is not None
+    return found.group(1)
