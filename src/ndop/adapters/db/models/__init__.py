@@ -1,6 +1,7 @@
 """Tables, one module per area. Import new modules here so Django finds them."""
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
+from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
@@ -9,7 +10,11 @@ __all__ = [
     "AuditHead",
     "ChoiceEvent",
     "CurrentChoice",
+    "MeshRequest",
     "Organisation",
+    "OrganisationApiKey",
+    "OrganisationCheckLimits",
     "Patient",
     "RegistryCounter",
+    "StoredCheck",
 ]

@@ -1,0 +1,122 @@
+"""A local MESH: NHS England's `mesh-sandbox` (FastAPI) served by uvicorn on loopback, in this process.
+
+Memory store, full NHSMESH authentication, every mailbox password `password`. The sandbox has no
+admin API to add mailboxes, so its store is subclassed (as its own test suite does) to hold the
+registry's mailbox and each registered organisation's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import threading
+import time
+import warnings
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from ndop.adapters.mesh.config import SANDBOX_PASSWORD, SANDBOX_SHARED_KEY
+
+
+def _import_sandbox() -> dict[str, Any]:
+    with warnings.catch_warnings():  # the sandbox's FastAPI deprecation noise at import
+        warnings.simplefilter("ignore")
+        import uvicorn
+        from mesh_sandbox.api import app
+        from mesh_sandbox.common.messaging import Messaging
+        from mesh_sandbox.dependencies import get_env_config, get_logger, get_messaging, get_store
+        from mesh_sandbox.models.mailbox import Mailbox
+        from mesh_sandbox.store.memory_store import MemoryStore
+    logging.getLogger("mesh-sandbox").setLevel(logging.WARNING)
+    return {
+        "uvicorn": uvicorn, "app": app, "Messaging": Messaging, "get_env_config": get_env_config,
+        "get_logger": get_logger, "get_messaging": get_messaging, "get_store": get_store, "Mailbox": Mailbox,
+        "MemoryStore": MemoryStore,
+    }
+
+
+class SandboxServer:
+    """`with SandboxServer({"X26HC065": "Opt-out registry"}) as mesh: mesh.url ...`"""
+
+    def __init__(self, mailboxes: Mapping[str, str], *, host: str = "127.0.0.1", port: int = 0,
+                 shared_key: str = SANDBOX_SHARED_KEY) -> None:
+        os.environ["STORE_MODE"] = "memory"
+        os.environ["AUTH_MODE"] = "full"
+        os.environ["SHARED_KEY"] = shared_key
+        sb = _import_sandbox()
+        self._sb = sb
+        for cached in ("get_env_config", "get_store", "get_messaging"):
+            sb[cached].cache_clear()
+        extra = dict(mailboxes)
+        mailbox_cls = sb["Mailbox"]
+
+        class ProjectStore(sb["MemoryStore"]):  # type: ignore[misc,name-defined]
+            def _load_mailboxes(self) -> dict[str, Any]:
+                boxes: dict[str, Any] = super()._load_mailboxes()
+                for mailbox_id, name in extra.items():
+                    boxes[mailbox_id] = mailbox_cls(
+                        mailbox_id=mailbox_id, mailbox_name=name, ods_code=mailbox_id[:5], password=SANDBOX_PASSWORD
+                    )
+                return boxes
+
+            def add_mailbox(self, mailbox_id: str, name: str) -> None:
+                extra[mailbox_id] = name  # kept across reset()
+                if mailbox_id in self.mailboxes:
+                    return
+                self.mailboxes[mailbox_id] = mailbox_cls(
+                    mailbox_id=mailbox_id, mailbox_name=name, ods_code=mailbox_id[:5], password=SANDBOX_PASSWORD
+                )
+                self.inboxes[mailbox_id] = []
+                self.outboxes[mailbox_id] = []
+                self.local_ids[mailbox_id] = defaultdict(list)
+
+        self.store = ProjectStore(sb["get_env_config"](), sb["get_logger"]())
+        self.messaging = sb["Messaging"](store=self.store)
+        sb["app"].dependency_overrides[sb["get_messaging"]] = lambda: self.messaging
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((host, port))
+        bound_host, bound_port = self._sock.getsockname()[:2]
+        self.port = int(bound_port)
+        self.url = f"http://{bound_host}:{bound_port}"
+        uvicorn = sb["uvicorn"]
+        self._server = uvicorn.Server(uvicorn.Config(sb["app"], log_level="warning", lifespan="off", access_log=False))
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+        self._stopped = False
+
+    def add_mailbox(self, mailbox_id: str, name: str = "") -> None:
+        self.store.add_mailbox(mailbox_id.upper(), name or mailbox_id)
+
+    def start(self, timeout: float = 15.0) -> SandboxServer:
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if time.monotonic() > deadline or not self._thread.is_alive():
+                raise RuntimeError("the MESH sandbox did not start")
+            time.sleep(0.01)
+        return self
+
+    def reset(self) -> None:
+        """Empty every mailbox (frees the stored payloads too)."""
+        asyncio.run(self.messaging.reset())
+
+    def serve_forever(self) -> None:
+        self._thread.join()
+
+    def stop(self) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sb["app"].dependency_overrides.pop(self._sb["get_messaging"], None)
+        self._sock.close()
+
+    def __enter__(self) -> SandboxServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
