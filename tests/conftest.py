@@ -77,3 +77,9 @@ def make_patient(first_nine: str = "943476591", *, born: date = date(1990, 5, 17
     }
     fields.update(overrides)
     return Patient(**fields)
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2's million iterations are the point in production and only cost time here.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

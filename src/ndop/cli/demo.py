@@ -6,14 +6,21 @@ import click
 
 from ndop import container
 from ndop.cli import main
+from ndop.cli.common import fail
+from ndop.services.demo_accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.services.demo_data import install_demo_data
 
 
 @main.command()
 def demo() -> None:
-    """Migrate and install demo personas (safe to run again)."""
+    """Migrate and install demo personas and accounts (safe to run again). Refused in production."""
+    from django.conf import settings
+
+    if settings.CONFIG.is_production:
+        fail("ndop demo installs known passwords and is refused when NDOP_ENV=production.")
     container.migrate()
     people = install_demo_data(container.registry(), by="system:demo")
+    organisation, accounts = install_demo_accounts(container.registry(), by="system:demo")
     click.echo("Demo data is ready. People in the patient index:")
     for persona in people:
         p = persona.patient
@@ -21,6 +28,11 @@ def demo() -> None:
             f"  {p.nhs_number.display}  {p.given_name} {p.family_name}, born {p.date_of_birth.isoformat()}"
             f" – {persona.story}"
         )
+    click.echo("")
+    click.echo(f"Organisation accounts for {organisation.name} ({organisation.ods_code}), password {DEMO_PASSWORD!r},")
+    click.echo("sign in at http://127.0.0.1:8000/org/sign-in:")
+    for account in accounts:
+        click.echo(f"  {account.email:<28} {account.role.value:<8} {account.story}")
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")

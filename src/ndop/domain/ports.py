@@ -10,6 +10,7 @@ from ndop.domain.audit import AuditEntry, AuditRecord
 from ndop.domain.choices import ChoiceEvent
 from ndop.domain.clock import Clock
 from ndop.domain.nhs_number import NhsNumber
+from ndop.domain.organisations import OdsCode, Organisation, OrganisationUser
 from ndop.domain.patients import Patient
 
 
@@ -46,12 +47,31 @@ class AuditLog(Protocol):
     def head(self) -> tuple[int, str]: ...
 
 
+class OrganisationDirectory(Protocol):
+    def get(self, ods_code: OdsCode) -> Organisation | None: ...
+
+    def save(self, organisation: Organisation) -> bool:
+        """Insert or replace; True when it was new."""
+        ...
+
+    def get_user(self, email: str) -> OrganisationUser | None: ...
+
+    def add_user(self, user: OrganisationUser, password: str) -> None:
+        """Create the user's account; the adapter stores only a salted hash of `password`."""
+        ...
+
+    def set_user_active(self, email: str, active: bool) -> bool:
+        """False when there is no such user."""
+        ...
+
+
 class Registry(Protocol):
     """A unit of work: the stores, plus a transaction that makes their writes atomic."""
 
     patients: PatientIndex
     choices: ChoiceStore
     audit: AuditLog
+    organisations: OrganisationDirectory
     clock: Clock
 
     def transaction(self) -> AbstractContextManager[None]: ...

@@ -4,7 +4,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 # Each part of the service adds itself here when it exists: (title, url name, description).
-PARTS: list[tuple[str, str, str]] = []
+PARTS: list[tuple[str, str, str]] = [
+    ("For organisations: sign in", "org:home",
+     "Health and care organisations sign in to check lists of NHS numbers and keep the register of their data flows."),
+]
 
 
 def landing(request: HttpRequest) -> HttpResponse:

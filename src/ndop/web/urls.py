@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from ndop.web import landing
 from ndop.web.api.app import api
@@ -10,4 +10,5 @@ urlpatterns = [
     path("", landing.landing, name="landing"),
     path("healthz", landing.healthz, name="healthz"),
     path("api/", api.urls),
+    path("org/", include("ndop.web.org.urls")),
 ]

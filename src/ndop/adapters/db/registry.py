@@ -17,6 +17,7 @@ from ndop.adapters.db.mapping import (
     patient_from_row,
     patient_to_row,
 )
+from ndop.adapters.db.organisations import DjangoOrganisationDirectory
 from ndop.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
 from ndop.domain.choices import ChoiceEvent
 from ndop.domain.clock import Clock, SystemClock
@@ -117,6 +118,7 @@ class DjangoRegistry:
         self.patients = DjangoPatientIndex()
         self.choices = DjangoChoiceStore()
         self.audit = DjangoAuditLog(self.clock)
+        self.organisations = DjangoOrganisationDirectory()
 
     def transaction(self) -> AbstractContextManager[None]:
         return transaction.atomic()

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0002_append_only'),
+        ('ndop', '0003_organisation_users'),
     ]
 
     operations = [

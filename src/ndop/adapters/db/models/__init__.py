@@ -2,6 +2,7 @@
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
+from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
@@ -14,6 +15,7 @@ __all__ = [
     "Organisation",
     "OrganisationApiKey",
     "OrganisationCheckLimits",
+    "OrganisationUser",
     "Patient",
     "RegistryCounter",
     "StoredCheck",

@@ -1,0 +1,67 @@
+"""Who is signed in for which organisation, and what they may do.
+
+Views for organisation users wear `@organisation_user_required(role, ...)`. The view then finds
+`request.organisation` (the domain `Organisation`) and `request.organisation_user`. Someone not signed
+in goes to the sign-in page and comes back; a signed-in user without the role gets a 403 page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+from urllib.parse import urlencode
+
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+
+from ndop import container
+from ndop.domain.organisations import OrganisationRole
+
+View = Callable[..., HttpResponse]
+
+# Parts that organisation users can open, shown on their home page: (title, url name, description, role).
+ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = []
+
+
+def organisation_user_required(*roles: OrganisationRole) -> Callable[[View], View]:
+    def decorate(view: View) -> View:
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            signed_in = current_organisation_user(request)
+            if signed_in is None:
+                query = urlencode({"next": request.get_full_path()})
+                return HttpResponseRedirect(f"{reverse('org:sign-in')}?{query}")
+            user, organisation = signed_in
+            if roles and user.role not in roles:
+                return render(
+                    request,
+                    "error.jinja",
+                    {"title": "You cannot use this page",
+                     "body": "Your account does not give you access to this page. "
+                             "Ask your organisation's administrator if you need it."},
+                    status=403,
+                )
+            request.organisation = organisation  # type: ignore[attr-defined]
+            request.organisation_user = user  # type: ignore[attr-defined]
+            request.session["_private"] = True  # pages for signed-in users are never cached
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def current_organisation_user(request: HttpRequest):  # type: ignore[no-untyped-def]
+    """(OrganisationUser, Organisation) for an active user of an active organisation, else None."""
+    if not request.user.is_authenticated:
+        return None
+    registry = container.registry()
+    user = registry.organisations.get_user(request.user.get_username())
+    if user is None or not user.active:
+        return None
+    organisation = registry.organisations.get(user.ods_code)
+    if organisation is None or not organisation.active:
+        return None
+    return user, organisation

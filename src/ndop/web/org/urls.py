@@ -1,0 +1,11 @@
+from django.urls import path
+
+from ndop.web.org import views
+
+app_name = "org"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("sign-in", views.sign_in, name="sign-in"),
+    path("sign-out", views.sign_out, name="sign-out"),
+]
