@@ -6,9 +6,22 @@ Entry points (web, cli) ask this module for a ready `Registry`, never for an ada
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ndop.domain.clock import Clock
 from ndop.domain.ports import Registry
+
+if TYPE_CHECKING:
+    from ndop.adapters.mesh.client import MeshClientMailbox
+    from ndop.adapters.mesh.config import MeshConfig
+    from ndop.domain.check_clients import CheckClients
+    from ndop.domain.mesh import MeshMailbox
+    from ndop.domain.stored_checks import StoredChecks
+    from ndop.services.mesh_worker import CheckRunner, MeshWorker
 
 
 def setup_django() -> None:
@@ -30,3 +43,61 @@ def migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
     # The shared cache (rate limits) lives in a table that migrations do not manage.
     call_command("createcachetable", verbosity=verbosity)
+
+
+# -- check service channels (MESH worker, API, web upload) ---------------------------------------
+
+
+def check_clients() -> CheckClients:
+    from ndop.adapters.db.check_channels import DjangoCheckClients
+
+    return DjangoCheckClients()
+
+
+def stored_checks() -> StoredChecks:
+    from ndop.adapters.db.check_channels import DjangoStoredChecks
+
+    return DjangoStoredChecks()
+
+
+def var_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.CONFIG.var_dir)
+
+
+def mesh_config() -> MeshConfig:
+    from ndop.adapters.mesh.config import load
+
+    return load()
+
+
+def mesh_mailbox(config: MeshConfig | None = None, *, max_retries: int = 3) -> MeshClientMailbox:
+    from ndop.adapters.mesh.client import MeshClientMailbox
+
+    return MeshClientMailbox(config or mesh_config(), max_retries=max_retries)
+
+
+def mesh_worker(
+    mailbox: MeshMailbox, config: MeshConfig, *, checks: CheckRunner | None = None, clock: Clock | None = None,
+    on_step: Callable[[str], None] | None = None, worker_id: str = "",
+) -> MeshWorker:
+    from ndop.adapters.db.check_channels import DjangoMeshLedger
+    from ndop.services.mesh_worker import MeshWorker, WorkerSettings
+    from ndop.services.run_check import CheckChannel
+
+    settings = WorkerSettings(
+        spool_dir=var_dir() / "mesh" / config.mailbox,
+        request_workflow=config.request_workflow,
+        ack_workflow=config.ack_workflow,
+        response_workflow=config.response_workflow,
+        lease_s=config.lease_seconds,
+        handshake_every=timedelta(hours=config.handshake_hours),
+        poll_s=config.poll_seconds,
+    )
+    if worker_id:
+        settings = replace(settings, worker_id=worker_id)
+    return MeshWorker(
+        mailbox=mailbox, ledger=DjangoMeshLedger(), registry=registry(clock), clients=check_clients(),
+        checks=checks or check_service(), channel=CheckChannel.MESH, settings=settings, on_step=on_step,
+    )

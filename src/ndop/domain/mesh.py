@@ -160,6 +160,11 @@ class MeshLedger(Protocol):
         """Write `fields` and renew the lease, only while `worker` holds the claim (else LostClaim)."""
         ...
 
+    def answered_unacknowledged(self) -> list[str]:
+        """Requests answered whose acknowledgement in MESH was not recorded (a worker stopped between
+        the two): MESH may no longer list them, so the worker finishes them from here."""
+        ...
+
     def sent_by_another(self, sent_message_id: str, request_message_id: str) -> bool:
         """True when another request's row already names `sent_message_id` as its ack or response."""
         ...

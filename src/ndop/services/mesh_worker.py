@@ -28,11 +28,12 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, Protocol
 
 from ndop.domain.audit import AuditEntry
+from ndop.domain.check_clients import CheckClients
 from ndop.domain.mesh import (
     InboundMessage,
     LostClaim,
@@ -46,7 +47,6 @@ from ndop.domain.mesh import (
     Outgoing,
     response_filename,
 )
-from ndop.domain.organisations import OrganisationDirectory
 from ndop.domain.ports import Registry
 
 log = logging.getLogger("ndop.mesh")
@@ -98,10 +98,6 @@ def _sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _aware(at: datetime | None) -> datetime | None:
-    return at.replace(tzinfo=UTC) if at is not None and at.tzinfo is None else at
-
-
 class MeshWorker:
     def __init__(
         self,
@@ -109,7 +105,7 @@ class MeshWorker:
         mailbox: MeshMailbox,
         ledger: MeshLedger,
         registry: Registry,
-        directory: OrganisationDirectory,
+        clients: CheckClients,
         checks: CheckRunner,
         channel: Any,
         settings: WorkerSettings,
@@ -119,7 +115,7 @@ class MeshWorker:
         self.mailbox = mailbox
         self.ledger = ledger
         self.registry = registry
-        self.directory = directory
+        self.clients = clients
         self.checks = checks
         self.channel = channel
         self.settings = settings
@@ -171,7 +167,9 @@ class MeshWorker:
         MeshAuthenticationFailed (configuration is wrong: stop)."""
         self.handshake_if_due()
         summary = PollSummary()
-        message_ids = list(self.mailbox.inbox(self.settings.request_workflow))
+        listed = list(self.mailbox.inbox(self.settings.request_workflow))
+        seen = set(listed)
+        message_ids = listed + [i for i in self.ledger.answered_unacknowledged() if i not in seen]
         for message_id in message_ids:
             summary.seen += 1
             try:
@@ -222,10 +220,10 @@ class MeshWorker:
             need_body = not (record.response_sha256 and response_path.exists())
             info = self._retrieve(message_id, request_path if need_body else None)
             if not record.sender:
-                organisation = self.directory.by_mailbox(info.sender)
+                organisation = self.clients.by_mailbox(info.sender)
                 record = self._update(
                     message_id, sender=info.sender, workflow_id=info.workflow_id, filename=info.filename,
-                    local_id=info.local_id, organisation=organisation.ods_code if organisation else "",
+                    local_id=info.local_id, organisation=organisation.ods_code.value if organisation else "",
                 )
             self._on_step("retrieved")
             try:
@@ -345,10 +343,9 @@ class MeshWorker:
 
     def _find_sent(self, record: MeshRequestRecord, workflow: str, since: datetime) -> str | None:
         ours = {record.ack_message_id, record.response_message_id} - {""}
-        for sent in self.mailbox.sent_since(since - timedelta(minutes=5)):
-            sent_at = _aware(sent.sent_at)
-            if sent_at is not None and sent_at < since - timedelta(minutes=5):
-                continue
+        # A day's margin for clock skew between MESH and us; our own recorded ids, and those other
+        # requests recorded, tell the messages apart.
+        for sent in self.mailbox.sent_since(since - timedelta(days=1)):
             if (sent.recipient == record.sender and sent.workflow_id == workflow
                     and sent.local_id == record.local_id and sent.message_id not in ours
                     and not self.ledger.sent_by_another(sent.message_id, record.message_id)):

@@ -9,72 +9,55 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from ndop.adapters.db import models as m
+from ndop.domain.check_clients import ApiKeyInfo, CheckLimits, NewApiKey
 from ndop.domain.mesh import LostClaim, MeshRequestRecord
-from ndop.domain.organisations import CheckLimits, NewApiKey, Organisation
+from ndop.domain.organisations import OdsCode, Organisation
+from ndop.domain.stored_checks import StoredCheck, StoredCheckStatus
 
 
 def _organisation(row: m.Organisation) -> Organisation:
-    return Organisation(row.ods_code, row.name, row.mesh_mailbox, row.active)
+    return Organisation(OdsCode(row.ods_code), row.name, row.mesh_mailbox, row.active)
 
 
-class DjangoOrganisations:
-    def get(self, ods_code: str) -> Organisation | None:
-        row = m.Organisation.objects.filter(ods_code=ods_code).first()
-        return None if row is None else _organisation(row)
-
+class DjangoCheckClients:
     def by_mailbox(self, mailbox: str) -> Organisation | None:
         if not mailbox:
             return None
-        row = m.Organisation.objects.filter(mesh_mailbox=mailbox.upper(), active=True).first()
+        row = m.Organisation.objects.filter(mesh_mailbox=mailbox.upper(), active=True).order_by("ods_code").first()
         return None if row is None else _organisation(row)
 
-    def all(self) -> list[Organisation]:
-        return [_organisation(r) for r in m.Organisation.objects.order_by("ods_code")]
+    def with_mailboxes(self) -> list[Organisation]:
+        return [_organisation(r) for r in m.Organisation.objects.exclude(mesh_mailbox="").order_by("ods_code")]
 
-    def save(self, organisation: Organisation) -> bool:
-        _, created = m.Organisation.objects.update_or_create(
-            ods_code=organisation.ods_code,
-            defaults={
-                "name": organisation.name,
-                "mesh_mailbox": organisation.mesh_mailbox,
-                "active": organisation.active,
-            },
-        )
-        return created
-
-    def add_key(self, ods_code: str, key: NewApiKey, *, label: str, at: datetime) -> None:
+    def add_key(self, ods_code: OdsCode, key: NewApiKey, *, label: str, at: datetime) -> None:
         m.OrganisationApiKey.objects.create(
-            key_id=key.key_id, organisation_id=ods_code, key_hash=key.hash, label=label, created_at=at
+            key_id=key.key_id, organisation_id=ods_code.value, key_hash=key.hash, label=label, created_at=at
         )
 
-    def key(self, key_id: str) -> tuple[str, str, bool] | None:
-        """(ODS code, secret hash, usable) for a key id."""
-        row = m.OrganisationApiKey.objects.select_related("organisation").filter(key_id=key_id).first()
-        if row is None:
-            return None
-        return row.organisation_id, row.key_hash, row.revoked_at is None and row.organisation.active
+    def key_hash(self, key_id: str) -> tuple[OdsCode, str] | None:
+        row = m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True).first()
+        return None if row is None else (OdsCode(row.organisation_id), row.key_hash)
 
-    def revoke_key(self, key_id: str, *, at: datetime) -> str | None:
-        """Revoke; returns the key's organisation, or None when there is no such unrevoked key."""
+    def revoke_key(self, key_id: str, *, at: datetime) -> OdsCode | None:
         row = m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True).first()
         if row is None:
             return None
         m.OrganisationApiKey.objects.filter(key_id=key_id).update(revoked_at=at)
-        return str(row.organisation_id)
+        return OdsCode(row.organisation_id)
 
-    def keys(self, ods_code: str) -> list[tuple[str, str, datetime, datetime | None]]:
-        rows = m.OrganisationApiKey.objects.filter(organisation_id=ods_code).order_by("created_at")
-        return [(r.key_id, r.label, r.created_at, r.revoked_at) for r in rows]
+    def keys(self, ods_code: OdsCode) -> list[ApiKeyInfo]:
+        rows = m.OrganisationApiKey.objects.filter(organisation_id=ods_code.value).order_by("created_at")
+        return [ApiKeyInfo(r.key_id, ods_code, r.label, r.created_at, r.revoked_at) for r in rows]
 
-    def limits(self, ods_code: str) -> CheckLimits:
-        row = m.OrganisationCheckLimits.objects.filter(organisation_id=ods_code).first()
+    def limits(self, ods_code: OdsCode) -> CheckLimits:
+        row = m.OrganisationCheckLimits.objects.filter(organisation_id=ods_code.value).first()
         if row is None:
             return CheckLimits()
         return CheckLimits(row.requests_per_minute, row.max_request_bytes, row.inline_bytes)
 
-    def set_limits(self, ods_code: str, limits: CheckLimits) -> None:
+    def set_limits(self, ods_code: OdsCode, limits: CheckLimits) -> None:
         m.OrganisationCheckLimits.objects.update_or_create(
-            organisation_id=ods_code,
+            organisation_id=ods_code.value,
             defaults={
                 "requests_per_minute": limits.requests_per_minute,
                 "max_request_bytes": limits.max_request_bytes,
@@ -132,9 +115,37 @@ class DjangoMeshLedger:
             raise LostClaim("another worker holds this message now")
         return _record(m.MeshRequest.objects.get(message_id=message_id))
 
+    def answered_unacknowledged(self) -> list[str]:
+        rows = m.MeshRequest.objects.filter(answered_at__isnull=False, acknowledged_at__isnull=True)
+        return list(rows.order_by("received_at").values_list("message_id", flat=True)[:1000])
+
     def sent_by_another(self, sent_message_id: str, request_message_id: str) -> bool:
         return (
             m.MeshRequest.objects.filter(Q(ack_message_id=sent_message_id) | Q(response_message_id=sent_message_id))
             .exclude(message_id=request_message_id)
             .exists()
         )
+
+
+_STORED_FIELDS = (
+    "id", "organisation", "channel", "requested_by", "filename", "format", "status", "created_at", "check_job_id",
+    "registry_version", "rows_in", "rows_kept", "rows_removed", "rows_invalid", "rejected", "rejection", "message",
+    "report", "request_path", "result_path", "finished_at",
+)
+
+
+class DjangoStoredChecks:
+    def add(self, check: StoredCheck) -> None:
+        m.StoredCheck.objects.create(**{name: getattr(check, name) for name in _STORED_FIELDS})
+
+    def get(self, check_id: str, organisation: str) -> StoredCheck | None:
+        row = m.StoredCheck.objects.filter(id=check_id, organisation=organisation).first()
+        if row is None:
+            return None
+        fields = {name: getattr(row, name) for name in _STORED_FIELDS}
+        fields["status"] = StoredCheckStatus(row.status)
+        return StoredCheck(**fields)
+
+    def save(self, check: StoredCheck) -> None:
+        fields = {name: getattr(check, name) for name in _STORED_FIELDS if name != "id"}
+        m.StoredCheck.objects.filter(id=check.id).update(**fields)

@@ -3,9 +3,10 @@ domain's error classes (what to do about them is the worker's business)."""
 
 from __future__ import annotations
 
+import io
 import warnings
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
 import requests
@@ -66,8 +67,9 @@ def _translate(exc: BaseException, *, action: str) -> MeshError:
 class MeshClientMailbox:
     """One mailbox through `mesh_client.MeshClient`. Close it (or use `with`)."""
 
-    def __init__(self, config: MeshConfig, *, max_retries: int = 3) -> None:
+    def __init__(self, config: MeshConfig, *, max_retries: int = 3, page_size: int = LIST_PAGE_LIMIT) -> None:
         self.mailbox = config.mailbox
+        self._page_size = page_size
         cert = (config.cert, config.key) if config.cert else None
         self._client = mesh_client.MeshClient(
             config.url,
@@ -107,7 +109,7 @@ class MeshClientMailbox:
 
     def inbox(self, workflow_id: str) -> Iterator[str]:
         pages = self._call(
-            "list", self._client.iterate_message_ids, workflow_filter=workflow_id, batch_size=LIST_PAGE_LIMIT
+            "list", self._client.iterate_message_ids, workflow_filter=workflow_id, batch_size=self._page_size
         )
         while True:
             try:
@@ -131,12 +133,14 @@ class MeshClientMailbox:
         return info, _Body(message)
 
     def send(self, outgoing: Outgoing, body: BinaryIO) -> str:
+        # mesh-client sizes a stream by its file descriptor; an in-memory body goes as bytes.
+        data: BinaryIO | bytes = body.getvalue() if isinstance(body, io.BytesIO) else body
         return str(
             self._call(
                 "send",
                 self._client.send_message,
                 outgoing.recipient,
-                body,
+                data,
                 workflow_id=outgoing.workflow_id,
                 filename=outgoing.filename,
                 local_id=outgoing.local_id or None,
@@ -149,7 +153,9 @@ class MeshClientMailbox:
         """Our outbox since `since`, from MESH's rich outbox (paged)."""
         session = self._client._session
         url: str | None = f"{self._client.mailbox_url}/outbox/rich"
-        params: dict[str, Any] | None = {"start_time": since.isoformat(), "max_results": 100}
+        # Naive UTC: MESH reads it as UTC (and the sandbox cannot compare an offset with its naive times).
+        start = since.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+        params: dict[str, Any] | None = {"start_time": start, "max_results": 100}
         while url:
             try:
                 response = session.get(url, params=params, timeout=60)

@@ -76,16 +76,32 @@ class SandboxServer:
         self.store = ProjectStore(sb["get_env_config"](), sb["get_logger"]())
         self.messaging = sb["Messaging"](store=self.store)
         sb["app"].dependency_overrides[sb["get_messaging"]] = lambda: self.messaging
-        self._sock = socket.socket()
-        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._sock.bind((host, port))
+        self._host = host
+        self._bind(port)
         bound_host, bound_port = self._sock.getsockname()[:2]
         self.port = int(bound_port)
         self.url = f"http://{bound_host}:{bound_port}"
-        uvicorn = sb["uvicorn"]
-        self._server = uvicorn.Server(uvicorn.Config(sb["app"], log_level="warning", lifespan="off", access_log=False))
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
         self._stopped = False
+
+    def _bind(self, port: int) -> None:
+        self._sock = socket.socket()
+        self._sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._sock.bind((self._host, port))
+        uvicorn = self._sb["uvicorn"]
+        config = uvicorn.Config(self._sb["app"], log_level="warning", lifespan="off", access_log=False)
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True)
+
+    def pause(self) -> None:
+        """Stop answering (MESH is down); the mailboxes and their messages are kept."""
+        self._server.should_exit = True
+        self._thread.join(10)
+        self._sock.close()
+
+    def resume(self) -> None:
+        """Answer again on the same port (MESH is back)."""
+        self._bind(self.port)
+        self.start()
 
     def add_mailbox(self, mailbox_id: str, name: str = "") -> None:
         self.store.add_mailbox(mailbox_id.upper(), name or mailbox_id)
