@@ -1,12 +1,14 @@
 """Tables, one module per area. Import new modules here so Django finds them."""
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
+from ndop.adapters.db.models.checks import CheckJob
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
 __all__ = [
     "AuditEvent",
     "AuditHead",
+    "CheckJob",
     "ChoiceEvent",
     "CurrentChoice",
     "Organisation",
