@@ -42,7 +42,8 @@ class FileSnapshotStore:
         except (OSError, ValueError, KeyError):
             return None
         links = {int(old): int(new) for old, new in meta["links"]}
-        return OptOutSnapshot(bitmap, int(meta["version"]), int(meta["links_version"]), links)
+        version, links_version = int(meta["version"]), int(meta["links_version"])
+        return OptOutSnapshot(bitmap, version, links_version, links, str(meta.get("fingerprint", "")))
 
     def save(self, identity: str, snapshot: OptOutSnapshot) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
@@ -56,6 +57,7 @@ class FileSnapshotStore:
             "identity": identity,
             "version": snapshot.version,
             "links_version": snapshot.links_version,
+            "fingerprint": snapshot.fingerprint,
             "links": sorted(snapshot.links.items()),
             "bitmap": name,
         }

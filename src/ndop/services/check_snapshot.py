@@ -3,7 +3,8 @@
 - Registry unchanged since the snapshot: reuse it (two counter reads).
 - New choice events: apply only those (`sequence > version`), then persist the new snapshot.
 - The supersession links changed (their counter moved), the database is another one, or the
-  registry went backwards (restored from a backup): a full rebuild.
+  registry went backwards or holds another history at that version (reset or restored from a
+  backup; the event at the snapshot's version no longer matches its fingerprint): a full rebuild.
 """
 
 from __future__ import annotations
@@ -45,14 +46,19 @@ class SnapshotKeeper:
                 snapshot = self._store.load(identity)
                 action = "loaded"
             events = 0
-            if snapshot is None or snapshot.links_version != links_version or snapshot.version > version:
+            if (
+                snapshot is None
+                or snapshot.links_version != links_version
+                or snapshot.version > version
+                or snapshot.fingerprint != self._source.fingerprint(snapshot.version)
+            ):
                 snapshot = self._rebuild(version, links_version)
                 action = "rebuilt"
                 self._store.save(identity, snapshot)
             if version > snapshot.version:
                 changes = list(self._source.changes(snapshot.version, version))
                 events = len(changes)
-                snapshot = snapshot.advanced(changes, version=version)
+                snapshot = snapshot.advanced(changes, version=version, fingerprint=self._source.fingerprint(version))
                 action = "caught_up" if action != "rebuilt" else action
                 self._store.save(identity, snapshot)
             self._snapshot, self._identity = snapshot, identity
@@ -75,5 +81,9 @@ class SnapshotKeeper:
         # The projection may already hold choices newer than `version`; the catch-up that follows
         # replays every event after `version` in order, so the result is exact at the newer version.
         return OptOutSnapshot.build(
-            self._source.opted_out_keys(), self._source.links(), version=version, links_version=links_version
+            self._source.opted_out_keys(),
+            self._source.links(),
+            version=version,
+            links_version=links_version,
+            fingerprint=self._source.fingerprint(version),
         )

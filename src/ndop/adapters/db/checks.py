@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 
 import numpy as np
@@ -45,6 +46,12 @@ class DjangoOptOutSource:
                 m.RegistryCounter.objects.filter(name__in=(CHOICE_SEQUENCE, LINKS_COUNTER)).values_list("name", "value")
             )
         return int(values.get(CHOICE_SEQUENCE, 0)), int(values.get(LINKS_COUNTER, 0))
+
+    def fingerprint(self, version: int) -> str:
+        row = m.ChoiceEvent.objects.filter(sequence=version).values_list("nhs_number", "recorded_at").first()
+        if row is None:
+            return ""
+        return hashlib.sha256(f"{version}:{row[0]}:{row[1].isoformat()}".encode()).hexdigest()[:32]
 
     def opted_out_keys(self) -> Iterator[npt.NDArray[np.int64]]:
         with connection.cursor() as cursor:

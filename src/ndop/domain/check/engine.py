@@ -98,9 +98,13 @@ def check_stream(
     fmt: CheckFormat | None = None,
     report: TextIO | None = None,
     progress: Progress | None = None,
+    chunk_size: int = CHUNK,
 ) -> EngineResult:
-    """Check `request` against the opt-out `bitmap` (see `snapshot`), writing kept rows to `sink`."""
-    buffers = [np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.uint8)]
+    """Check `request` against the opt-out `bitmap` (see `snapshot`), writing kept rows to `sink`.
+
+    `chunk_size` bounds memory (four buffers of it); tests make it small to cross chunk edges.
+    """
+    buffers = [np.empty(chunk_size, np.uint8), np.empty(chunk_size, np.uint8)]
     got = fill(request, buffers[0], 0)
     prefix = buffers[0][: min(got, 65536)].tobytes()
     if report is not None:
@@ -141,7 +145,8 @@ def _check_dat(  # noqa: PLR0913, PLR0915
     report: TextIO | None,
     progress: Progress | None,
 ) -> EngineResult:
-    outs = [np.empty(CHUNK, np.uint8), np.empty(CHUNK, np.uint8)]
+    chunk = len(buffers[0])
+    outs = [np.empty(chunk, np.uint8), np.empty(chunk, np.uint8)]
     hashed: list[Future[None] | None] = [None, None]
     written: list[Future[None] | None] = [None, None]
     cap = REPORT_BATCH if report is not None else 0
@@ -186,7 +191,7 @@ def _check_dat(  # noqa: PLR0913, PLR0915
             if final:
                 break
             carry = end - pos
-            if carry >= CHUNK // 2:
+            if carry >= chunk // 2:
                 # No line end in half a buffer: not a list of NHS numbers. Stop checking, keep hashing.
                 too_long = True
                 writing = False

@@ -29,6 +29,10 @@ class OptOutSource(Protocol):
         """(registry version, supersession links version), read together."""
         ...
 
+    def fingerprint(self, version: int) -> str:
+        """A digest of the event at `version` ("" for version 0)."""
+        ...
+
     def opted_out_keys(self) -> Iterator[npt.NDArray[np.int64]]:
         """Keys of every number whose current choice is `opted_out`, in chunks."""
         ...

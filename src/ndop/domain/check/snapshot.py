@@ -69,6 +69,9 @@ class OptOutSnapshot:
     version: int  # the registry version (choice sequence) it reflects
     links_version: int  # the patient index's supersession counter it reflects
     links: Mapping[int, int] = field(repr=False)  # superseded key -> replacing key
+    # Identifies the event at `version` in the database it was built from: a database that was
+    # reset or restored to another history at the same version number does not match it.
+    fingerprint: str = ""
 
     @classmethod
     def build(
@@ -78,6 +81,7 @@ class OptOutSnapshot:
         *,
         version: int,
         links_version: int,
+        fingerprint: str = "",
         bitmap: npt.NDArray[np.uint8] | None = None,
     ) -> OptOutSnapshot:
         """A full build from the keys whose current choice is `opted_out`, in chunks."""
@@ -86,7 +90,7 @@ class OptOutSnapshot:
             kernels.set_bits(bits, np.ascontiguousarray(chunk, np.int64), True)
         _apply_links(bits, links)
         bits.flags.writeable = False
-        return cls(bits, version, links_version, dict(links))
+        return cls(bits, version, links_version, dict(links), fingerprint)
 
     def removes(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         hits = np.empty(len(keys), np.uint8)
@@ -101,7 +105,7 @@ class OptOutSnapshot:
     def count(self) -> int:
         return int(np.unpackbits(self.bitmap).sum())
 
-    def advanced(self, changes: Iterable[ChoiceChange], *, version: int) -> OptOutSnapshot:
+    def advanced(self, changes: Iterable[ChoiceChange], *, version: int, fingerprint: str = "") -> OptOutSnapshot:
         """This snapshot with choice events after `self.version` up to `version` applied, in order."""
         latest: dict[int, bool] = {}
         for change in changes:
@@ -120,7 +124,7 @@ class OptOutSnapshot:
         kernels.set_bits(bits, np.array(off, np.int64), False)
         kernels.set_bits(bits, np.array(on, np.int64), True)
         bits.flags.writeable = False
-        return OptOutSnapshot(bits, version, self.links_version, self.links)
+        return OptOutSnapshot(bits, version, self.links_version, self.links, fingerprint)
 
 
 def _dependants(links: Mapping[int, int]) -> dict[int, list[int]]:
