@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from ndop.domain.mesh import MeshMailbox
     from ndop.domain.stored_checks import StoredChecks
     from ndop.services.mesh_worker import CheckRunner, MeshWorker
+    from ndop.services.run_check import CheckService  # the check engine (numba) loads only when a check is run
 
 
 def setup_django() -> None:
@@ -101,3 +102,21 @@ def mesh_worker(
         mailbox=mailbox, ledger=DjangoMeshLedger(), registry=registry(clock), clients=check_clients(),
         checks=checks or check_service(), channel=CheckChannel.MESH, settings=settings, on_step=on_step,
     )
+_check_service: CheckService | None = None
+
+
+def check_service() -> CheckService:
+    """The process-wide check service. Its snapshot stays warm between checks (and, persisted under
+    the var directory, between processes); cheap to call again."""
+    global _check_service
+    if _check_service is None:
+        from ndop.adapters.db.checks import DjangoCheckJobStore, DjangoOptOutSource
+        from ndop.adapters.snapshot_files import FileSnapshotStore
+        from ndop.config import load
+        from ndop.services.check_snapshot import SnapshotKeeper
+        from ndop.services.run_check import CheckService
+
+        store = FileSnapshotStore(load().var_dir / "snapshots")
+        keeper = SnapshotKeeper(DjangoOptOutSource(), store)
+        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
+    return _check_service

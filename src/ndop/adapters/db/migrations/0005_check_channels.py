@@ -8,6 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ndop', '0003_organisation_users'),
+        ('ndop', '0004_check_jobs'),
     ]
 
     operations = [

@@ -2,6 +2,7 @@
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
+from ndop.adapters.db.models.checks import CheckJob
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
@@ -9,6 +10,7 @@ from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient
 __all__ = [
     "AuditEvent",
     "AuditHead",
+    "CheckJob",
     "ChoiceEvent",
     "CurrentChoice",
     "MeshRequest",
