@@ -7,15 +7,19 @@ import json
 import pytest
 from mesh_client import MeshClient
 
+from ndop import container
 from ndop.adapters.db import models as m
 from ndop.adapters.db.check_channels import DjangoCheckClients, DjangoMeshLedger
 from ndop.adapters.mesh.client import MeshClientMailbox
 from ndop.domain.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW, MeshAuthenticationFailed, MeshUnavailable
 from ndop.domain.organisations import OdsCode, Organisation
 from ndop.services.mesh_worker import UNKNOWN_SENDER_LINE, MeshWorker, WorkerSettings
+from ndop.domain.choices import Channel, Choice, ChoiceRequest
+from ndop.services.load_patients import load_patients
 from ndop.services.organisation_accounts import register_organisation
-from tests.conftest import number
-from tests.fake_check_service import REJECTION_LINE, FakeCheckService
+from ndop.services.record_choice import record_choice
+from ndop.services.run_check import REJECTION_LINE, CheckChannel
+from tests.conftest import make_patient, number
 from tests.integration.mesh.conftest import SHARED_KEY, STRANGER, TRUST, mesh_config
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +30,14 @@ A, B, C = (number(n).digits for n in ("943476591", "900000002", "900000006"))
 @pytest.fixture
 def trust(registry):
     register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by="test")
+
+
+@pytest.fixture
+def b_opted_out(registry):
+    """B has opted out; A and C have not."""
+    patient = make_patient("900000002")
+    load_patients(registry, [patient], loaded_by="test", source="fixture")
+    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="patient")
 
 
 def client(url: str, mailbox: str) -> MeshClient:
@@ -67,15 +79,15 @@ def make_worker(registry, tmp_path, url: str, checks=None, on_step=None, **setti
     _open_mailboxes.append(mailbox)
     return MeshWorker(
         mailbox=mailbox, ledger=DjangoMeshLedger(), registry=registry, clients=DjangoCheckClients(),
-        checks=checks or FakeCheckService(), channel="mesh",
+        checks=checks or container.check_service(), channel=CheckChannel.MESH,
         settings=WorkerSettings(spool_dir=tmp_path / "spool", **settings), on_step=on_step,
     )
 
 
-def test_mesh_round_trip_sends_acknowledgement_then_cleaned_file(mesh, trust, registry, tmp_path) -> None:
+def test_mesh_round_trip_sends_acknowledgement_then_cleaned_file(mesh, trust, b_opted_out, registry,
+                                                                 tmp_path) -> None:
     request_id = send_request(mesh.url, f"{A},\r\n{B},\r\n{C},\r\n".encode())
-    checks = FakeCheckService(opted_out={B})
-    summary = make_worker(registry, tmp_path, mesh.url, checks).poll()
+    summary = make_worker(registry, tmp_path, mesh.url).poll()
 
     assert summary.answered == 1
     ack, response = inbox(mesh.url)
@@ -85,8 +97,9 @@ def test_mesh_round_trip_sends_acknowledgement_then_cleaned_file(mesh, trust, re
     assert ack["local_id"] == response["local_id"] == "batch-1"
     assert ack["filename"] == "RX1OT001-231126-0001_ACK.json"
     assert response["filename"] == "RX1OT001-231126-0001_RESPONSE.dat"
-    assert response["body"].split() == [f"{A},".encode(), f"{C},".encode()]
-    assert checks.calls == [{"channel": "mesh", "organisation": "RX1", "reference": request_id}]
+    assert response["body"] == f"{A},\r\n{C},\r\n".encode()
+    job = m.CheckJob.objects.get(id=row.check_job_id)
+    assert (job.channel, job.organisation, job.reference, job.rows_removed) == ("mesh", "RX1", request_id, 1)
     assert row.acknowledged_at is not None and row.answered_at is not None
     assert m.AuditEvent.objects.filter(action="mesh.request.answered", subject=request_id).count() == 1
     with client(mesh.url, REGISTRY_MAILBOX) as registry_box:
@@ -103,12 +116,11 @@ def test_mesh_request_with_an_invalid_number_gets_the_single_rejection_line(mesh
 
 def test_mesh_unknown_sender_gets_a_rejection_and_is_audited(mesh, trust, registry, tmp_path) -> None:
     request_id = send_request(mesh.url, f"{A},\r\n".encode(), sender=STRANGER, filename="x.dat")
-    checks = FakeCheckService()
-    make_worker(registry, tmp_path, mesh.url, checks).poll()
+    make_worker(registry, tmp_path, mesh.url).poll()
 
     (response,) = inbox(mesh.url, STRANGER)
     assert response["body"].decode().strip() == UNKNOWN_SENDER_LINE
-    assert checks.calls == []  # nothing was checked for them
+    assert not m.CheckJob.objects.exists()  # nothing was checked for them
     event = m.AuditEvent.objects.get(action="mesh.request.refused", subject=request_id)
     assert event.actor == f"mesh:{STRANGER}"
     assert inbox(mesh.url) == []
@@ -159,25 +171,24 @@ class Crash(BaseException):
 
 @pytest.mark.parametrize("step", STEPS)
 def test_mesh_worker_stopped_after_any_step_answers_exactly_once_when_restarted(
-    mesh, trust, registry, tmp_path, step
+    mesh, trust, b_opted_out, registry, tmp_path, step
 ) -> None:
     request_id = send_request(mesh.url, f"{A},\r\n{B},\r\n".encode())
-    checks = FakeCheckService(opted_out={B})
 
     def crash_at(name: str) -> None:
         if name == step:
             raise Crash(name)
 
     with pytest.raises(Crash):
-        make_worker(registry, tmp_path, mesh.url, checks, on_step=crash_at, worker_id="w1").poll()
-    make_worker(registry, tmp_path, mesh.url, checks, worker_id="w1").poll()
-    make_worker(registry, tmp_path, mesh.url, checks, worker_id="w1").poll()  # and again: nothing more
+        make_worker(registry, tmp_path, mesh.url, on_step=crash_at, worker_id="w1").poll()
+    make_worker(registry, tmp_path, mesh.url, worker_id="w1").poll()
+    make_worker(registry, tmp_path, mesh.url, worker_id="w1").poll()  # and again: nothing more
 
     messages = inbox(mesh.url)
     assert sorted(msg["filename"] for msg in messages) == [
         "RX1OT001-231126-0001_ACK.json", "RX1OT001-231126-0001_RESPONSE.dat"]
     (response,) = [msg for msg in messages if msg["filename"].endswith(".dat")]
-    assert response["body"] == f"{A},\n".encode()
+    assert response["body"] == f"{A},\r\n".encode()
     row = m.MeshRequest.objects.get(message_id=request_id)
     assert row.acknowledged_at is not None
     assert m.AuditEvent.objects.filter(action="mesh.request.answered", subject=request_id).count() == 1
