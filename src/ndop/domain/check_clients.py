@@ -21,8 +21,8 @@ KEY_PREFIX: Final = "ndop_"
 _KEY: Final = re.compile(r"^ndop_([a-z0-9]{8})_([A-Za-z0-9_-]{43})$")
 
 DEFAULT_REQUESTS_PER_MINUTE: Final = 120
-DEFAULT_MAX_REQUEST_BYTES: Final = 100 * 1024 * 1024  # the MESH UI's limit
-DEFAULT_INLINE_BYTES: Final = 1024 * 1024  # larger API bodies become a job, fetched when done
+DEFAULT_MAX_REQUEST_BYTES: Final = 100_000_000  # the MESH UI's limit (100 MB)
+DEFAULT_INLINE_BYTES: Final = 1_000_000  # larger API bodies become a job, fetched when done
 
 LICENCE_TERMS: Final = (
     "This cleaned list is service data under the National Data Opt-out service licence. "

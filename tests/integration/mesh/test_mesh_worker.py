@@ -11,11 +11,11 @@ from ndop import container
 from ndop.adapters.db import models as m
 from ndop.adapters.db.check_channels import DjangoCheckClients, DjangoMeshLedger
 from ndop.adapters.mesh.client import MeshClientMailbox
+from ndop.domain.choices import Channel, Choice, ChoiceRequest
 from ndop.domain.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW, MeshAuthenticationFailed, MeshUnavailable
 from ndop.domain.organisations import OdsCode, Organisation
-from ndop.services.mesh_worker import UNKNOWN_SENDER_LINE, MeshWorker, WorkerSettings
-from ndop.domain.choices import Channel, Choice, ChoiceRequest
 from ndop.services.load_patients import load_patients
+from ndop.services.mesh_worker import UNKNOWN_SENDER_LINE, MeshWorker, WorkerSettings
 from ndop.services.organisation_accounts import register_organisation
 from ndop.services.record_choice import record_choice
 from ndop.services.run_check import REJECTION_LINE, CheckChannel
