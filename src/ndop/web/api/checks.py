@@ -257,7 +257,8 @@ def _status(check: StoredCheck) -> dict[str, Any]:
     }
 
 
-@router.get("/{check_id}", summary="A queued check's status", response={200: CheckStatus, 401: Unauthorized, 404: Problem})
+@router.get("/{check_id}", summary="A queued check's status",
+            response={200: CheckStatus, 401: Unauthorized, 404: Problem})
 def check_status(request: HttpRequest, check_id: str) -> Any:
     organisation: Organisation = request.auth  # type: ignore[attr-defined]
     check = container.stored_checks().get(check_id, organisation.ods_code.value)
