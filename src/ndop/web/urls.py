@@ -11,4 +11,5 @@ urlpatterns = [
     path("healthz", landing.healthz, name="healthz"),
     path("api/", api.urls),
     path("org/", include("ndop.web.org.urls")),
+    path("org/check/", include("ndop.web.org_checks.urls")),
 ]
