@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # PostgreSQL for the second test run; pytest-django creates and drops test_<name>.
 NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 
-.PHONY: run test lint test-sqlite test-postgres bench clean
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-channels
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -17,7 +17,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/ndop demo
-	$(BIN)/ndop serve
+	@# A local MESH (mesh-sandbox) and the MESH worker run beside the web service, and stop with it.
+	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; trap 'kill $$mesh 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
@@ -37,6 +38,10 @@ test-postgres: $(STAMP)
 	fi
 
 test: lint test-sqlite test-postgres
+
+# MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
+bench-channels: $(STAMP)
+	$(BIN)/python bench/channels.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
