@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
+from datetime import timedelta
 
 import pytest
+from django.db import connection
 from mesh_client import MeshClient
 
 from ndop import container
@@ -256,3 +259,51 @@ def test_mesh_inbox_longer_than_a_page_is_read_to_the_end(mesh, registry) -> Non
     mailbox = MeshClientMailbox(mesh_config(mesh.url), max_retries=0, page_size=10)
     _open_mailboxes.append(mailbox)
     assert set(mailbox.inbox(REQUEST_WORKFLOW)) == sent
+
+
+def test_mesh_worker_handshakes_at_start_and_again_after_24_hours(mesh, trust, registry, clock, tmp_path) -> None:
+    worker = make_worker(registry, tmp_path, mesh.url)
+    calls: list[str] = []
+    real = worker.mailbox.handshake
+
+    def counting() -> None:
+        calls.append("handshake")
+        real()
+
+    worker.mailbox.handshake = counting  # type: ignore[method-assign]
+    worker.poll()
+    clock.set(clock.now() + timedelta(hours=23, minutes=59))
+    worker.poll()
+    assert calls == ["handshake"]
+    clock.set(clock.now() + timedelta(minutes=1))
+    worker.poll()
+    assert calls == ["handshake", "handshake"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_mesh_two_workers_polling_at_once_answer_each_request_once(mesh, tmp_path) -> None:
+    register_organisation(container.registry(), Organisation(OdsCode("RX1"), "Trust one", TRUST), by="test")
+    for i in range(8):
+        send_request(mesh.url, f"{A},\r\n".encode(), local_id=f"batch-{i}")
+    workers = [make_worker(container.registry(), tmp_path / str(i), mesh.url, worker_id=f"w{i}") for i in range(2)]
+    container.check_service()  # warm the shared engine before the race
+    barrier = threading.Barrier(2)
+    summaries, errors = [], []
+
+    def run(worker: MeshWorker) -> None:
+        try:
+            barrier.wait(timeout=30)
+            summaries.append(worker.poll())
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()  # each thread has its own connection
+
+    threads = [threading.Thread(target=run, args=(w,)) for w in workers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(120)
+    assert not errors, errors
+    assert sum(s.answered for s in summaries) == 8
+    assert sorted(msg["local_id"] for msg in inbox(mesh.url)) == sorted([f"batch-{i}" for i in range(8)] * 2)

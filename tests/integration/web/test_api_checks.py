@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ndop import container
 from ndop.adapters.db import models as m
@@ -163,3 +166,13 @@ def test_api_large_file_is_checked_in_the_background(client, api_key, registry) 
         time.sleep(0.05)
     result = client.get(created.json()["result_url"], HTTP_X_API_KEY=api_key)
     assert b"".join(result.streaming_content) == f"{A},\n".encode()
+
+
+@given(st.binary(max_size=64), st.binary(max_size=64), st.integers(min_value=1, max_value=20))
+def test_api_prefixed_stream_reads_prefix_then_rest_in_order(prefix: bytes, rest: bytes, size: int) -> None:
+    stream = checks_api._Prefixed(prefix, io.BytesIO(rest))
+    out = b""
+    while block := stream.read(size):
+        assert len(block) <= size
+        out += block
+    assert out == prefix + rest

@@ -206,14 +206,17 @@ def create_check(request: HttpRequest) -> HttpResponse:
 
     fmt = FILE_TYPES[content_type]
     fmt_arg = "csv" if fmt == "csv" else None  # text/plain: let the engine tell .dat from CSV
-    if declared and declared <= limits.inline_bytes:
-        raw = request.read()  # at most Content-Length bytes
-        outcome, body = check_inline(container.check_service(), raw, channel=channel, organisation=organisation,
-                                     fmt=fmt_arg or "", requested_by=requested_by)
-        if outcome.rejected:
-            return _rejected(outcome.job_id, outcome.rejection, outcome.message)
-        return _file_response(body, outcome, content_type)
-    check = queue_check(container.stored_checks(), container.registry(), request, root=container.var_dir() / "checks",
+    source: Any = request
+    if declared <= limits.inline_bytes:  # small, or of unknown length: read up to the inline limit
+        raw = request.read(limits.inline_bytes + 1)
+        if len(raw) <= limits.inline_bytes:
+            outcome, body = check_inline(container.check_service(), raw, channel=channel,
+                                         organisation=organisation, fmt=fmt_arg or "", requested_by=requested_by)
+            if outcome.rejected:
+                return _rejected(outcome.job_id, outcome.rejection, outcome.message)
+            return _file_response(body, outcome, content_type)
+        source = _Prefixed(raw, request)
+    check = queue_check(container.stored_checks(), container.registry(), source, root=container.var_dir() / "checks",
                         channel="api", organisation=organisation, fmt=fmt_arg or "", filename="",
                         requested_by=requested_by, max_bytes=limits.max_request_bytes)
     if check is None:
@@ -224,6 +227,23 @@ def create_check(request: HttpRequest) -> HttpResponse:
                              "result_url": f"{status_url}/result"}, status=202)
     response["Location"] = status_url
     return response
+
+
+class _Prefixed:
+    """Bytes already read, then the rest of the stream."""
+
+    def __init__(self, prefix: bytes, rest: Any) -> None:
+        self._prefix = prefix
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._prefix:
+            if size < 0 or size >= len(self._prefix):
+                head, self._prefix = self._prefix, b""
+                return head + (self._rest.read(size - len(head)) if size >= 0 else self._rest.read())
+            head, self._prefix = self._prefix[:size], self._prefix[size:]
+            return head
+        return bytes(self._rest.read(size) if size >= 0 else self._rest.read())
 
 
 def _work(check: StoredCheck) -> None:
