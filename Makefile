@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # PostgreSQL for the second test run; pytest-django creates and drops test_<name>.
 NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-channels
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-channels bench-policy
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -42,6 +42,8 @@ test: lint test-sqlite test-postgres
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
 	$(BIN)/python bench/channels.py $(BENCH_ARGS)
+bench-policy: $(STAMP)
+	$(BIN)/python bench/policy.py
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache

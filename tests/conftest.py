@@ -6,8 +6,6 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
-from django.db.models.signals import post_migrate
-from django.dispatch import receiver
 
 from ndop import container
 from ndop.domain.clock import FixedClock
@@ -24,6 +22,13 @@ def _permit(granted: bool) -> None:
         cursor.execute("DELETE FROM maintenance_permit")
         if granted:
             cursor.execute("INSERT INTO maintenance_permit (reason) VALUES ('test teardown')")
+
+
+def _seed_counters() -> None:
+    from ndop.adapters.db import models as m
+
+    m.AuditHead.objects.get_or_create(id=1, defaults={"sequence": 0, "hash": "0" * 64})
+    m.RegistryCounter.objects.get_or_create(name="choice_sequence", defaults={"value": 0})
 
 
 def _is_transactional(request: pytest.FixtureRequest) -> bool:
@@ -45,23 +50,11 @@ def _append_only_permit(request: pytest.FixtureRequest):
     # Depending on the helper puts our teardown before its flush.
     request.getfixturevalue("_django_db_helper")
     _permit(False)
+    if _is_transactional(request):
+        _seed_counters()  # an earlier transactional test's flush emptied the rows migration 0002 seeds
     yield
     if _is_transactional(request):
         _permit(True)
-
-
-@receiver(post_migrate)
-def _reseed_singletons_after_flush(sender, **kwargs) -> None:
-    """A transactional test ends with a flush, which also empties the rows migrations seed (the audit
-    head, the registry counters). Django sends post_migrate after that flush: put them back, so that
-    transactional tests may run in any order."""
-    if getattr(sender, "label", "") != "ndop":
-        return
-    from ndop.adapters.db import models as m
-
-    for name in ("choice_sequence", "patient_links"):
-        m.RegistryCounter.objects.get_or_create(name=name, defaults={"value": 0})
-    m.AuditHead.objects.get_or_create(id=1, defaults={"sequence": 0, "hash": "0" * 64})
 
 
 @pytest.fixture

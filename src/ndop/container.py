@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ndop.domain.clock import Clock
+from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.ports import Registry
 
 if TYPE_CHECKING:
@@ -36,6 +37,13 @@ def registry(clock: Clock | None = None) -> Registry:
     from ndop.adapters.db.registry import DjangoRegistry
 
     return DjangoRegistry(clock)
+
+
+def policy_register(clock: Clock | None = None) -> PolicyRegisterUnit:
+    """The register of organisations' data flows, with the audit trail, in one unit of work."""
+    from ndop.adapters.db.policy_register import DjangoPolicyRegisterUnit
+
+    return DjangoPolicyRegisterUnit(clock)
 
 
 def migrate(verbosity: int = 0) -> None:

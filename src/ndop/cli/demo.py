@@ -10,6 +10,7 @@ from ndop.cli.common import fail
 from ndop.services.demo_accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.services.demo_check_channels import install_demo_check_channels
 from ndop.services.demo_data import install_demo_data
+from ndop.services.demo_policy_flows import install_demo_policy_flows
 
 
 @main.command()
@@ -22,6 +23,7 @@ def demo() -> None:
     container.migrate()
     people = install_demo_data(container.registry(), by="system:demo")
     organisation, accounts = install_demo_accounts(container.registry(), by="system:demo")
+    flows = install_demo_policy_flows(container.policy_register(), organisation.ods_code, by="system:demo")
     click.echo("Demo data is ready. People in the patient index:")
     for persona in people:
         p = persona.patient
@@ -34,6 +36,7 @@ def demo() -> None:
     click.echo("sign in at http://127.0.0.1:8000/org/sign-in:")
     for account in accounts:
         click.echo(f"  {account.email:<28} {account.role.value:<8} {account.story}")
+    click.echo(f"The IG lead's register of data flows holds {flows} demo flows: http://127.0.0.1:8000/policy/register/")
     click.echo("")
     click.echo(install_demo_check_channels(container.registry(), container.check_clients(), by="system:demo"))
     click.echo("")

@@ -7,6 +7,11 @@ from django.shortcuts import render
 PARTS: list[tuple[str, str, str]] = [
     ("For organisations: sign in", "org:home",
      "Health and care organisations sign in to check lists of NHS numbers and keep the register of their data flows."),
+    (
+        "Does the opt-out apply to a data flow?",
+        "policy:start",
+        "For organisations: check whether the national data opt-out applies to a use of data, with the reasons.",
+    ),
 ]
 
 

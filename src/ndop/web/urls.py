@@ -12,4 +12,5 @@ urlpatterns = [
     path("api/", api.urls),
     path("org/", include("ndop.web.org.urls")),
     path("org/check/", include("ndop.web.org_checks.urls")),
+    path("policy/", include("ndop.web.policy.urls")),
 ]

@@ -23,6 +23,7 @@ api = NinjaAPI(
 ROUTERS: list[tuple[str, str]] = [
     ("/v1/health", "ndop.web.api.health"),
     ("/v1/checks", "ndop.web.api.checks"),
+    ("/v1/policy", "ndop.web.api.policy"),
 ]
 
 for prefix, module in ROUTERS:

@@ -22,7 +22,11 @@ from ndop.domain.organisations import OrganisationRole
 View = Callable[..., HttpResponse]
 
 # Parts that organisation users can open, shown on their home page: (title, url name, description, role).
-ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = []
+ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = [
+    ("Register of data flows", "policy:register",
+     "Whether the national data opt-out applies to each of your data flows, why, and its history.",
+     OrganisationRole.IG_LEAD),
+]
 
 
 def organisation_user_required(*roles: OrganisationRole) -> Callable[[View], View]:

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0003_organisation_users'),
+        ('ndop', '0007_policy_register'),
         ('ndop', '0004_check_jobs'),
     ]
 

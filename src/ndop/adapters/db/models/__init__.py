@@ -5,6 +5,7 @@ from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiK
 from ndop.adapters.db.models.checks import CheckJob
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
+from ndop.adapters.db.models.policy_register import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
 __all__ = [
@@ -19,6 +20,8 @@ __all__ = [
     "OrganisationCheckLimits",
     "OrganisationUser",
     "Patient",
+    "PolicyFlow",
+    "PolicyFlowVersion",
     "RegistryCounter",
     "StoredCheck",
 ]

@@ -1,0 +1,174 @@
+"""An organisation's register of data flows: each flow's answers and decision, with full history.
+
+A flow is never changed in place. Each change (new answers, a new name or description) appends a
+new version that carries everything: the answers, the decision made from them under the rules of
+the day, who decided and when. The latest version is the flow's current state; the earlier ones
+are the evidence of what was decided before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Final, Protocol
+from uuid import UUID
+
+from ndop.domain.audit import AuditEntry, AuditRecord
+from ndop.domain.clock import Clock
+from ndop.domain.errors import DomainError
+from ndop.domain.organisations import OdsCode
+from ndop.domain.policy.parse import QUESTION_ORDER
+
+MAX_NAME: Final = 200
+MAX_DESCRIPTION: Final = 2000
+
+
+class InvalidFlowDetails(DomainError):
+    """The name or description cannot be saved. `field` names the one to fix."""
+
+    code = "invalid_flow_details"
+
+    def __init__(self, message: str, *, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class FlowNotFound(DomainError):
+    code = "flow_not_found"
+
+
+@dataclass(frozen=True, slots=True)
+class FlowDetails:
+    """What the organisation calls the flow and how it describes it."""
+
+    name: str
+    description: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.name.strip():
+            raise InvalidFlowDetails("Enter a name for the data flow", field="name")
+        if len(self.name) > MAX_NAME:
+            raise InvalidFlowDetails(f"The name must be {MAX_NAME} characters or fewer", field="name")
+        if len(self.description) > MAX_DESCRIPTION:
+            raise InvalidFlowDetails(
+                f"The description must be {MAX_DESCRIPTION} characters or fewer", field="description"
+            )
+
+    @classmethod
+    def clean(cls, name: str, description: str = "") -> FlowDetails:
+        return cls(" ".join(name.split()), description.strip())
+
+
+@dataclass(frozen=True, slots=True)
+class FlowVersion:
+    flow_id: UUID
+    version: int
+    ods_code: OdsCode
+    details: FlowDetails
+    answers: Mapping[str, object]  # the JSON input, with its date made explicit
+    decision: Mapping[str, object]  # Decision.as_dict() when it was decided
+    decided_by: str
+    decided_at: datetime
+
+    def __post_init__(self) -> None:
+        if self.version < 1:
+            raise ValueError("versions start at 1")
+
+    @property
+    def applies(self) -> bool:
+        return self.decision.get("applies") is True
+
+    @property
+    def reason_code(self) -> str:
+        reasons = self.decision.get("reasons")
+        if isinstance(reasons, list) and reasons and isinstance(reasons[0], dict):
+            return str(reasons[0].get("code", ""))
+        return ""
+
+
+class FlowRegister(Protocol):
+    def append(self, version: FlowVersion) -> None:
+        """Store a new version. Version 1 creates the flow; later ones must follow the latest."""
+        ...
+
+    def latest(self, ods_code: OdsCode, flow_id: UUID, *, for_update: bool = False) -> FlowVersion | None:
+        """The flow's current version, only if it belongs to `ods_code`. `for_update` locks the flow
+        until the transaction ends, so that two editors cannot both write the same next version."""
+        ...
+
+    def history(self, ods_code: OdsCode, flow_id: UUID) -> list[FlowVersion]:
+        """Every version, oldest first; empty when the flow is not the organisation's."""
+        ...
+
+    def current(self, ods_code: OdsCode) -> list[FlowVersion]:
+        """The latest version of each of the organisation's flows, by name."""
+        ...
+
+    def everything(self, ods_code: OdsCode) -> list[FlowVersion]:
+        """Every version of every flow of the organisation, by flow then version."""
+        ...
+
+
+class PolicyRegisterUnit(Protocol):
+    """A unit of work for the register: its store, the audit trail, time, and one transaction."""
+
+    flows: FlowRegister
+    audit: AuditLog
+    clock: Clock
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+
+class AuditLog(Protocol):
+    def append(self, entry: AuditEntry) -> AuditRecord: ...
+
+
+CSV_HEADER: Final = (
+    "flow_id",
+    "version",
+    "name",
+    "description",
+    "applies",
+    "deciding_reason",
+    "citation",
+    "other_reasons",
+    *QUESTION_ORDER,
+    "decided_by",
+    "decided_at",
+    "rules_reviewed",
+)
+
+
+def _safe(value: object) -> str:
+    """A CSV cell a spreadsheet will show, never run: formulas are prefixed with an apostrophe."""
+    text = "" if value is None else ("true" if value is True else "false" if value is False else str(value))
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def csv_rows(versions: Iterable[FlowVersion]) -> list[list[str]]:
+    """The register as rows for a CSV file (header first), one row a version."""
+    rows = [list(CSV_HEADER)]
+    for v in versions:
+        reasons = v.decision.get("reasons")
+        reason_list = reasons if isinstance(reasons, list) else []
+        first = reason_list[0] if reason_list and isinstance(reason_list[0], dict) else {}
+        others = ";".join(str(r.get("code", "")) for r in reason_list[1:] if isinstance(r, dict))
+        rows.append(
+            [
+                _safe(v.flow_id),
+                _safe(v.version),
+                _safe(v.details.name),
+                _safe(v.details.description),
+                _safe(v.applies),
+                _safe(first.get("code", "")),
+                _safe(first.get("citation", "")),
+                _safe(others),
+                *(_safe(v.answers.get(key, "")) for key in QUESTION_ORDER),
+                _safe(v.decided_by),
+                _safe(v.decided_at.isoformat(timespec="seconds")),
+                _safe(v.decision.get("rules_reviewed", "")),
+            ]
+        )
+    return rows
