@@ -31,7 +31,7 @@ def _upload_page(request: HttpRequest, organisation: Organisation, error: str = 
     limits = container.check_clients().limits(organisation.ods_code)
     return _page(request, "org/check_upload.jinja", {
         "organisation": organisation, "error": error, "max_mb": f"{limits.max_request_bytes / 1_000_000:g}",
-        "back_href": reverse("org:home"),
+        "checks_back": reverse("org:home"),
     }, status)
 
 
@@ -79,7 +79,7 @@ def result(request: HttpRequest, check_id: str) -> HttpResponse:
     check = _own_check(request, check_id)
     return _page(request, "org/check_result.jinja", {
         "check": check, "done": check.status is StoredCheckStatus.DONE, "licence": LICENCE_TERMS,
-        "back_href": reverse("org_checks:upload"),
+        "checks_back": reverse("org_checks:upload"),
     })
 
 
