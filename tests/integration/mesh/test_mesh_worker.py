@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import threading
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -307,3 +310,45 @@ def test_mesh_two_workers_polling_at_once_answer_each_request_once(mesh, tmp_pat
     assert not errors, errors
     assert sum(s.answered for s in summaries) == 8
     assert sorted(msg["local_id"] for msg in inbox(mesh.url)) == sorted([f"batch-{i}" for i in range(8)] * 2)
+
+
+@pytest.fixture(scope="session")
+def tls_files(tmp_path_factory) -> dict[str, str]:
+    """A test CA, a server certificate for 127.0.0.1 and a client certificate for the registry's mailbox."""
+    d = tmp_path_factory.mktemp("mesh-tls")
+
+    def openssl(*args: str) -> None:
+        subprocess.run(["openssl", *args], cwd=d, check=True, capture_output=True)
+
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.pem", "-days", "2",
+            "-subj", "/CN=ndop-test-ca")
+    (d / "server.ext").write_text("subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n")
+    (d / "client.ext").write_text("extendedKeyUsage=clientAuth\n")
+    for name, cn in (("server", "localhost"), ("client", REGISTRY_MAILBOX)):
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", f"{name}.key", "-out", f"{name}.csr",
+                "-subj", f"/CN={cn}")
+        openssl("x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+                "-out", f"{name}.pem", "-days", "2", "-extfile", f"{name}.ext")
+    return {name: str(d / name) for name in ("ca.pem", "server.pem", "server.key", "client.pem", "client.key")}
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make test certificates")
+def test_mesh_worker_over_mutual_tls_with_settings_from_the_environment(mesh, trust, registry, tmp_path,
+                                                                        tls_files) -> None:
+    from ndop.adapters.mesh.config import load
+
+    tls_url = mesh.add_tls_listener(certfile=tls_files["server.pem"], keyfile=tls_files["server.key"],
+                                    ca_certs=tls_files["ca.pem"])
+    send_request(mesh.url, f"{A},\r\n".encode())
+    config = load({"NDOP_MESH_URL": tls_url, "NDOP_MESH_SHARED_KEY": SHARED_KEY, "NDOP_MESH_CA": tls_files["ca.pem"],
+                   "NDOP_MESH_CERT": tls_files["client.pem"], "NDOP_MESH_KEY": tls_files["client.key"]})
+    worker = make_worker(registry, tmp_path, mesh.url)
+    worker.mailbox = MeshClientMailbox(config, max_retries=0)
+    _open_mailboxes.append(worker.mailbox)
+    assert worker.poll().answered == 1
+    assert len(inbox(mesh.url)) == 2
+
+    without_certificate = MeshClientMailbox(replace(config, cert="", key=""), max_retries=0)
+    _open_mailboxes.append(without_certificate)
+    with pytest.raises(MeshUnavailable):  # the TLS handshake is refused: the same as MESH being unreachable
+        without_certificate.handshake()

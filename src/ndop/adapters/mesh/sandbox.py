@@ -11,6 +11,7 @@ import asyncio
 import logging
 import os
 import socket
+import ssl
 import threading
 import time
 import warnings
@@ -82,6 +83,7 @@ class SandboxServer:
         self.port = int(bound_port)
         self.url = f"http://{bound_host}:{bound_port}"
         self._stopped = False
+        self._listeners: list[tuple[Any, threading.Thread, socket.socket]] = []
 
     def _bind(self, port: int) -> None:
         self._sock = socket.socket()
@@ -102,6 +104,29 @@ class SandboxServer:
         """Answer again on the same port (MESH is back)."""
         self._bind(self.port)
         self.start()
+
+    def add_tls_listener(self, *, certfile: str, keyfile: str, ca_certs: str = "",
+                         require_client_certificate: bool = True) -> str:
+        """Serve the same sandbox over TLS on another loopback port, asking for a client certificate
+        signed by `ca_certs` as real MESH does (mutual TLS). Returns its https URL."""
+        uvicorn = self._sb["uvicorn"]
+        sock = socket.socket()
+        sock.bind((self._host, 0))
+        config = uvicorn.Config(
+            self._sb["app"], log_level="warning", lifespan="off", access_log=False, ssl_certfile=certfile,
+            ssl_keyfile=keyfile, ssl_ca_certs=ca_certs or None,
+            ssl_cert_reqs=ssl.CERT_REQUIRED if require_client_certificate else ssl.CERT_NONE,
+        )
+        server = uvicorn.Server(config)
+        thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 15
+        while not server.started:
+            if time.monotonic() > deadline or not thread.is_alive():
+                raise RuntimeError("the MESH sandbox's TLS listener did not start")
+            time.sleep(0.01)
+        self._listeners.append((server, thread, sock))
+        return f"https://{self._host}:{sock.getsockname()[1]}"
 
     def add_mailbox(self, mailbox_id: str, name: str = "") -> None:
         self.store.add_mailbox(mailbox_id.upper(), name or mailbox_id)
@@ -126,6 +151,10 @@ class SandboxServer:
         if self._stopped:
             return
         self._stopped = True
+        for server, thread, sock in self._listeners:
+            server.should_exit = True
+            thread.join(10)
+            sock.close()
         self._server.should_exit = True
         self._thread.join(10)
         self._sb["app"].dependency_overrides.pop(self._sb["get_messaging"], None)
