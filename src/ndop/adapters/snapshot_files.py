@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import json
 import os
+import uuid
 from pathlib import Path
 
 import numpy as np
@@ -48,10 +49,12 @@ class FileSnapshotStore:
     def save(self, identity: str, snapshot: OptOutSnapshot) -> None:
         self._dir.mkdir(parents=True, exist_ok=True)
         stem = self._stem(identity)
-        name = f"{stem}-v{snapshot.version}-l{snapshot.links_version}-{os.getpid()}.bin"
-        bin_path = self._dir / name
-        with open(bin_path, "wb") as handle:
-            handle.write(memoryview(snapshot.bitmap))
+        name = f"{stem}-v{snapshot.version}-l{snapshot.links_version}-{uuid.uuid4().hex[:8]}.bin"
+        # A new file (never rewritten in place): other processes may have the old one mapped.
+        tmp_bin = self._dir / f"{name}.tmp"
+        with open(tmp_bin, "wb") as handle:
+            handle.write(memoryview(np.ascontiguousarray(snapshot.bitmap)))
+        os.replace(tmp_bin, self._dir / name)
         meta = {
             "format": FORMAT,
             "identity": identity,
