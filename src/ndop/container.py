@@ -19,6 +19,7 @@ from ndop.domain.ports import Registry
 if TYPE_CHECKING:
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
+    from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
     from ndop.domain.check_clients import CheckClients
     from ndop.domain.mesh import MeshMailbox
     from ndop.domain.stored_checks import StoredChecks
@@ -79,6 +80,14 @@ def mesh_config() -> MeshConfig:
     from ndop.adapters.mesh.config import load
 
     return load()
+
+
+def local_mesh(mailboxes: dict[str, str], *, host: str = "127.0.0.1", port: int = 0) -> LocalMesh:
+    """A started local MESH (mesh-sandbox on loopback) holding `mailboxes` (id -> name)."""
+    from ndop.adapters.mesh.config import SANDBOX_SHARED_KEY
+    from ndop.adapters.mesh.sandbox import SandboxServer
+
+    return SandboxServer(mailboxes, host=host, port=port, shared_key=SANDBOX_SHARED_KEY).start()
 
 
 def mesh_mailbox(config: MeshConfig | None = None, *, max_retries: int = 3) -> MeshClientMailbox:

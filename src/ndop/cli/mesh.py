@@ -11,6 +11,7 @@ import os
 import signal
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 import click
 
@@ -18,6 +19,9 @@ from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
 from ndop.domain.mesh import MeshAuthenticationFailed, MeshError, MeshUnavailable
+
+if TYPE_CHECKING:
+    from ndop.container import LocalMesh
 
 log = logging.getLogger("ndop.mesh")
 CRASH_AT = "NDOP_MESH_CRASH_AT"  # fault injection for the crash test: exit at once after this step
@@ -77,6 +81,22 @@ def mesh_worker(once: bool, worker_id: str, give_up_after: float | None) -> None
         click.echo("Stopped.")
 
 
+def _add_new_mailboxes(server: LocalMesh, known: set[str], stop: threading.Event) -> None:
+    """Organisations registered while the sandbox runs get their mailbox within a few seconds."""
+    from django.db import connection
+
+    try:
+        while not stop.wait(3):
+            for organisation in container.check_clients().with_mailboxes():
+                if organisation.mesh_mailbox not in known:
+                    server.add_mailbox(organisation.mesh_mailbox, organisation.name)
+                    known.add(organisation.mesh_mailbox)
+                    log.info("MESH sandbox: mailbox %s added for %s", organisation.mesh_mailbox,
+                             organisation.ods_code)
+    finally:
+        connection.close()
+
+
 @main.command("mesh-sandbox")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535))
@@ -84,23 +104,21 @@ def mesh_worker(once: bool, worker_id: str, give_up_after: float | None) -> None
 def mesh_sandbox(host: str, port: int, worker: bool) -> None:
     """Run a local MESH (NHS England's mesh-sandbox) with the registry's and every registered
     organisation's mailbox. Every password is `password`; the shared key is mesh-client's default."""
-    from ndop.adapters.mesh.config import SANDBOX_SHARED_KEY
-    from ndop.adapters.mesh.sandbox import SandboxServer
-
     container.migrate()
     config = container.mesh_config()
     mailboxes = {config.mailbox: "National Data Opt-out registry"}
     for organisation in container.check_clients().with_mailboxes():
         mailboxes[organisation.mesh_mailbox] = organisation.name
     try:
-        server = SandboxServer(mailboxes, host=host, port=port, shared_key=SANDBOX_SHARED_KEY).start()
+        server = container.local_mesh(mailboxes, host=host, port=port)
     except OSError as exc:
         fail(f"Cannot listen on {host}:{port} ({exc.strerror}). Is a sandbox already running? Try --port.")
-    click.echo(f"MESH sandbox on {server.url} (shared key {SANDBOX_SHARED_KEY!r}, every password 'password').")
+    click.echo(f"MESH sandbox on {server.url} (shared key {server.shared_key!r}, every password 'password').")
     for mailbox_id, name in sorted(mailboxes.items()):
         click.echo(f"  {mailbox_id:<10} {name}")
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    threading.Thread(target=_add_new_mailboxes, args=(server, set(mailboxes), stop), daemon=True).start()
     try:
         if worker:
             os.environ.setdefault("NDOP_MESH_URL", server.url)

@@ -47,6 +47,7 @@ class SandboxServer:
         os.environ["STORE_MODE"] = "memory"
         os.environ["AUTH_MODE"] = "full"
         os.environ["SHARED_KEY"] = shared_key
+        self.shared_key = shared_key
         sb = _import_sandbox()
         self._sb = sb
         for cached in ("get_env_config", "get_store", "get_messaging"):
