@@ -149,7 +149,7 @@ class MeshLedger(Protocol):
         MeshRequestRecord | None
     ):
         """Take the message for `worker` (creating its row on first sight, with `job_ref`). None when
-        another worker holds a live claim."""
+        another worker holds a live claim, or the request is finished (acknowledged)."""
         ...
 
     def get(self, message_id: str) -> MeshRequestRecord | None: ...

@@ -211,8 +211,10 @@ class MeshWorker:
             lease_s=self.settings.lease_s,
         )
         if record is None:
-            return "busy"
+            latest = self.ledger.get(message_id)
+            return "already_answered" if latest is not None and latest.acknowledged_at is not None else "busy"
         self._on_step("claimed")
+        answered_before = record.answered_at is not None
 
         request_path = self._spool(message_id, "request")
         response_path = self._spool(message_id, "response")
@@ -233,7 +235,8 @@ class MeshWorker:
         self._acknowledge(record)
         for path in (request_path, response_path):
             path.unlink(missing_ok=True)
-        return "answered"
+        # Answered before this claim (by a worker stopped before acknowledging): only acknowledged now.
+        return "already_answered" if answered_before else "answered"
 
     def _retrieve(self, message_id: str, spool_to: Path | None) -> InboundMessage:
         info, body = self.mailbox.retrieve(message_id)

@@ -90,7 +90,7 @@ class DjangoMeshLedger:
         except IntegrityError:
             # Seen before: take it over only when its claim is ours or has lapsed.
             taken = (
-                m.MeshRequest.objects.filter(message_id=message_id)
+                m.MeshRequest.objects.filter(message_id=message_id, acknowledged_at__isnull=True)
                 .filter(Q(claimed_by=worker) | Q(claimed_by="") | Q(claim_expires_at__lt=now))
                 .update(claimed_by=worker, claim_expires_at=expires)
             )
