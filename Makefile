@@ -8,7 +8,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-policy bench-patient
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-policy bench-patient bench-channels
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/ndop demo
-	$(BIN)/ndop serve
+	@# A local MESH (mesh-sandbox) and the MESH worker run beside the web service, and stop with it.
+	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; trap 'kill $$mesh 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
@@ -40,6 +41,9 @@ test-postgres: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
+# MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
+bench-channels: $(STAMP)
+	$(BIN)/python bench/channels.py $(BENCH_ARGS)
 bench-policy: $(STAMP)
 	$(BIN)/python bench/policy.py
 # Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.

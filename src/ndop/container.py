@@ -6,11 +6,26 @@ Entry points (web, cli) ask this module for a ready `Registry`, never for an ada
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ndop.domain.clock import Clock
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.ports import Notifier, Registry
 from ndop.services.online_deps import OnlineDeps
+
+if TYPE_CHECKING:
+    from ndop.adapters.mesh.client import MeshClientMailbox
+    from ndop.adapters.mesh.config import MeshConfig
+    from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
+    from ndop.domain.check_clients import CheckClients
+    from ndop.domain.mesh import MeshMailbox
+    from ndop.domain.stored_checks import StoredChecks
+    from ndop.services.mesh_worker import CheckRunner, MeshWorker
+    from ndop.services.run_check import CheckService  # the check engine (numba) loads only when a check is run
 
 
 def setup_django() -> None:
@@ -75,3 +90,87 @@ def outbox_messages(limit: int = 50) -> list[object]:
     from ndop.adapters.db.patient_service import OutboxNotifier
 
     return list(OutboxNotifier().latest(limit))
+# -- check service channels (MESH worker, API, web upload) ---------------------------------------
+
+
+def check_clients() -> CheckClients:
+    from ndop.adapters.db.check_channels import DjangoCheckClients
+
+    return DjangoCheckClients()
+
+
+def stored_checks() -> StoredChecks:
+    from ndop.adapters.db.check_channels import DjangoStoredChecks
+
+    return DjangoStoredChecks()
+
+
+def var_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.CONFIG.var_dir)
+
+
+def mesh_config() -> MeshConfig:
+    from ndop.adapters.mesh.config import load
+
+    return load()
+
+
+def local_mesh(mailboxes: dict[str, str], *, host: str = "127.0.0.1", port: int = 0) -> LocalMesh:
+    """A started local MESH (mesh-sandbox on loopback) holding `mailboxes` (id -> name)."""
+    from ndop.adapters.mesh.config import SANDBOX_SHARED_KEY
+    from ndop.adapters.mesh.sandbox import SandboxServer
+
+    return SandboxServer(mailboxes, host=host, port=port, shared_key=SANDBOX_SHARED_KEY).start()
+
+
+def mesh_mailbox(config: MeshConfig | None = None, *, max_retries: int = 3) -> MeshClientMailbox:
+    from ndop.adapters.mesh.client import MeshClientMailbox
+
+    return MeshClientMailbox(config or mesh_config(), max_retries=max_retries)
+
+
+def mesh_worker(
+    mailbox: MeshMailbox, config: MeshConfig, *, checks: CheckRunner | None = None, clock: Clock | None = None,
+    on_step: Callable[[str], None] | None = None, worker_id: str = "",
+) -> MeshWorker:
+    from ndop.adapters.db.check_channels import DjangoMeshLedger
+    from ndop.services.mesh_worker import MeshWorker, WorkerSettings
+    from ndop.services.run_check import CheckChannel
+
+    settings = WorkerSettings(
+        spool_dir=var_dir() / "mesh" / config.mailbox,
+        request_workflow=config.request_workflow,
+        ack_workflow=config.ack_workflow,
+        response_workflow=config.response_workflow,
+        lease_s=config.lease_seconds,
+        handshake_every=timedelta(hours=config.handshake_hours),
+        poll_s=config.poll_seconds,
+    )
+    if worker_id:
+        settings = replace(settings, worker_id=worker_id)
+    return MeshWorker(
+        mailbox=mailbox, ledger=DjangoMeshLedger(), registry=registry(clock), clients=check_clients(),
+        checks=checks or check_service(), channel=CheckChannel.MESH, settings=settings, on_step=on_step,
+    )
+
+
+_check_service: CheckService | None = None
+
+
+def check_service() -> CheckService:
+    """The process-wide check service. Its snapshot stays warm between checks (and, persisted under
+    the var directory, between processes); cheap to call again."""
+    global _check_service
+    if _check_service is None:
+        from ndop.adapters.db.checks import DjangoCheckJobStore, DjangoOptOutSource
+        from ndop.adapters.snapshot_files import FileSnapshotStore
+        from ndop.config import load
+        from ndop.services.check_snapshot import SnapshotKeeper
+        from ndop.services.run_check import CheckService
+
+        store = FileSnapshotStore(load().var_dir / "snapshots")
+        keeper = SnapshotKeeper(DjangoOptOutSource(), store)
+        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
+    return _check_service

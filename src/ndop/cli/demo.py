@@ -8,6 +8,7 @@ from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
 from ndop.services.demo_accounts import DEMO_PASSWORD, install_demo_accounts
+from ndop.services.demo_check_channels import install_demo_check_channels
 from ndop.services.demo_data import install_demo_data
 from ndop.services.demo_policy_flows import install_demo_policy_flows
 
@@ -36,6 +37,8 @@ def demo() -> None:
     for account in accounts:
         click.echo(f"  {account.email:<28} {account.role.value:<8} {account.story}")
     click.echo(f"The IG lead's register of data flows holds {flows} demo flows: http://127.0.0.1:8000/policy/register/")
+    click.echo("")
+    click.echo(install_demo_check_channels(container.registry(), container.check_clients(), by="system:demo"))
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("healthz", landing.healthz, name="healthz"),
     path("api/", api.urls),
     path("org/", include("ndop.web.org.urls")),
+    path("org/check/", include("ndop.web.org_checks.urls")),
     path("policy/", include("ndop.web.policy.urls")),
     path("your-data-matters/", include("ndop.web.patient.urls")),
 ]

@@ -22,6 +22,7 @@ api = NinjaAPI(
 # (path prefix, module with a `router`). Add a line a part; the module stays HTTP only.
 ROUTERS: list[tuple[str, str]] = [
     ("/v1/health", "ndop.web.api.health"),
+    ("/v1/checks", "ndop.web.api.checks"),
     ("/v1/policy", "ndop.web.api.policy"),
 ]
 

@@ -1,6 +1,8 @@
 """Tables, one module per area. Import new modules here so Django finds them."""
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
+from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
+from ndop.adapters.db.models.checks import CheckJob
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.patient_service import OutboxMessage, SecurityCode
@@ -10,9 +12,13 @@ from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient
 __all__ = [
     "AuditEvent",
     "AuditHead",
+    "CheckJob",
     "ChoiceEvent",
     "CurrentChoice",
+    "MeshRequest",
     "Organisation",
+    "OrganisationApiKey",
+    "OrganisationCheckLimits",
     "OrganisationUser",
     "OutboxMessage",
     "Patient",
@@ -20,4 +26,5 @@ __all__ = [
     "PolicyFlowVersion",
     "RegistryCounter",
     "SecurityCode",
+    "StoredCheck",
 ]

@@ -1,0 +1,291 @@
+"""Check service channels: MESH end to end, and the JSON API under 16 concurrent clients.
+
+    make bench-channels                      # 10M numbers through MESH, 10 s per API scenario
+    make bench-channels BENCH_ARGS="--numbers 200000 --api-seconds 3"   # a quick run
+
+MESH: `ndop mesh-sandbox` and `ndop mesh-worker` run as their own processes (as `make run` starts
+them); this script is the organisation: it sends a .dat of N numbers from the demo organisation's
+mailbox (chunked at 20 MiB, as a MESH client does) and waits for the cleaned file. End to end is from
+the start of the send to the last byte of the response read; the check's share is the CheckJob's
+own start-to-finish. Peer: the same file through `ndop check` (what MESH adds on top of the check).
+
+API: `ndop serve` (2 workers x 4 threads), 16 client threads for a fixed time per scenario: a 1-number
+and a 1,000-number JSON check, with `GET /api/v1/health` as the floor (HTTP, auth-free, no database).
+Raw results go to bench/out/channels.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import requests
+
+ROOT = Path(__file__).resolve().parent
+OUT = ROOT / "out"
+NDOP = Path(sys.executable).with_name("ndop")
+WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
+DEMO_MAILBOX = "ZZ001OT001"
+REGISTRY_MAILBOX = "X26HC065"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def valid_numbers(count: int, seed: int = 10) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    out = np.empty(0, dtype=np.int64)
+    while out.size < count:
+        stems = rng.integers(900_000_000, 1_000_000_000, size=int((count - out.size) * 1.15) + 16, dtype=np.int64)
+        digits = (stems[:, None] // 10 ** np.arange(8, -1, -1, dtype=np.int64)) % 10
+        check = 11 - (digits @ WEIGHTS) % 11
+        check[check == 11] = 0
+        keep = check != 10
+        out = np.concatenate([out, stems[keep] * 10 + check[keep]])
+    return out[:count]
+
+
+def write_dat(path: Path, numbers: np.ndarray) -> None:
+    with path.open("wb") as f:
+        for start in range(0, numbers.size, 1_000_000):
+            part = numbers[start:start + 1_000_000]
+            rows = np.empty((part.size, 13), dtype=np.uint8)
+            rows[:, :10] = (part[:, None] // 10 ** np.arange(9, -1, -1, dtype=np.int64)) % 10 + ord("0")
+            rows[:, 10:] = np.frombuffer(b",\r\n", dtype=np.uint8)
+            f.write(rows.tobytes())
+
+
+def run(env: dict[str, str], *args: str) -> str:
+    return subprocess.run([str(NDOP), *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def wait_http(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if requests.get(url, timeout=1).ok:
+                return
+        except requests.RequestException:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{url} did not come up")
+        time.sleep(0.1)
+
+
+def demo_api_key(env: dict[str, str]) -> str:
+    for line in run(env, "demo").splitlines():
+        if line.strip().startswith("ndop_"):
+            return line.strip()
+    raise RuntimeError("ndop demo printed no API key")
+
+
+def job_seconds(env: dict[str, str], reference: str) -> dict[str, float]:
+    code = (
+        "import json,sys; from ndop import container; container.setup_django();"
+        "from ndop.adapters.db import models as m;"
+        f"j=m.CheckJob.objects.get(reference={reference!r});"
+        f"r=m.MeshRequest.objects.get(message_id={reference!r});"
+        "print(json.dumps({'check_s': (j.finished_at-j.started_at).total_seconds(),"
+        " 'received_to_answered_s': (r.answered_at-r.received_at).total_seconds(), 'rows_in': j.rows_in}))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    return dict(json.loads(out.strip().splitlines()[-1]))
+
+
+def bench_mesh(env: dict[str, str], request: Path, count: int) -> dict[str, object]:
+    from mesh_client import MeshClient
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    menv = {**env, "NDOP_MESH_URL": url, "NDOP_MESH_POLL_SECONDS": "0.2"}
+    logs = OUT / "channels-mesh.log"
+    with logs.open("wb") as log:
+        sandbox = subprocess.Popen([str(NDOP), "mesh-sandbox", "--port", str(port)], env=menv, stdout=log, stderr=log)
+        try:
+            wait_http(f"{url}/health", sandbox)
+            worker = subprocess.Popen([str(NDOP), "mesh-worker", "--worker-id", "bench"], env=menv, stdout=log,
+                                      stderr=log)
+            try:
+                time.sleep(3)  # let the worker start and handshake before the clock starts
+                with MeshClient(url, mailbox=DEMO_MAILBOX, password="password", max_retries=0,
+                                max_chunk_size=20 * 1024 * 1024) as org:
+                    org._session.headers["Accept-Encoding"] = "identity"
+                    started = time.perf_counter()
+                    with request.open("rb") as body:
+                        message_id = org.send_message(REGISTRY_MAILBOX, body, workflow_id="SPINE_NTT_UPHOLDING",
+                                                      filename=f"{DEMO_MAILBOX}-231126-0001.dat", local_id="bench")
+                    sent = time.perf_counter()
+                    response = None
+                    while response is None:
+                        for mid in org.list_messages():
+                            message = org.retrieve_message(mid)
+                            if message.filename.endswith("_RESPONSE.dat"):
+                                response = message
+                                break
+                            message.close()
+                            org.acknowledge_message(mid)
+                        if response is None:
+                            if time.perf_counter() - started > 1800:
+                                raise RuntimeError("no response within 30 minutes")
+                            time.sleep(0.05)
+                    answered = time.perf_counter()
+                    received = 0
+                    while block := response.read(8 << 20):
+                        received += len(block)
+                    done = time.perf_counter()
+                    response.close()
+                    org.acknowledge_message(response.id())
+            finally:
+                worker.terminate()
+                worker.wait(30)
+        finally:
+            sandbox.terminate()
+            sandbox.wait(30)
+    timings = job_seconds(env, message_id)
+    return {
+        "numbers": count, "request_bytes": request.stat().st_size, "response_bytes": received,
+        "send_s": sent - started, "until_response_listed_s": answered - started, "end_to_end_s": done - started,
+        **timings,
+    }
+
+
+def bench_direct(env: dict[str, str], request: Path) -> tuple[float, float]:
+    """(wall seconds of `ndop check`, seconds of its CheckJob)."""
+    target = OUT / "channels-direct-response.dat"
+    run(env, "check", str(request), "-o", str(target))  # warm: snapshot built and saved
+    started = time.perf_counter()
+    subprocess.run([str(NDOP), "check", str(request), "-o", str(target)], env=env, check=True, capture_output=True)
+    wall = time.perf_counter() - started
+    code = ("from ndop import container; container.setup_django(); from ndop.adapters.db import models as m;"
+            "j=m.CheckJob.objects.filter(channel='cli').latest('started_at');"
+            "print((j.finished_at-j.started_at).total_seconds())")
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    return wall, float(out.strip().splitlines()[-1])
+
+
+def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: bytes | None = None,
+         headers: dict[str, str] | None = None) -> dict[str, float]:
+    latencies: list[list[float]] = [[] for _ in range(clients)]
+    errors = [0] * clients
+    stop_at = time.perf_counter() + seconds
+
+    def client(i: int) -> None:
+        with requests.Session() as session:
+            while time.perf_counter() < stop_at:
+                t = time.perf_counter()
+                r = session.request(method, url, data=body, headers=headers, timeout=60)
+                latencies[i].append(time.perf_counter() - t)
+                if r.status_code != 200:
+                    errors[i] += 1
+
+    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
+    started = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.perf_counter() - started
+    flat = sorted(x for per in latencies for x in per)
+    return {
+        "requests": len(flat), "errors": sum(errors), "rps": len(flat) / elapsed,
+        "p50_ms": 1000 * statistics.median(flat), "p95_ms": 1000 * flat[int(0.95 * (len(flat) - 1))],
+    }
+
+
+def bench_api(env: dict[str, str], key: str, seconds: float, clients: int) -> dict[str, dict[str, float]]:
+    run(env, "org", "limits", "ZZ001", "--per-minute", "10000000")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    with (OUT / "channels-serve.log").open("wb") as log:
+        server = subprocess.Popen([str(NDOP), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+        try:
+            wait_http(f"{base}/api/v1/health", server)
+            numbers = [str(n) for n in valid_numbers(1000, seed=3)]
+            auth = {"X-API-Key": key, "Content-Type": "application/json"}
+            requests.post(f"{base}/api/v1/checks", json={"nhs_numbers": numbers[:1]}, headers=auth, timeout=60)
+            results = {
+                "health (floor)": load(f"{base}/api/v1/health", seconds, clients),
+                "check, 1 number": load(f"{base}/api/v1/checks", seconds, clients, method="POST", headers=auth,
+                                        body=json.dumps({"nhs_numbers": numbers[:1]}).encode()),
+                "check, 1,000 numbers": load(f"{base}/api/v1/checks", seconds, clients, method="POST", headers=auth,
+                                             body=json.dumps({"nhs_numbers": numbers}).encode()),
+            }
+        finally:
+            server.terminate()
+            server.wait(30)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--numbers", type=int, default=10_000_000)
+    parser.add_argument("--api-seconds", type=float, default=10.0)
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--skip-mesh", action="store_true")
+    parser.add_argument("--skip-api", action="store_true")
+    args = parser.parse_args()
+
+    OUT.mkdir(exist_ok=True)
+    var = OUT / "channels-var"
+    shutil.rmtree(var, ignore_errors=True)
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["NDOP_VAR_DIR"] = str(var)
+    key = demo_api_key(env)
+    results: dict[str, object] = {
+        "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
+        "numbers": args.numbers,
+    }
+
+    if not args.skip_mesh:
+        request = OUT / "channels-request.dat"
+        write_dat(request, valid_numbers(args.numbers))
+        direct, direct_job = bench_direct(env, request)
+        mesh = bench_mesh(env, request, args.numbers)
+        results["mesh"] = mesh
+        results["direct_ndop_check_s"] = direct
+        results["direct_ndop_check_job_s"] = direct_job
+        print(f"\nMESH, {args.numbers:,} numbers ({mesh['request_bytes'] / 1e6:.0f} MB), via mesh-sandbox")
+        print(f"{'step':<46}{'seconds':>10}{'share':>9}")
+        e2e = float(mesh["end_to_end_s"])  # type: ignore[arg-type]
+        for label, name in (("send (20 MiB chunks)", "send_s"),
+                            ("send start -> response listed", "until_response_listed_s"),
+                            ("  of which the check itself (CheckJob)", "check_s"),
+                            ("  worker: first seen -> answered", "received_to_answered_s"),
+                            ("end to end (last response byte read)", "end_to_end_s")):
+            value = float(mesh[name])  # type: ignore[arg-type]
+            print(f"{label:<46}{value:>10.2f}{value / e2e:>9.0%}")
+        print(f"{'peer: ndop check on the same file (wall)':<46}{direct:>10.2f}")
+        print(f"{'  of which its CheckJob':<46}{direct_job:>10.2f}")
+        print(f"{'ratio MESH end to end / ndop check (wall)':<46}{e2e / direct:>10.1f}x")
+
+    if not args.skip_api:
+        api = bench_api(env, key, args.api_seconds, args.clients)
+        results["api"] = api
+        floor = api["health (floor)"]
+        print(f"\nAPI, {args.clients} concurrent clients, {args.api_seconds:g} s each, "
+              "ndop serve (2 workers x 4 threads)")
+        print(f"{'scenario':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'req/s vs floor':>16}")
+        for name, r in api.items():
+            print(f"{name:<24}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['errors']:>8.0f}"
+                  f"{r['rps'] / floor['rps']:>15.2f}x")
+
+    (OUT / "channels.json").write_text(json.dumps(results, indent=2))
+    print(f"\nRaw results: {OUT / 'channels.json'}")
+
+
+if __name__ == "__main__":
+    main()

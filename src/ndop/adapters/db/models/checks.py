@@ -1,0 +1,27 @@
+"""Check jobs: one row per check (counts and digests; never the NHS numbers checked)."""
+
+from django.db import models
+
+
+class CheckJob(models.Model):
+    id = models.CharField(max_length=32, primary_key=True)
+    started_at = models.DateTimeField(db_index=True)
+    finished_at = models.DateTimeField()
+    channel = models.CharField(max_length=8)
+    organisation = models.CharField(max_length=10, blank=True, db_index=True)
+    requested_by = models.CharField(max_length=100, blank=True)
+    reference = models.CharField(max_length=100, blank=True)
+    format = models.CharField(max_length=4)
+    rejected = models.BooleanField()
+    rejection = models.CharField(max_length=32, blank=True)
+    registry_version = models.BigIntegerField()
+    rows_in = models.BigIntegerField()
+    rows_invalid = models.BigIntegerField()
+    rows_removed = models.BigIntegerField()
+    rows_kept = models.BigIntegerField()
+    request_bytes = models.BigIntegerField()
+    request_sha256 = models.CharField(max_length=64)
+    response_sha256 = models.CharField(max_length=64)
+
+    class Meta:
+        db_table = "check_job"

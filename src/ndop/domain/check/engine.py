@@ -1,0 +1,242 @@
+"""The streaming check engine: a request in, the rows of patients who have not opted out out.
+
+Memory stays bounded whatever the request size: the request is read in fixed-size chunks into
+reused buffers. `dat` requests go through a compiled single-pass loop (`kernels.scan_dat`); CSV
+requests through Python's csv module (quoted fields per RFC 4180), rows kept or dropped whole.
+The engine writes kept rows to `sink` while the request is valid and stops writing at the first
+invalid row: the caller discards what was written and sends the rejection instead, so nothing
+partial is ever sent. Hashing the request and writing the response run on a second thread
+(hashlib and file writes release the GIL) while the next chunk is checked.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import BinaryIO, Final, TextIO
+
+import numpy as np
+import numpy.typing as npt
+
+from ndop.domain.check import kernels
+from ndop.domain.check.csv_format import check_csv, detect_csv_header
+from ndop.domain.check.reading import fill
+from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
+
+CHUNK: Final = 8 * 1024 * 1024
+MAX_DAT_LINE: Final = 1024  # a `dat` line is 11 or 12 bytes; anything near this is not a number
+REPORT_BATCH: Final = 65536
+BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class EngineResult:
+    format: CheckFormat
+    rows_in: int
+    rows_invalid: int
+    rows_removed: int
+    rows_kept: int
+    rejection: Rejection | None
+    newline: bytes  # the request's line ending, for the rejection line
+    request_sha256: str
+    response_sha256: str  # of the kept rows written to the sink ("" when rejected)
+    bytes_in: int
+
+
+class _Writer:
+    """Hashes and writes on one background thread, in order. `wait` re-raises its failures."""
+
+    def __init__(self, sink: BinaryIO) -> None:
+        self._sink = sink
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ndop-check-io")
+        self.request_hash = hashlib.sha256()
+        self.response_hash = hashlib.sha256()
+        self.writing = True
+
+    def hash_request(self, data: memoryview) -> Future[None]:
+        return self._pool.submit(self.request_hash.update, data)
+
+    def write(self, data: memoryview) -> Future[None]:
+        return self._pool.submit(self._write, data)
+
+    def _write(self, data: memoryview) -> None:
+        if self.writing:
+            self.response_hash.update(data)
+            self._sink.write(data)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=True)
+
+
+def _wait(future: Future[None] | None) -> None:
+    if future is not None:
+        future.result()
+
+
+def detect_format(prefix: bytes) -> CheckFormat:
+    """`csv` when the first row names an NHS_NUMBER column, else `dat` (whose rows are then checked)."""
+    first = prefix.split(b"\n", 1)[0].rstrip(b"\r")
+    if first.rstrip(b",").isdigit() or not first:
+        return CheckFormat.DAT
+    return CheckFormat.CSV if detect_csv_header(first) else CheckFormat.DAT
+
+
+def _newline_of(prefix: bytes) -> bytes:
+    end = prefix.find(b"\n")
+    return b"\r\n" if end > 0 and prefix[end - 1 : end] == b"\r" else b"\n"
+
+
+def check_stream(
+    request: BinaryIO,
+    sink: BinaryIO,
+    bitmap: npt.NDArray[np.uint8],
+    *,
+    fmt: CheckFormat | None = None,
+    report: TextIO | None = None,
+    progress: Progress | None = None,
+    chunk_size: int = CHUNK,
+) -> EngineResult:
+    """Check `request` against the opt-out `bitmap` (see `snapshot`), writing kept rows to `sink`.
+
+    `chunk_size` bounds memory (four buffers of it); tests make it small to cross chunk edges.
+    """
+    buffers = [np.empty(chunk_size, np.uint8), np.empty(chunk_size, np.uint8)]
+    got = fill(request, buffers[0], 0)
+    prefix = buffers[0][: min(got, 65536)].tobytes()
+    if report is not None:
+        report.write("line,reason\n")
+    early: RejectionCode | None = None
+    if got == 0:
+        early = RejectionCode.EMPTY
+    elif prefix.startswith(BOMS):
+        early = RejectionCode.BOM
+    chosen = fmt or (detect_format(prefix) if early is None else CheckFormat.DAT)
+    newline = _newline_of(prefix)
+    if early is not None:
+        digest = hashlib.sha256(buffers[0][:got].data)
+        total = got + _drain(request, buffers[1], digest)
+        return EngineResult(chosen, 0, 0, 0, 0, Rejection(early), newline, digest.hexdigest(), "", total)
+    if chosen is CheckFormat.CSV:
+        return check_csv(request, buffers[0][:got].tobytes(), sink, bitmap, report=report, progress=progress)
+    return _check_dat(request, sink, bitmap, buffers, got, newline, report, progress)
+
+
+def _drain(request: BinaryIO, buffer: npt.NDArray[np.uint8], digest: hashlib._Hash) -> int:
+    total = 0
+    while True:
+        got = fill(request, buffer, 0)
+        if got == 0:
+            return total
+        digest.update(buffer[:got].data)
+        total += got
+
+
+def _check_dat(  # noqa: PLR0913, PLR0915
+    request: BinaryIO,
+    sink: BinaryIO,
+    bitmap: npt.NDArray[np.uint8],
+    buffers: list[npt.NDArray[np.uint8]],
+    first_got: int,
+    newline: bytes,
+    report: TextIO | None,
+    progress: Progress | None,
+) -> EngineResult:
+    chunk = len(buffers[0])
+    outs = [np.empty(chunk, np.uint8), np.empty(chunk, np.uint8)]
+    hashed: list[Future[None] | None] = [None, None]
+    written: list[Future[None] | None] = [None, None]
+    cap = REPORT_BATCH if report is not None else 0
+    inv_line = np.empty(max(cap, 1), np.int64)
+    inv_code = np.empty(max(cap, 1), np.int8)
+    writer = _Writer(sink)
+    rows = invalid = removed = 0
+    line_no = 0
+    flags = 0
+    writing = True
+    too_long = False
+    total = first_got
+    k = 0
+    carry = 0
+    got = first_got
+    try:
+        hashed[0] = writer.hash_request(buffers[0].data[:got])
+        while True:
+            buf = buffers[k]
+            end = carry + got
+            final = got == 0
+            out = outs[k]
+            _wait(written[k])
+            out_pos = 0
+            pos = 0
+            while True:
+                pos, out_pos, r, inv, rem, n_inv, f, line_no = kernels.scan_dat(
+                    buf, pos, end, final, bitmap, out, out_pos, writing, inv_line, inv_code, cap, line_no, MAX_DAT_LINE
+                )
+                rows += r
+                invalid += inv
+                removed += rem
+                flags |= f
+                if inv:
+                    writing = False
+                if report is not None and n_inv:
+                    _report_rows(report, inv_line[:n_inv], inv_code[:n_inv])
+                if not f & kernels.REPORT_FULL:
+                    break
+            if writing and out_pos:
+                written[k] = writer.write(out.data[:out_pos])
+            if final:
+                break
+            carry = end - pos
+            if carry >= chunk // 2:
+                # No line end in half a buffer: not a list of NHS numbers. Stop checking, keep hashing.
+                too_long = True
+                writing = False
+                break
+            other = 1 - k
+            _wait(hashed[other])
+            buffers[other][:carry] = buf[pos:end]
+            got = fill(request, buffers[other], carry)
+            if got:
+                hashed[other] = writer.hash_request(buffers[other].data[carry : carry + got])
+            total += got
+            if progress is not None:
+                progress(got)
+            k = other
+        for future in (*hashed, *written):
+            _wait(future)
+        if too_long:
+            total += _drain(request, buffers[1 - k], writer.request_hash)
+            if report is not None:
+                report.write(f"{line_no + 1},line is too long; the rest of the file was not checked\n")
+    finally:
+        writer.close()
+    rejection = None
+    if flags & kernels.SAW_NUL:
+        rejection = Rejection(RejectionCode.NOT_TEXT)
+    elif too_long or flags & kernels.SAW_TOO_LONG:
+        rejection = Rejection(RejectionCode.LINE_TOO_LONG)
+    elif invalid:
+        rejection = Rejection(RejectionCode.INVALID_NHS_NUMBERS)
+    elif rows == 0:
+        rejection = Rejection(RejectionCode.EMPTY)
+    kept = rows - invalid - removed if rejection is None else 0
+    return EngineResult(
+        format=CheckFormat.DAT,
+        rows_in=rows + (1 if too_long else 0),
+        rows_invalid=invalid + (1 if too_long else 0),
+        rows_removed=removed if rejection is None else 0,
+        rows_kept=kept,
+        rejection=rejection,
+        newline=newline,
+        request_sha256=writer.request_hash.hexdigest(),
+        response_sha256=writer.response_hash.hexdigest() if rejection is None else "",
+        bytes_in=total,
+    )
+
+
+def _report_rows(report: TextIO, lines: npt.NDArray[np.int64], codes: npt.NDArray[np.int8]) -> None:
+    report.write("".join(f"{line},{ROW_REASONS[int(code)]}\n" for line, code in zip(lines, codes, strict=True)))

@@ -1,0 +1,43 @@
+"""A check job: the record of one check, who asked, by which channel, and what came of it.
+
+It holds counts and digests only: never the NHS numbers checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+
+class CheckChannel(StrEnum):
+    CLI = "cli"
+    MESH = "mesh"
+    API = "api"
+    WEB = "web"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckJob:
+    id: str
+    started_at: datetime
+    finished_at: datetime
+    channel: CheckChannel
+    organisation: str  # ODS code; "" for a local `ndop check`
+    requested_by: str
+    reference: str  # e.g. a MESH message id
+    format: str
+    rejected: bool
+    rejection: str  # "" when accepted
+    registry_version: int
+    rows_in: int
+    rows_invalid: int
+    rows_removed: int
+    rows_kept: int
+    request_bytes: int
+    request_sha256: str
+    response_sha256: str
+
+    @property
+    def outcome(self) -> str:
+        return "rejected" if self.rejected else "cleaned"

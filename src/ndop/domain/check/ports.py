@@ -1,0 +1,52 @@
+"""Ports the check needs: where jobs are recorded, where snapshots persist, where choices come from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Protocol
+
+import numpy as np
+import numpy.typing as npt
+
+from ndop.domain.check.jobs import CheckJob
+from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
+
+
+class CheckJobStore(Protocol):
+    def add(self, job: CheckJob) -> None: ...
+
+    def get(self, job_id: str) -> CheckJob | None: ...
+
+
+class OptOutSource(Protocol):
+    """The registry as the snapshot reads it."""
+
+    def identity(self) -> str:
+        """Which database this is, so that a snapshot of another is never used."""
+        ...
+
+    def versions(self) -> tuple[int, int]:
+        """(registry version, supersession links version), read together."""
+        ...
+
+    def fingerprint(self, version: int) -> str:
+        """A digest of the event at `version` ("" for version 0)."""
+        ...
+
+    def opted_out_keys(self) -> Iterator[npt.NDArray[np.int64]]:
+        """Keys of every number whose current choice is `opted_out`, in chunks."""
+        ...
+
+    def links(self) -> dict[int, int]:
+        """Superseded key -> replacing key, from the patient index."""
+        ...
+
+    def changes(self, after: int, upto: int) -> Iterator[ChoiceChange]:
+        """Choice events with after < sequence <= upto, in sequence order."""
+        ...
+
+
+class SnapshotStore(Protocol):
+    def load(self, identity: str) -> OptOutSnapshot | None: ...
+
+    def save(self, identity: str, snapshot: OptOutSnapshot) -> None: ...

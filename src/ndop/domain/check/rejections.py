@@ -1,0 +1,68 @@
+"""Why a check request is refused, with the sentence the sender gets back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Final
+
+# The real service's exact response to a file holding any invalid NHS number (reference §4.2).
+REJECTION_LINE: Final = "The file contains one or more invalid NHS Numbers."
+
+
+class CheckFormat(StrEnum):
+    DAT = "dat"  # one NHS number a line, each followed by a comma; no header
+    CSV = "csv"  # a header row naming an NHS_NUMBER column; rows kept or dropped whole
+
+
+class RejectionCode(StrEnum):
+    INVALID_NHS_NUMBERS = "invalid_nhs_numbers"
+    EMPTY = "empty"
+    NOT_TEXT = "not_text"
+    BOM = "bom"
+    LINE_TOO_LONG = "line_too_long"
+    BAD_HEADER = "bad_header"
+    TRUNCATED = "truncated"
+    BAD_CSV = "bad_csv"
+
+
+MESSAGES: Final[dict[RejectionCode, str]] = {
+    RejectionCode.INVALID_NHS_NUMBERS: REJECTION_LINE,
+    RejectionCode.EMPTY: "The file is empty. Send a file with one NHS number on each line.",
+    RejectionCode.NOT_TEXT: (
+        "The file is not a text file (it holds binary data or characters that are not UTF-8). "
+        "Send a .dat or CSV text file."
+    ),
+    RejectionCode.BOM: (
+        "The file starts with a byte order mark. Save it as plain text (ASCII, or UTF-8 without a BOM) "
+        "and send it again."
+    ),
+    RejectionCode.LINE_TOO_LONG: (
+        "The file has a line that is far too long for a list of NHS numbers. Check that it is the right file."
+    ),
+    RejectionCode.BAD_HEADER: (
+        "The CSV file has no NHS_NUMBER column. Make its first row a header that names the column NHS_NUMBER."
+    ),
+    RejectionCode.TRUNCATED: "The file ends inside a quoted field, so it looks cut short. Send the whole file again.",
+    RejectionCode.BAD_CSV: "The file is not valid CSV (a quote is out of place). Check the quoting and send it again.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    code: RejectionCode
+
+    @property
+    def message(self) -> str:
+        return MESSAGES[self.code]
+
+
+# Reasons an individual row is invalid, as the --report file names them (codes from the kernels).
+ROW_REASONS: Final[dict[int, str]] = {
+    1: "blank line",
+    2: "NHS number must be 10 digits",
+    3: "NHS number must contain only digits",
+    4: "check digit is wrong",
+    5: "line is too long",
+    6: "row has no NHS_NUMBER value",
+}

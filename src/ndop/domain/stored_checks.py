@@ -1,0 +1,52 @@
+"""Checks whose cleaned file is kept for the organisation to fetch: large API bodies (a job, fetched
+when done) and web uploads (downloaded from the result page)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Protocol
+
+
+class StoredCheckStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class StoredCheck:
+    id: str
+    organisation: str  # ODS code
+    channel: str  # api | web
+    requested_by: str
+    filename: str
+    format: str  # json | dat | csv: the shape the result is returned in
+    status: StoredCheckStatus
+    created_at: datetime
+    check_job_id: str = ""
+    registry_version: int | None = None
+    rows_in: int = 0
+    rows_kept: int = 0
+    rows_removed: int = 0
+    rows_invalid: int = 0
+    rejected: bool = False
+    rejection: str = ""
+    message: str = ""
+    report: str = ""
+    request_path: str = ""
+    result_path: str = ""
+    finished_at: datetime | None = None
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+class StoredChecks(Protocol):
+    def add(self, check: StoredCheck) -> None: ...
+
+    def get(self, check_id: str, organisation: str) -> StoredCheck | None:
+        """Only the organisation's own checks are found."""
+        ...
+
+    def save(self, check: StoredCheck) -> None: ...

@@ -1,0 +1,1 @@
+"""The web upload page: an organisation's checker uploads a list and downloads the cleaned list."""

@@ -1,0 +1,178 @@
+"""`POST /api/v1/checks` and the queued-check endpoints, with the real engine and real API keys."""
+
+from __future__ import annotations
+
+import io
+import time
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ndop import container
+from ndop.adapters.db import models as m
+from ndop.domain.check_clients import LICENCE_TERMS, CheckLimits
+from ndop.domain.choices import Channel, Choice, ChoiceRequest
+from ndop.domain.organisations import OdsCode, Organisation
+from ndop.services.api_keys import issue_api_key, revoke_api_key, set_check_limits
+from ndop.services.load_patients import load_patients
+from ndop.services.organisation_accounts import register_organisation
+from ndop.services.record_choice import record_choice
+from ndop.web.api import checks as checks_api
+from tests.conftest import make_patient, number
+
+pytestmark = pytest.mark.django_db
+
+A, B, C = (number(n).digits for n in ("943476591", "900000002", "900000006"))
+RX1 = OdsCode("RX1")
+
+
+@pytest.fixture
+def api_key(registry) -> str:
+    register_organisation(registry, Organisation(RX1, "Trust one", "RX1OT001"), by="test")
+    patient = make_patient("900000002")
+    load_patients(registry, [patient], loaded_by="test", source="fixture")
+    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="patient")
+    return issue_api_key(registry, container.check_clients(), RX1, by="test").token
+
+
+@pytest.fixture(autouse=True)
+def _clear_rate_limits():
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+def post_json(client, key: str, numbers) -> object:
+    return client.post("/api/v1/checks", {"nhs_numbers": numbers}, content_type="application/json",
+                       HTTP_X_API_KEY=key)
+
+
+def test_api_check_json_list_returns_cleaned_list_version_job_and_licence(client, api_key) -> None:
+    response = post_json(client, api_key, [A, B, C])
+    assert response.status_code == 200
+    body = response.json()
+    assert body["nhs_numbers"] == [A, C]
+    assert body["rows_in"] == 3 and body["rows_removed"] == 1
+    assert body["registry_version"] == 1
+    assert body["licence"] == LICENCE_TERMS and "must not be shared" in body["licence"]
+    job = m.CheckJob.objects.get(id=body["job_id"])
+    assert (job.channel, job.organisation) == ("api", "RX1")
+
+
+def test_api_check_one_invalid_number_rejects_the_list(client, api_key) -> None:
+    response = post_json(client, api_key, [A, "1234567890"])
+    assert response.status_code == 422
+    assert response.json()["message"] == "The file contains one or more invalid NHS Numbers."
+    assert m.CheckJob.objects.get(id=response.json()["job_id"]).rejected
+
+
+def test_api_check_json_item_cannot_smuggle_a_second_line(client, api_key) -> None:
+    response = post_json(client, api_key, [f"{A[:9]}\n{A[9]}"])
+    assert response.status_code == 422
+
+
+def test_api_check_dat_file_returns_the_cleaned_file(client, api_key) -> None:
+    response = client.post("/api/v1/checks", f"{A},\r\n{B},\r\n".encode(), content_type="text/plain",
+                           HTTP_X_API_KEY=api_key)
+    assert response.status_code == 200
+    assert response.content == f"{A},\r\n".encode()
+    assert response["X-Registry-Version"] == "1"
+    assert m.CheckJob.objects.filter(id=response["X-Check-Job-Id"]).exists()
+    assert response["X-Licence"] == LICENCE_TERMS
+
+
+def test_api_check_csv_file_returns_csv(client, api_key) -> None:
+    response = client.post("/api/v1/checks", f"nhs_number,ref\n{A},x\n{B},y\n".encode(), content_type="text/csv",
+                           HTTP_X_API_KEY=api_key)
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.decode().splitlines() == ["nhs_number,ref", f"{A},x"]
+
+
+def test_api_check_without_a_key_or_with_a_wrong_key_is_401(client, api_key) -> None:
+    assert post_json(client, "", [A]).status_code == 401
+    assert post_json(client, api_key[:-1] + ("A" if api_key[-1] != "A" else "B"), [A]).status_code == 401
+    assert not m.CheckJob.objects.exists()
+
+
+def test_api_check_with_a_revoked_key_is_401(client, api_key, registry) -> None:
+    revoke_api_key(registry, container.check_clients(), api_key.split("_")[1], by="test")
+    assert post_json(client, api_key, [A]).status_code == 401
+
+
+def test_api_key_is_stored_only_as_a_hash(api_key) -> None:
+    (row,) = m.OrganisationApiKey.objects.all()
+    secret = api_key.split("_", 2)[2]
+    assert secret not in row.key_hash and len(row.key_hash) == 64
+
+
+def test_api_check_rate_limit_per_organisation_gives_429(client, api_key, registry) -> None:
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(requests_per_minute=2), by="test")
+    assert post_json(client, api_key, [A]).status_code == 200
+    assert post_json(client, api_key, [A]).status_code == 200
+    limited = post_json(client, api_key, [A])
+    assert limited.status_code == 429
+    assert limited["Retry-After"] == "60" and "Wait a minute" in limited.json()["message"]
+
+
+def test_api_check_larger_than_the_organisation_limit_is_413(client, api_key, registry) -> None:
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(max_request_bytes=100), by="test")
+    body = f"{A},\n".encode() * 20
+    response = client.post("/api/v1/checks", body, content_type="text/plain", HTTP_X_API_KEY=api_key)
+    assert response.status_code == 413
+    assert not m.CheckJob.objects.exists()
+
+
+def test_api_check_unsupported_media_type_is_415(client, api_key) -> None:
+    response = client.post("/api/v1/checks", b"<x/>", content_type="application/xml", HTTP_X_API_KEY=api_key)
+    assert response.status_code == 415
+
+
+def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registry, monkeypatch) -> None:
+    monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=20), by="test")
+    response = client.post("/api/v1/checks", f"{A},\n{B},\n{C},\n".encode(), content_type="text/plain",
+                           HTTP_X_API_KEY=api_key)
+    assert response.status_code == 202
+    status_url = response["Location"]
+    status = client.get(status_url, HTTP_X_API_KEY=api_key).json()
+    assert status["status"] == "done" and status["rows_removed"] == 1
+    result = client.get(response.json()["result_url"], HTTP_X_API_KEY=api_key)
+    assert result.status_code == 200
+    assert b"".join(result.streaming_content) == f"{A},\n{C},\n".encode()
+    assert result["X-Check-Job-Id"] == status["job_id"]
+
+
+def test_api_queued_check_is_not_found_for_another_organisation(client, api_key, registry, monkeypatch) -> None:
+    monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by="test")
+    created = client.post("/api/v1/checks", f"{A},\n".encode(), content_type="text/plain", HTTP_X_API_KEY=api_key)
+    register_organisation(registry, Organisation(OdsCode("RX2"), "Trust two"), by="test")
+    other = issue_api_key(registry, container.check_clients(), OdsCode("RX2"), by="test").token
+    assert client.get(created["Location"], HTTP_X_API_KEY=other).status_code == 404
+    assert client.get(created.json()["result_url"], HTTP_X_API_KEY=other).status_code == 404
+
+
+@pytest.mark.django_db(transaction=True)
+def test_api_large_file_is_checked_in_the_background(client, api_key, registry) -> None:
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by="test")
+    created = client.post("/api/v1/checks", f"{A},\n{B},\n".encode(), content_type="text/plain",
+                          HTTP_X_API_KEY=api_key)
+    assert created.status_code == 202
+    deadline = time.monotonic() + 30
+    while (status := client.get(created["Location"], HTTP_X_API_KEY=api_key).json())["status"] != "done":
+        assert status["status"] in ("queued", "running") and time.monotonic() < deadline, status
+        time.sleep(0.05)
+    result = client.get(created.json()["result_url"], HTTP_X_API_KEY=api_key)
+    assert b"".join(result.streaming_content) == f"{A},\n".encode()
+
+
+@given(st.binary(max_size=64), st.binary(max_size=64), st.integers(min_value=1, max_value=20))
+def test_api_prefixed_stream_reads_prefix_then_rest_in_order(prefix: bytes, rest: bytes, size: int) -> None:
+    stream = checks_api._Prefixed(prefix, io.BytesIO(rest))
+    out = b""
+    while block := stream.read(size):
+        assert len(block) <= size
+        out += block
+    assert out == prefix + rest
