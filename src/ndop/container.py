@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from ndop.domain.bulk_load import PopulationStore
 from ndop.domain.clock import Clock
 from ndop.domain.ports import Registry
 
@@ -30,3 +31,10 @@ def migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
     # The shared cache (rate limits) lives in a table that migrations do not manage.
     call_command("createcachetable", verbosity=verbosity)
+
+
+def population_store() -> PopulationStore:
+    """A bulk store for one population import (issue 2); used inside the registry's transaction."""
+    from ndop.adapters.db.population import DjangoPopulationStore
+
+    return DjangoPopulationStore()

@@ -1,0 +1,221 @@
+"""Load patients.csv and choices.csv into the registry: all of both files, or nothing.
+
+Pass 1 streams each file once: every row is checked by the domain (`population_files`) and the good
+rows are staged by the bulk store in this transaction; the files' sha256 are taken on the way. Then
+the checks that need all rows (repeated numbers, unknown replacements, choices for unknown or
+superseded numbers) run in the database. Any bad row refuses the whole import, naming the first
+`MAX_REPORTED` lines and how many there were; the transaction rolls back and nothing is loaded.
+
+Decisions (docs/population.md, ADR 0008):
+- A number already in the patient index has its demographics replaced by the file's row.
+- Choices are appended to the history, never replacing earlier events. They are given new registry
+  versions, reserved in one step and numbered in order of (recorded_at, line); so each person's current
+  choice becomes their latest event in the file, even where an earlier one was already recorded.
+- Rows are history as recorded elsewhere: their form is checked, not the eligibility rules of the
+  day (a guardian's choice still needs phone or post). The file holds no proxy names or evidence.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import BinaryIO, TypeVar
+
+from ndop.domain.audit import AuditEntry
+from ndop.domain.bulk_load import PopulationStore, StagedCheck
+from ndop.domain.errors import DomainError
+from ndop.domain.population_files import (
+    CHOICE_COLUMNS,
+    PATIENT_COLUMNS,
+    RowError,
+    RowInvalid,
+    header_problem,
+    parse_choice,
+    parse_patient,
+)
+from ndop.domain.ports import Registry
+
+MAX_REPORTED = 20
+PATIENTS_FILE = "patients.csv"
+CHOICES_FILE = "choices.csv"
+_PROGRESS_BYTES = 1 << 20
+
+Row = TypeVar("Row")
+
+
+class PopulationRefused(DomainError):
+    """The files were refused and nothing was loaded. `errors` holds the first MAX_REPORTED."""
+
+    code = "population_refused"
+
+    def __init__(self, errors: list[RowError], total: int) -> None:
+        super().__init__(f"Nothing was loaded: {total} bad row{'s' if total != 1 else ''} in the population files.")
+        self.errors = tuple(errors)
+        self.total = total
+
+
+@dataclass(frozen=True, slots=True)
+class ImportSummary:
+    patients_rows: int
+    patients_added: int
+    patients_updated: int
+    choice_events: int
+    people_with_choices: int
+    first_version: int | None
+    last_version: int | None
+    patients_sha256: str
+    choices_sha256: str
+    audit_sequence: int
+
+
+@dataclass
+class _Errors:
+    shown: list[RowError] = field(default_factory=list)
+    total: int = 0
+
+    def add(self, file: str, line: int, reason: str) -> None:
+        self.total += 1
+        if len(self.shown) < MAX_REPORTED:
+            self.shown.append(RowError(file, line, reason))
+
+
+class _File:
+    """One input file read once as UTF-8 lines, hashed and counted on the way."""
+
+    def __init__(self, name: str, stream: BinaryIO, errors: _Errors, progress: Callable[[int], None] | None) -> None:
+        self.name = name
+        self.digest = hashlib.sha256()
+        self.rows = 0
+        self._stream = stream
+        self._errors = errors
+        self._progress = progress
+        self._line = 0
+
+    def _lines(self) -> Iterator[str]:
+        pending = 0
+        for raw in self._stream:
+            self._line += 1
+            self.digest.update(raw)
+            pending += len(raw)
+            if pending >= _PROGRESS_BYTES and self._progress is not None:
+                self._progress(pending)
+                pending = 0
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self._errors.add(self.name, self._line, "is not UTF-8 text")
+                text = raw.decode("utf-8", "replace")
+            if self._line == 1:
+                text = text.removeprefix("\ufeff")
+            yield text
+        if self._progress is not None and pending:
+            self._progress(pending)
+
+    def rows_checked(
+        self, columns: tuple[str, ...], parse: Callable[[list[str]], Row]
+    ) -> Iterator[tuple[int, Row]]:
+        """Yield (line, row) for good rows while no error has been seen anywhere; record the bad ones."""
+        reader = csv.reader(self._lines(), strict=True)
+        try:
+            header = next(reader, None)
+            if header is None:
+                self._errors.add(self.name, 1, "the file is empty: it needs the header row")
+                return
+            problem = header_problem(header, columns)
+            if problem is not None:
+                self._errors.add(self.name, 1, problem)
+                return
+            for fields in reader:
+                if not fields:
+                    continue  # a blank line holds no row
+                self.rows += 1
+                try:
+                    row = parse(fields)
+                except RowInvalid as exc:
+                    self._errors.add(self.name, reader.line_num, str(exc))
+                    continue
+                if not self._errors.total:
+                    yield reader.line_num, row
+        except csv.Error:
+            self._errors.add(self.name, self._line, "is not valid CSV (check the quotes); the rest was not read")
+        finally:
+            for _ in self._lines():  # read to the end, so the hash and the progress cover the whole file
+                pass
+
+
+def import_population(
+    registry: Registry,
+    store_factory: Callable[[], PopulationStore],
+    patients: BinaryIO,
+    choices: BinaryIO,
+    *,
+    imported_by: str,
+    source: str,
+    progress: Callable[[int], None] | None = None,
+) -> ImportSummary:
+    """Load both files in one transaction, or raise PopulationRefused having loaded nothing."""
+    now: datetime = registry.clock.now()
+    today: date = now.date()
+    errors = _Errors()
+    patient_file = _File(PATIENTS_FILE, patients, errors, progress)
+    choice_file = _File(CHOICES_FILE, choices, errors, progress)
+    with registry.transaction():
+        store = store_factory()
+        store.begin()
+        store.stage_patients(patient_file.rows_checked(PATIENT_COLUMNS, lambda f: parse_patient(f, today)))
+        staged_choices = store.stage_choices(choice_file.rows_checked(CHOICE_COLUMNS, lambda f: parse_choice(f, now)))
+        if not errors.total:
+            for check in StagedCheck:
+                lines, count = store.failing_lines(check, MAX_REPORTED)
+                name = CHOICES_FILE if check.in_choices_file else PATIENTS_FILE
+                for line in lines:
+                    errors.add(name, line, check.reason)
+                errors.total += count - len(lines)
+        if errors.total:
+            raise PopulationRefused(sorted(errors.shown, key=lambda e: (e.file != PATIENTS_FILE, e.line)),
+                                    errors.total)
+        added, updated = store.merge_patients()
+        first = last = None
+        people = 0
+        if staged_choices:
+            first = store.reserve_versions(staged_choices)
+            last = first + staged_choices - 1
+            people = store.merge_choices(first, imported_by)
+        store.finish()
+        record = registry.audit.append(
+            AuditEntry(
+                action="population.imported",
+                actor=imported_by,
+                subject=source,
+                details={
+                    PATIENTS_FILE: {
+                        "sha256": patient_file.digest.hexdigest(),
+                        "rows": patient_file.rows,
+                        "added": added,
+                        "updated": updated,
+                    },
+                    CHOICES_FILE: {
+                        "sha256": choice_file.digest.hexdigest(),
+                        "rows": choice_file.rows,
+                        "first_version": first,
+                        "last_version": last,
+                        "people": people,
+                    },
+                },
+            )
+        )
+    return ImportSummary(
+        patients_rows=patient_file.rows,
+        patients_added=added,
+        patients_updated=updated,
+        choice_events=staged_choices,
+        people_with_choices=people,
+        first_version=first,
+        last_version=last,
+        patients_sha256=patient_file.digest.hexdigest(),
+        choices_sha256=choice_file.digest.hexdigest(),
+        audit_sequence=record.sequence,
+    )
