@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import BinaryIO, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from ndop.domain.audit import AuditEntry
 from ndop.domain.bulk_load import PopulationStore, StagedCheck
@@ -31,17 +32,17 @@ from ndop.domain.population_files import (
     CHOICE_COLUMNS,
     PATIENT_COLUMNS,
     RowError,
-    RowInvalid,
     header_problem,
-    parse_choice,
-    parse_patient,
+    parse_choices,
+    parse_patients,
 )
 from ndop.domain.ports import Registry
 
 MAX_REPORTED = 20
 PATIENTS_FILE = "patients.csv"
 CHOICES_FILE = "choices.csv"
-_PROGRESS_BYTES = 1 << 20
+_READ_BYTES = 1 << 20
+_BATCH_ROWS = 10_000
 
 Row = TypeVar("Row")
 
@@ -82,43 +83,46 @@ class _Errors:
             self.shown.append(RowError(file, line, reason))
 
 
+class _Hashing(io.RawIOBase):
+    """Reads through to the file, hashing every byte and telling `progress` how far it got."""
+
+    def __init__(self, stream: BinaryIO, progress: Callable[[int], None] | None) -> None:
+        self.digest = hashlib.sha256()
+        self._stream = stream
+        self._progress = progress
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._stream.read(len(buffer))
+        count = len(data)
+        buffer[:count] = data
+        self.digest.update(data)
+        if self._progress is not None and count:
+            self._progress(count)
+        return count
+
+
 class _File:
-    """One input file read once as UTF-8 lines, hashed and counted on the way."""
+    """One input file read once as UTF-8 CSV in batches of rows; hashed and counted on the way."""
 
     def __init__(self, name: str, stream: BinaryIO, errors: _Errors, progress: Callable[[int], None] | None) -> None:
         self.name = name
-        self.digest = hashlib.sha256()
         self.rows = 0
-        self._stream = stream
+        self._raw = _Hashing(stream, progress)
         self._errors = errors
-        self._progress = progress
-        self._line = 0
 
-    def _lines(self) -> Iterator[str]:
-        pending = 0
-        for raw in self._stream:
-            self._line += 1
-            self.digest.update(raw)
-            pending += len(raw)
-            if pending >= _PROGRESS_BYTES and self._progress is not None:
-                self._progress(pending)
-                pending = 0
-            try:
-                text = raw.decode("utf-8")
-            except UnicodeDecodeError:
-                self._errors.add(self.name, self._line, "is not UTF-8 text")
-                text = raw.decode("utf-8", "replace")
-            if self._line == 1:
-                text = text.removeprefix("\ufeff")
-            yield text
-        if self._progress is not None and pending:
-            self._progress(pending)
+    @property
+    def sha256(self) -> str:
+        return self._raw.digest.hexdigest()
 
     def rows_checked(
-        self, columns: tuple[str, ...], parse: Callable[[list[str]], Row]
+        self, columns: tuple[str, ...], parse: Callable[[list[list[str]]], list[Row | str]]
     ) -> Iterator[tuple[int, Row]]:
         """Yield (line, row) for good rows while no error has been seen anywhere; record the bad ones."""
-        reader = csv.reader(self._lines(), strict=True)
+        text = io.TextIOWrapper(io.BufferedReader(self._raw, _READ_BYTES), encoding="utf-8-sig", newline="")
+        reader = csv.reader(text, strict=True)
         try:
             header = next(reader, None)
             if header is None:
@@ -128,21 +132,29 @@ class _File:
             if problem is not None:
                 self._errors.add(self.name, 1, problem)
                 return
-            for fields in reader:
-                if not fields:
-                    continue  # a blank line holds no row
-                self.rows += 1
-                try:
-                    row = parse(fields)
-                except RowInvalid as exc:
-                    self._errors.add(self.name, reader.line_num, str(exc))
-                    continue
-                if not self._errors.total:
-                    yield reader.line_num, row
+            while True:
+                batch: list[list[str]] = []
+                lines: list[int] = []
+                for fields in reader:
+                    if fields:  # a blank line holds no row
+                        batch.append(fields)
+                        lines.append(reader.line_num)
+                        if len(batch) == _BATCH_ROWS:
+                            break
+                if not batch:
+                    break
+                self.rows += len(batch)
+                for line, result in zip(lines, parse(batch), strict=True):
+                    if isinstance(result, str):
+                        self._errors.add(self.name, line, result)
+                    elif not self._errors.total:
+                        yield line, result
+        except UnicodeDecodeError:
+            self._errors.add(self.name, reader.line_num + 1, "is not UTF-8 text; the rest was not read")
         except csv.Error:
-            self._errors.add(self.name, self._line, "is not valid CSV (check the quotes); the rest was not read")
+            self._errors.add(self.name, reader.line_num, "is not valid CSV (check the quotes); the rest was not read")
         finally:
-            for _ in self._lines():  # read to the end, so the hash and the progress cover the whole file
+            while self._raw.readinto(bytearray(_READ_BYTES)):  # to the end: the hash covers the whole file
                 pass
 
 
@@ -165,8 +177,8 @@ def import_population(
     with registry.transaction():
         store = store_factory()
         store.begin()
-        store.stage_patients(patient_file.rows_checked(PATIENT_COLUMNS, lambda f: parse_patient(f, today)))
-        staged_choices = store.stage_choices(choice_file.rows_checked(CHOICE_COLUMNS, lambda f: parse_choice(f, now)))
+        store.stage_patients(patient_file.rows_checked(PATIENT_COLUMNS, lambda b: parse_patients(b, today)))
+        staged_choices = store.stage_choices(choice_file.rows_checked(CHOICE_COLUMNS, lambda b: parse_choices(b, now)))
         if not errors.total:
             for check in StagedCheck:
                 lines, count = store.failing_lines(check, MAX_REPORTED)
@@ -192,13 +204,13 @@ def import_population(
                 subject=source,
                 details={
                     PATIENTS_FILE: {
-                        "sha256": patient_file.digest.hexdigest(),
+                        "sha256": patient_file.sha256,
                         "rows": patient_file.rows,
                         "added": added,
                         "updated": updated,
                     },
                     CHOICES_FILE: {
-                        "sha256": choice_file.digest.hexdigest(),
+                        "sha256": choice_file.sha256,
                         "rows": choice_file.rows,
                         "first_version": first,
                         "last_version": last,
@@ -215,7 +227,7 @@ def import_population(
         people_with_choices=people,
         first_version=first,
         last_version=last,
-        patients_sha256=patient_file.digest.hexdigest(),
-        choices_sha256=choice_file.digest.hexdigest(),
+        patients_sha256=patient_file.sha256,
+        choices_sha256=choice_file.sha256,
         audit_sequence=record.sequence,
     )
