@@ -7,11 +7,12 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.services.demo_data import install_demo_data
+from ndop.services.demo_population import DEMO_SEED, install_demo_population
 
 
 @main.command()
 def demo() -> None:
-    """Migrate and install demo personas (safe to run again)."""
+    """Migrate and install demo personas and a small synthetic population (safe to run again)."""
     container.migrate()
     people = install_demo_data(container.registry(), by="system:demo")
     click.echo("Demo data is ready. People in the patient index:")
@@ -21,6 +22,13 @@ def demo() -> None:
             f"  {p.nhs_number.display}  {p.given_name} {p.family_name}, born {p.date_of_birth.isoformat()}"
             f" – {persona.story}"
         )
+    crowd = install_demo_population(container.registry(), container.population_store, by="system:demo")
+    s = crowd.summary
+    click.echo(
+        f"Synthetic population (seed {DEMO_SEED}): {s.patients:,} people, {s.opted_out:,} opted out, "
+        + ("loaded now." if crowd.loaded_now else "already loaded, left as it was.")
+        + f" For example {', '.join(crowd.example_numbers)}."
+    )
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")

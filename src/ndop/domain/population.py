@@ -279,7 +279,8 @@ class PopulationGenerator:
             superseded_by.tolist(),
             np.where(sensitive, "true", "false").tolist(),
         )
-        end = np.where(dead, died, as_of)
+        # Choices fall before the as-of day (so a file made today holds nothing later than now).
+        end = np.minimum(np.where(dead, died, as_of), as_of - np.timedelta64(1, "D"))
         choices_csv, choice_rows, opted_out = self._choices(rng, nhs, band, female, born, end, ~superseded)
         return Chunk(first, n, patients_csv, choices_csv, choice_rows, opted_out)
 
