@@ -6,6 +6,7 @@ import click
 
 from ndop import container
 from ndop.cli import main
+from ndop.domain.nhs_number import NhsNumber
 from ndop.services.demo_data import install_demo_data
 from ndop.services.demo_population import DEMO_SEED, install_demo_population
 
@@ -27,7 +28,7 @@ def demo() -> None:
     click.echo(
         f"Synthetic population (seed {DEMO_SEED}): {s.patients:,} people, {s.opted_out:,} opted out, "
         + ("loaded now." if crowd.loaded_now else "already loaded, left as it was.")
-        + f" For example {', '.join(crowd.example_numbers)}."
+        + f" For example {', '.join(NhsNumber(n).display for n in crowd.example_numbers)}."
     )
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
