@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 # PostgreSQL for the second test run; pytest-django creates and drops test_<name>.
 NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 
-.PHONY: run test lint test-sqlite test-postgres bench clean
+.PHONY: run test lint test-sqlite test-postgres bench bench-population clean
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -37,6 +37,10 @@ test-postgres: $(STAMP)
 	fi
 
 test: lint test-sqlite test-postgres
+
+# Generate + import 1M and 10M patients on SQLite and PostgreSQL, beside Django bulk_create (about 30 min).
+bench-population: $(STAMP)
+	$(BIN)/python bench/population.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
