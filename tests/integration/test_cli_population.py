@@ -40,6 +40,7 @@ def test_cli_population_generate_writes_both_files(tmp_path) -> None:
         ["--patients", "10", "--opt-out-rate", "0.9"],
         ["--patients", "10", "--seed", "-1"],
         ["--patients", "10", "--as-of", "yesterday"],
+        ["--patients", "10", "--as-of", "2999-01-01"],
     ],
 )
 def test_cli_population_generate_bad_input_exits_2_and_writes_nothing(tmp_path, args) -> None:

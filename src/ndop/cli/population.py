@@ -27,9 +27,12 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     if value is None:
         return date.today()
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise click.BadParameter("must be a date written YYYY-MM-DD") from None
+    if day > date.today():
+        raise click.BadParameter("must not be in the future (choices are recorded before it)")
+    return day
 
 
 @population.command("generate")

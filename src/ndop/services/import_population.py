@@ -124,38 +124,42 @@ class _File:
         text = io.TextIOWrapper(io.BufferedReader(self._raw, _READ_BYTES), encoding="utf-8-sig", newline="")
         reader = csv.reader(text, strict=True)
         try:
-            header = next(reader, None)
-            if header is None:
-                self._errors.add(self.name, 1, "the file is empty: it needs the header row")
-                return
-            problem = header_problem(header, columns)
-            if problem is not None:
-                self._errors.add(self.name, 1, problem)
-                return
-            while True:
-                batch: list[list[str]] = []
-                lines: list[int] = []
-                for fields in reader:
-                    if fields:  # a blank line holds no row
-                        batch.append(fields)
-                        lines.append(reader.line_num)
-                        if len(batch) == _BATCH_ROWS:
-                            break
-                if not batch:
-                    break
-                self.rows += len(batch)
-                for line, result in zip(lines, parse(batch), strict=True):
-                    if isinstance(result, str):
-                        self._errors.add(self.name, line, result)
-                    elif not self._errors.total:
-                        yield line, result
+            yield from self._checked(reader, columns, parse)
         except UnicodeDecodeError:
             self._errors.add(self.name, reader.line_num + 1, "is not UTF-8 text; the rest was not read")
         except csv.Error:
             self._errors.add(self.name, reader.line_num, "is not valid CSV (check the quotes); the rest was not read")
-        finally:
-            while self._raw.readinto(bytearray(_READ_BYTES)):  # to the end: the hash covers the whole file
-                pass
+        while self._raw.readinto(bytearray(_READ_BYTES)):  # to the end: the hash covers the whole file
+            pass
+
+    def _checked(
+        self, reader: Any, columns: tuple[str, ...], parse: Callable[[list[list[str]]], list[Row | str]]
+    ) -> Iterator[tuple[int, Row]]:
+        header = next(reader, None)
+        if header is None:
+            self._errors.add(self.name, 1, "the file is empty: it needs the header row")
+            return
+        problem = header_problem(header, columns)
+        if problem is not None:
+            self._errors.add(self.name, 1, problem)
+            return
+        while True:
+            batch: list[list[str]] = []
+            lines: list[int] = []
+            for fields in reader:
+                if fields:  # a blank line holds no row
+                    batch.append(fields)
+                    lines.append(reader.line_num)
+                    if len(batch) == _BATCH_ROWS:
+                        break
+            if not batch:
+                return
+            self.rows += len(batch)
+            for line, result in zip(lines, parse(batch), strict=True):
+                if isinstance(result, str):
+                    self._errors.add(self.name, line, result)
+                elif not self._errors.total:
+                    yield line, result
 
 
 def import_population(
