@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ndop.domain.bulk_load import PopulationStore
 from ndop.domain.clock import Clock
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.ports import Notifier, Registry
@@ -174,3 +175,10 @@ def check_service() -> CheckService:
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service
+
+
+def population_store() -> PopulationStore:
+    """A bulk store for one population import (issue 2); used inside the registry's transaction."""
+    from ndop.adapters.db.population import DjangoPopulationStore
+
+    return DjangoPopulationStore()

@@ -7,15 +7,18 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.domain.nhs_number import NhsNumber
 from ndop.services.demo_accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.services.demo_check_channels import install_demo_check_channels
 from ndop.services.demo_data import install_demo_data
 from ndop.services.demo_policy_flows import install_demo_policy_flows
+from ndop.services.demo_population import DEMO_SEED, install_demo_population
 
 
 @main.command()
 def demo() -> None:
-    """Migrate and install demo personas and accounts (safe to run again). Refused in production."""
+    """Migrate and install demo personas, a small synthetic population and demo accounts (safe to run
+    again). Refused in production."""
     from django.conf import settings
 
     if settings.CONFIG.is_production:
@@ -31,6 +34,13 @@ def demo() -> None:
             f"  {p.nhs_number.display}  {p.given_name} {p.family_name}, born {p.date_of_birth.isoformat()}"
             f" – {persona.story}"
         )
+    crowd = install_demo_population(container.registry(), container.population_store, by="system:demo")
+    s = crowd.summary
+    click.echo(
+        f"Synthetic population (seed {DEMO_SEED}): {s.patients:,} people, {s.opted_out:,} opted out, "
+        + ("loaded now." if crowd.loaded_now else "already loaded, left as it was.")
+        + f" For example {', '.join(NhsNumber(n).display for n in crowd.example_numbers)}."
+    )
     click.echo("")
     click.echo(f"Organisation accounts for {organisation.name} ({organisation.ods_code}), password {DEMO_PASSWORD!r},")
     click.echo("sign in at http://127.0.0.1:8000/org/sign-in:")

@@ -1,0 +1,253 @@
+"""Benchmark: generate and import a synthetic population on SQLite and PostgreSQL, beside a plain peer.
+
+    make bench-population                         # 1M and 10M patients, both databases, peer on 1M
+    .venv/bin/python bench/population.py --sizes 100000 --peer-size 100000   # a quick run
+
+Each step runs in its own process so that its peak RSS (getrusage ru_maxrss) is its own. Steps:
+`generate` (ndop population generate), `import` (ndop population import: row checks, staging with
+COPY / executemany, set-based merge, audit) and the peer `bulk_create`: the plain Django way (csv reader,
+model instances, `bulk_create` in batches of 10,000, the projection with `bulk_create(update_conflicts=True)`),
+which checks nothing. PostgreSQL runs in a scratch database (`ndop_bench` by default) created and dropped
+here. Raw results go to bench/out/population.json; a table with rows/s, peak RSS and ratios to stdout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+DEFAULT_PG = os.environ.get("NDOP_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/ndop_bench")
+AS_OF = "2026-11-01"
+PEER_BATCH = 10_000
+
+
+# ---- child steps (each in a fresh process) ----------------------------------------------------------
+
+
+def _peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_generate(patients: int, out: Path) -> dict:
+    from ndop.domain.population import PopulationSpec
+    from ndop.services.generate_population import generate_population
+
+    out.mkdir(parents=True, exist_ok=True)
+    spec = PopulationSpec(patients, 0.054, 1, date.fromisoformat(AS_OF))
+    start = time.perf_counter()
+    with open(out / "patients.csv", "wb") as p, open(out / "choices.csv", "wb") as c:
+        summary = generate_population(spec, p, c)
+    return {"seconds": time.perf_counter() - start, "choices": summary.choice_rows}
+
+
+def _django() -> None:
+    from ndop import container
+
+    container.setup_django()
+    container.migrate()
+
+
+def child_import(directory: Path) -> dict:
+    _django()
+    from ndop import container
+    from ndop.services.import_population import import_population
+
+    start = time.perf_counter()
+    with open(directory / "patients.csv", "rb") as p, open(directory / "choices.csv", "rb") as c:
+        summary = import_population(
+            container.registry(), container.population_store, p, c, imported_by="bench", source="population:bench"
+        )
+    return {"seconds": time.perf_counter() - start, "choices": summary.choice_events}
+
+
+def child_peer(directory: Path) -> dict:
+    """The plain way: csv + model instances + bulk_create in batches, in one transaction. No checks."""
+    _django()
+    import csv
+
+    from django.db import transaction
+
+    from ndop.adapters.db import models as m
+    from ndop.adapters.db.registry import reserve_sequences
+
+    start = time.perf_counter()
+    with transaction.atomic():
+        with open(directory / "patients.csv", newline="") as f:
+            batch: list[m.Patient] = []
+            for r in csv.DictReader(f):
+                batch.append(m.Patient(
+                    nhs_number=r["nhs_number"], given_name=r["given_name"], family_name=r["family_name"],
+                    date_of_birth=r["date_of_birth"], gender=int(r["gender"]), postcode=r["postcode"],
+                    lsoa_code=r["lsoa_code"], gp_practice_code=r["gp_practice_code"], mobile=r["mobile"],
+                    email=r["email"], date_of_death=r["date_of_death"] or None, superseded_by=r["superseded_by"],
+                    sensitive=r["sensitive"] == "true",
+                ))
+                if len(batch) == PEER_BATCH:
+                    m.Patient.objects.bulk_create(batch)
+                    batch = []
+            m.Patient.objects.bulk_create(batch)
+        with open(directory / "choices.csv", newline="") as f:
+            count = sum(1 for _ in f) - 1
+        sequence = reserve_sequences(count) if count else 1
+        with open(directory / "choices.csv", newline="") as f:
+            events: list[m.ChoiceEvent] = []
+
+            def flush(events: list[m.ChoiceEvent]) -> None:
+                m.ChoiceEvent.objects.bulk_create(events)
+                latest = {e.nhs_number: e for e in events}
+                m.CurrentChoice.objects.bulk_create(
+                    [m.CurrentChoice(nhs_number=e.nhs_number, choice=e.choice, sequence=e.sequence,
+                                     recorded_at=e.recorded_at, channel=e.channel) for e in latest.values()],
+                    update_conflicts=True, unique_fields=["nhs_number"],
+                    update_fields=["choice", "sequence", "recorded_at", "channel"],
+                )
+
+            for r in csv.DictReader(f):
+                events.append(m.ChoiceEvent(
+                    sequence=sequence, nhs_number=r["nhs_number"], choice=r["choice"], recorded_at=r["recorded_at"],
+                    channel=r["channel"], proxy_role=r["proxy_role"], case_reference=r["case_reference"],
+                    recorded_by="bench-peer",
+                ))
+                sequence += 1
+                if len(events) == PEER_BATCH:
+                    flush(events)
+                    events = []
+            flush(events)
+    return {"seconds": time.perf_counter() - start, "choices": count}
+
+
+# ---- the parent: databases, processes, the table -------------------------------------------------
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    admin = url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql)
+
+
+def _fresh_database(kind: str, pg_url: str, work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("DATABASE_URL", None)
+    if kind == "sqlite":
+        var = work / "var-sqlite"
+        shutil.rmtree(var, ignore_errors=True)
+        var.mkdir(parents=True)
+        env["NDOP_VAR_DIR"] = str(var)
+    else:
+        name = pg_url.rsplit("/", 1)[1]
+        _pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{name}"')
+        _pg_admin(pg_url, f'CREATE DATABASE "{name}"')
+        env["DATABASE_URL"] = pg_url
+        env["NDOP_VAR_DIR"] = str(work / "var-pg")
+    return env
+
+
+def _drop(kind: str, pg_url: str, work: Path) -> None:
+    if kind == "sqlite":
+        shutil.rmtree(work / "var-sqlite", ignore_errors=True)
+    else:
+        _pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{pg_url.rsplit("/", 1)[1]}"')
+
+
+def _run_child(step: str, *args: str, env: dict[str, str] | None = None) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--child", step, *args]
+    done = subprocess.run(command, env=env or dict(os.environ), capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{step} failed:\n{done.stderr[-4000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _machine() -> str:
+    cpus = os.cpu_count()
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    except (ValueError, OSError):
+        memory = 0.0
+    load = os.getloadavg()[0]
+    return f"{platform.machine()} {cpus} CPUs {memory:.0f} GiB, Python {platform.python_version()}, load {load:.1f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000000,10000000", help="patients per run, comma separated")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--peer-size", type=int, default=1_000_000, help="run the bulk_create peer at this size")
+    parser.add_argument("--pg-url", default=DEFAULT_PG, help="scratch PostgreSQL database (created and dropped)")
+    parser.add_argument("--keep-files", action="store_true", help="keep the generated CSV files")
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    databases = options.databases.split(",")
+    work = OUT / "population"
+    work.mkdir(parents=True, exist_ok=True)
+    results: list[dict] = []
+    print(f"machine: {_machine()}", flush=True)
+    for size in sizes:
+        files = work / f"files-{size}"
+        gen = _run_child("generate", str(size), str(files))
+        size_mib = sum(p.stat().st_size for p in files.iterdir()) / 2**20
+        results.append({"patients": size, "database": "-", "step": "generate", **gen, "file_mib": size_mib})
+        print(f"{size:>11,} generate        {gen['seconds']:8.1f} s  {gen['peak_mib']:7.0f} MiB", flush=True)
+        for kind in databases:
+            steps = ["import"] + (["peer"] if size == options.peer_size else [])
+            for step in steps:
+                env = _fresh_database(kind, options.pg_url, work)
+                outcome = _run_child(step, str(files), env=env)
+                _drop(kind, options.pg_url, work)
+                results.append({"patients": size, "database": kind, "step": step, **outcome})
+                print(f"{size:>11,} {kind:10s} {step:6s} {outcome['seconds']:8.1f} s  "
+                      f"{outcome['peak_mib']:7.0f} MiB", flush=True)
+        if not options.keep_files:
+            shutil.rmtree(files, ignore_errors=True)
+    (OUT / "population.json").write_text(json.dumps({"machine": _machine(), "results": results}, indent=2))
+    print_table(results)
+
+
+def print_table(results: list[dict]) -> None:
+    gen = {r["patients"]: r for r in results if r["step"] == "generate"}
+    peers = {(r["patients"], r["database"]): r for r in results if r["step"] == "peer"}
+    print()
+    print("| patients | database | step | seconds | patients/s | rows/s (all) | peak RSS MiB | generate + import s "
+          "| vs bulk_create |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    for r in results:
+        n, seconds = r["patients"], r["seconds"]
+        rows = n + r.get("choices", 0)
+        total = f"{gen[n]['seconds'] + seconds:.1f}" if r["step"] == "import" else ""
+        peer = peers.get((n, r["database"]))
+        ratio = f"{peer['seconds'] / seconds:.1f}x faster" if peer and r["step"] == "import" else ""
+        print(f"| {n:,} | {r['database']} | {r['step']} | {seconds:.1f} | {n / seconds:,.0f} | {rows / seconds:,.0f} "
+              f"| {r['peak_mib']:.0f} | {total} | {ratio} |")
+
+
+def child_main(step: str, args: list[str]) -> None:
+    if step == "generate":
+        outcome = child_generate(int(args[0]), Path(args[1]))
+    elif step == "import":
+        outcome = child_import(Path(args[0]))
+    elif step == "peer":
+        outcome = child_peer(Path(args[0]))
+    else:
+        raise SystemExit(f"unknown step {step}")
+    outcome["peak_mib"] = _peak_mib()
+    print(json.dumps(outcome))
+
+
+if __name__ == "__main__":
+    if len(sys.argv) > 2 and sys.argv[1] == "--child":
+        sys.path.insert(0, str(ROOT / "src"))
+        child_main(sys.argv[2], sys.argv[3:])
+    else:
+        main()

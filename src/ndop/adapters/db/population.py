@@ -1,0 +1,230 @@
+"""Bulk loading of the population files: staged in temporary tables, then merged with set-based SQL.
+
+PostgreSQL stages with `COPY ... FROM STDIN` (psycopg 3); SQLite with `executemany` in large batches.
+Both run inside the caller's transaction: a rollback drops the staging tables with everything else.
+The merge is a handful of `INSERT ... SELECT` statements (upsert for patients, window functions to
+number the choices and pick each person's latest), so Python never holds more than one batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from itertools import islice
+from typing import Any, Final
+
+from django.db import connection
+
+from ndop.adapters.db.registry import reserve_sequences
+from ndop.domain.bulk_load import StagedCheck
+from ndop.domain.population_files import ChoiceRow, PatientRow
+
+BATCH: Final = 20_000
+SQLITE_CACHE_KIB: Final = 128 * 1024
+PATIENT_FIELDS: Final = (
+    "nhs_number", "given_name", "family_name", "date_of_birth", "gender", "postcode", "lsoa_code",
+    "gp_practice_code", "mobile", "email", "date_of_death", "superseded_by", "sensitive",
+)
+CHOICE_FIELDS: Final = ("nhs_number", "choice", "recorded_at", "channel", "proxy_role", "case_reference")
+
+_TYPES: Final = {
+    "postgresql": {"date": "date", "int": "smallint", "bool": "boolean", "time": "timestamptz", "text": "text"},
+    "sqlite": {"date": "text", "int": "integer", "bool": "integer", "time": "text", "text": "text"},
+}
+_PATIENT_TYPES: Final = ("text", "text", "text", "date", "int", "text", "text", "text", "text", "text", "date",
+                         "text", "bool")
+_CHOICE_TYPES: Final = ("text", "text", "time", "text", "text", "text")
+
+_CHECKS: Final = {
+    StagedCheck.DUPLICATE_PATIENT: """
+        FROM stage_patient s WHERE EXISTS (
+          SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number AND t.line < s.line)""",
+    StagedCheck.UNKNOWN_REPLACEMENT: """
+        FROM stage_patient s WHERE s.superseded_by <> ''
+          AND NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.superseded_by)
+          AND NOT EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.superseded_by)""",
+    StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT: """
+        FROM stage_choice s WHERE NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number)
+          AND NOT EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number)""",
+    StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER: """
+        FROM stage_choice s WHERE EXISTS (
+            SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number AND t.superseded_by <> '')
+          OR (NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number)
+              AND EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number AND p.superseded_by <> ''))""",
+}
+
+
+def _columns(fields: tuple[str, ...], types: tuple[str, ...], vendor: str) -> str:
+    names = {"postgresql": _TYPES["postgresql"], "sqlite": _TYPES["sqlite"]}[vendor]
+    return ", ".join(f"{f} {names[t]}" for f, t in zip(fields, types, strict=True))
+
+
+def _batches(rows: Iterable[Any], size: int = BATCH) -> Iterator[list[Any]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _sqlite_time(value: datetime) -> str:
+    # Django's SQLite backend stores aware datetimes as naive UTC text: keep the same form, so that
+    # comparisons and ordering in SQL agree with rows the ORM wrote.
+    return value.replace(tzinfo=None).isoformat(" ")
+
+
+def _sqlite_date(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+class DjangoPopulationStore:
+    """`PopulationStore` on the Django connection (PostgreSQL or SQLite)."""
+
+    def __init__(self) -> None:
+        self.vendor = connection.vendor
+        if self.vendor not in _TYPES:
+            raise RuntimeError(f"bulk load does not support the {self.vendor} database")
+
+    def _execute(self, sql: str, params: list[Any] | tuple[Any, ...] = ()) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
+    def _scalar(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()[0]
+
+    def begin(self) -> None:
+        if self.vendor == "sqlite":
+            # SQLite's default page cache is 2 MB: index updates for a million rows would go to the OS
+            # on nearly every row. A bounded 128 MB cache for this connection keeps them in memory.
+            self._execute(f"PRAGMA main.cache_size = -{SQLITE_CACHE_KIB}")
+            self._execute(f"PRAGMA temp.cache_size = -{SQLITE_CACHE_KIB}")
+        for table, fields, types in (
+            ("stage_patient", PATIENT_FIELDS, _PATIENT_TYPES),
+            ("stage_choice", CHOICE_FIELDS, _CHOICE_TYPES),
+        ):
+            self._execute(f"DROP TABLE IF EXISTS {table}")
+            self._execute(f"CREATE TEMP TABLE {table} (line bigint NOT NULL, {_columns(fields, types, self.vendor)})")
+
+    # ---- staging -----------------------------------------------------------------------------------
+
+    def stage_patients(self, rows: Iterable[tuple[int, PatientRow]]) -> int:
+        if self.vendor == "postgresql":
+            count = self._copy("stage_patient", PATIENT_FIELDS, ((line, *row) for line, row in rows))
+        else:
+            count = self._insert_many(
+                "stage_patient",
+                PATIENT_FIELDS,
+                (
+                    (line, r[0], r[1], r[2], r[3].isoformat(), r[4], r[5], r[6], r[7], r[8], r[9],
+                     _sqlite_date(r[10]), r[11], int(r[12]))
+                    for line, r in rows
+                ),
+            )
+        self._execute("CREATE INDEX stage_patient_number ON stage_patient (nhs_number, line)")
+        self._execute("CREATE INDEX stage_patient_replacement ON stage_patient (superseded_by)")
+        return count
+
+    def stage_choices(self, rows: Iterable[tuple[int, ChoiceRow]]) -> int:
+        if self.vendor == "postgresql":
+            count = self._copy("stage_choice", CHOICE_FIELDS, ((line, *row) for line, row in rows))
+        else:
+            count = self._insert_many(
+                "stage_choice",
+                CHOICE_FIELDS,
+                ((line, r[0], r[1], _sqlite_time(r[2]), r[3], r[4], r[5]) for line, r in rows),
+            )
+        self._execute("CREATE INDEX stage_choice_number ON stage_choice (nhs_number)")
+        if self.vendor == "postgresql":
+            self._execute("ANALYZE stage_patient")  # autovacuum never analyses temporary tables
+            self._execute("ANALYZE stage_choice")
+        return count
+
+    def _copy(self, table: str, fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+        count = 0
+        with connection.cursor() as cursor:
+            raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
+            with raw.copy(f"COPY {table} (line, {', '.join(fields)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    count += 1
+        return count
+
+    def _insert_many(self, table: str, fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
+        placeholders = ", ".join(["%s"] * (len(fields) + 1))
+        sql = f"INSERT INTO {table} (line, {', '.join(fields)}) VALUES ({placeholders})"
+        count = 0
+        with connection.cursor() as cursor:
+            for batch in _batches(rows):
+                cursor.executemany(sql, batch)
+                count += len(batch)
+        return count
+
+    # ---- checks across rows ------------------------------------------------------------------------
+
+    def failing_lines(self, check: StagedCheck, limit: int) -> tuple[list[int], int]:
+        body = _CHECKS[check]
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT s.line {body} ORDER BY s.line LIMIT %s", [limit])
+            lines = [int(r[0]) for r in cursor.fetchall()]
+            if len(lines) < limit:
+                return lines, len(lines)
+            cursor.execute(f"SELECT count(*) {body}")
+            return lines, int(cursor.fetchone()[0])
+
+    # ---- merges ------------------------------------------------------------------------------------
+
+    def merge_patients(self) -> tuple[int, int]:
+        total = int(self._scalar("SELECT count(*) FROM stage_patient"))
+        updated = int(
+            self._scalar(
+                "SELECT count(*) FROM stage_patient s WHERE EXISTS "
+                "(SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number)"
+            )
+        )
+        columns = ", ".join(PATIENT_FIELDS)
+        assignments = ", ".join(f"{f} = excluded.{f}" for f in PATIENT_FIELDS[1:])
+        # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT, not to a join.
+        self._execute(
+            # In key order: the index pages fill one after another instead of at random.
+            f"INSERT INTO patient ({columns}) SELECT {columns} FROM stage_patient WHERE true ORDER BY nhs_number "
+            f"ON CONFLICT (nhs_number) DO UPDATE SET {assignments}"
+        )
+        return total - updated, updated
+
+    def reserve_versions(self, count: int) -> int:
+        return reserve_sequences(count)
+
+    def merge_choices(self, first_version: int, recorded_by: str) -> int:
+        self._execute(
+            """
+            INSERT INTO choice_event (sequence, nhs_number, choice, recorded_at, channel, proxy_role, proxy_name,
+                                      proxy_evidence_type, proxy_evidence_reference, case_reference, recorded_by)
+            SELECT %s - 1 + ROW_NUMBER() OVER (ORDER BY recorded_at, line), nhs_number, choice, recorded_at,
+                   channel, proxy_role, '', '', '', case_reference, %s
+            FROM stage_choice
+            """,
+            [first_version, recorded_by],
+        )
+        last = first_version + int(self._scalar("SELECT count(*) FROM stage_choice")) - 1
+        return int(
+            self._execute(
+                """
+                INSERT INTO current_choice (nhs_number, choice, sequence, recorded_at, channel)
+                SELECT nhs_number, choice, sequence, recorded_at, channel FROM (
+                  SELECT nhs_number, choice, sequence, recorded_at, channel,
+                         ROW_NUMBER() OVER (PARTITION BY nhs_number ORDER BY sequence DESC) AS latest
+                  FROM choice_event WHERE sequence BETWEEN %s AND %s
+                ) AS events
+                WHERE latest = 1
+                ON CONFLICT (nhs_number) DO UPDATE SET choice = excluded.choice, sequence = excluded.sequence,
+                  recorded_at = excluded.recorded_at, channel = excluded.channel
+                  WHERE excluded.sequence > current_choice.sequence
+                """,
+                [first_version, last],
+            )
+        )
+
+    def finish(self) -> None:
+        self._execute("DROP TABLE IF EXISTS stage_choice")
+        self._execute("DROP TABLE IF EXISTS stage_patient")
