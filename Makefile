@@ -8,7 +8,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-policy bench-patient bench-channels bench-population
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -41,6 +41,9 @@ test-postgres: $(STAMP)
 
 test: lint test-sqlite test-postgres
 
+# Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
+bench: bench-check bench-channels bench-patient bench-policy bench-population
+
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
 	$(BIN)/python bench/channels.py $(BENCH_ARGS)
@@ -52,6 +55,10 @@ bench-patient: $(STAMP)
 # Generate + import 1M and 10M patients on SQLite and PostgreSQL, beside Django bulk_create (about 30 min).
 bench-population: $(STAMP)
 	$(BIN)/python bench/population.py $(BENCH_ARGS)
+# The bulk check against polars and DuckDB (installs the `bench` extra). Results: docs/benchmarks/check.md.
+bench-check: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/check.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
