@@ -50,6 +50,16 @@ def page(browser, live_server):
     context.close()
 
 
+@pytest.fixture
+def no_script_page(browser, live_server):
+    """A page with JavaScript switched off: the pages must work without it."""
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False, accept_downloads=True)
+    tab = context.new_page()
+    tab.set_default_timeout(15_000)
+    yield tab
+    context.close()
+
+
 class AxeChecker:
     """Runs axe on every page a test visits; the test fails on the first violation."""
 
@@ -68,3 +78,19 @@ class AxeChecker:
 @pytest.fixture(scope="session")
 def axe() -> AxeChecker:
     return AxeChecker()
+
+
+@pytest.fixture
+def axe_no_script(browser, live_server, axe):
+    """axe for a page that runs no script: the same document is loaded into a page that does, at the
+    same address so that its styles apply, and checked there."""
+    context = browser.new_context(base_url=live_server.url)
+    checker = context.new_page()
+
+    def check(page) -> None:
+        checker.goto("/healthz")
+        checker.set_content(page.content(), wait_until="load")
+        axe.check(checker)
+
+    yield check
+    context.close()
