@@ -149,6 +149,41 @@ class CheckService:
             response_sha256=job.response_sha256,
         )
 
+    def refuse(
+        self,
+        *,
+        channel: CheckChannel,
+        organisation: str,
+        rejection: str,
+        requested_by: str = "",
+        request_bytes: int = 0,
+    ) -> str:
+        """Record a call refused before any check ran (rate limit, size, media type, bad body) as a
+        rejected CheckJob with its audit event, so that every call is on the record. Returns the job id."""
+        now = self._registry.clock.now()
+        job = CheckJob(
+            id=self._new_id(),
+            started_at=now,
+            finished_at=now,
+            channel=channel,
+            organisation=organisation,
+            requested_by=requested_by,
+            reference="",
+            format="",
+            rejected=True,
+            rejection=rejection,
+            registry_version=self._registry.choices.registry_version(),
+            rows_in=0,
+            rows_invalid=0,
+            rows_removed=0,
+            rows_kept=0,
+            request_bytes=request_bytes,
+            request_sha256="",
+            response_sha256="",
+        )
+        self._record(job)
+        return job.id
+
     def _record(self, job: CheckJob) -> None:
         actor = job.requested_by or (f"org:{job.organisation}" if job.organisation else f"{job.channel.value}")
         with self._registry.transaction():

@@ -114,6 +114,8 @@ def test_api_check_rate_limit_per_organisation_gives_429(client, api_key, regist
     limited = post_json(client, api_key, [A])
     assert limited.status_code == 429
     assert limited["Retry-After"] == "60" and "Wait a minute" in limited.json()["message"]
+    job = m.CheckJob.objects.get(id=limited["X-Check-Job-Id"])
+    assert (job.rejected, job.rejection, job.rows_in, job.organisation) == (True, "rate_limited", 0, RX1.value)
 
 
 def test_api_check_larger_than_the_organisation_limit_is_413(client, api_key, registry) -> None:
@@ -121,12 +123,18 @@ def test_api_check_larger_than_the_organisation_limit_is_413(client, api_key, re
     body = f"{A},\n".encode() * 20
     response = client.post("/api/v1/checks", body, content_type="text/plain", HTTP_X_API_KEY=api_key)
     assert response.status_code == 413
-    assert not m.CheckJob.objects.exists()
+    # Every call is a CheckJob: the refused one records why, and no number from it.
+    (job,) = m.CheckJob.objects.all()
+    assert job.id == response["X-Check-Job-Id"]
+    assert (job.rejected, job.rejection, job.rows_in, job.request_bytes) == (True, "too_large", 0, len(body))
+    audit = m.AuditEvent.objects.get(action="check.completed", subject=job.id)
+    assert audit.details["outcome"] == "rejected" and audit.details["rejection"] == "too_large"
 
 
 def test_api_check_unsupported_media_type_is_415(client, api_key) -> None:
     response = client.post("/api/v1/checks", b"<x/>", content_type="application/xml", HTTP_X_API_KEY=api_key)
     assert response.status_code == 415
+    assert m.CheckJob.objects.get(id=response["X-Check-Job-Id"]).rejection == "unsupported_media_type"
 
 
 def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registry, monkeypatch) -> None:

@@ -163,37 +163,48 @@ def create_check(request: HttpRequest) -> HttpResponse:
     limit are accepted as a job (202): fetch `result_url` when `status_url` says `done`."""
     organisation: Organisation = request.auth  # type: ignore[attr-defined]
     limits = container.check_clients().limits(organisation.ods_code)
-    if _limited(request, organisation, limits.requests_per_minute):
-        return problem(429, "rate_limited",
-                       f"More than {limits.requests_per_minute} checks in a minute. Wait a minute and try again.",
-                       Retry_After="60")
-    content_type = (request.content_type or "").split(";")[0].strip().lower()
-    if content_type != "application/json" and content_type not in FILE_TYPES:
-        return problem(415, "unsupported_media_type",
-                       "Send application/json, text/csv or text/plain (a .dat file).")
+
+    def refused(status: int, error: str, message: str, **headers: str) -> JsonResponse:
+        # Every call is a CheckJob: a refused one too, before any number was read.
+        job_id = container.check_service().refuse(
+            channel=CheckChannel.API, organisation=organisation.ods_code.value, rejection=error,
+            requested_by=f"api:{organisation.ods_code.value}", request_bytes=declared,
+        )
+        response = problem(status, error, message, **headers)
+        response["X-Check-Job-Id"] = job_id
+        return response
+
     try:
         declared = int(request.headers.get("Content-Length") or 0)
     except ValueError:
         declared = 0
+    if _limited(request, organisation, limits.requests_per_minute):
+        return refused(429, "rate_limited",
+                       f"More than {limits.requests_per_minute} checks in a minute. Wait a minute and try again.",
+                       Retry_After="60")
+    content_type = (request.content_type or "").split(";")[0].strip().lower()
+    if content_type != "application/json" and content_type not in FILE_TYPES:
+        return refused(415, "unsupported_media_type",
+                       "Send application/json, text/csv or text/plain (a .dat file).")
     if declared > limits.max_request_bytes:
-        return problem(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes. "
+        return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes. "
                        "Split the list, or send it over MESH.")
     requested_by = f"api:{organisation.ods_code.value}"
     channel = CheckChannel.API
 
     if content_type == "application/json":
         if declared > limits.inline_bytes:
-            return problem(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes. "
+            return refused(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes. "
                            "Send a larger list as a text/csv or text/plain file.")
         raw = request.read(limits.inline_bytes + 1)
         if len(raw) > limits.inline_bytes:
-            return problem(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes.")
+            return refused(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes.")
         try:
             payload = json.loads(raw)
         except (ValueError, UnicodeDecodeError):
-            return problem(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
+            return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
         if not isinstance(payload, dict) or not isinstance(payload.get("nhs_numbers"), list):
-            return problem(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
+            return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
         outcome, body = check_inline(container.check_service(), dat_from_numbers(payload["nhs_numbers"]),
                                      channel=channel, organisation=organisation, fmt="dat", requested_by=requested_by)
         if outcome.rejected:
@@ -220,7 +231,7 @@ def create_check(request: HttpRequest) -> HttpResponse:
                         channel="api", organisation=organisation, fmt=fmt_arg or "", filename="",
                         requested_by=requested_by, max_bytes=limits.max_request_bytes)
     if check is None:
-        return problem(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes.")
+        return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes.")
     _start(check)
     status_url = f"/api/v1/checks/{check.id}"
     response = JsonResponse({"check_id": check.id, "status": check.status.value, "status_url": status_url,
