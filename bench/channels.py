@@ -33,9 +33,12 @@ import numpy as np
 import requests
 
 ROOT = Path(__file__).resolve().parent
+# The synthetic NHS numbers the tests use (9xx test range), rather than a second copy of the generator.
+sys.path.insert(0, str(ROOT.parent))
+from tests.synthetic import valid_numbers  # noqa: E402
+
 OUT = ROOT / "out"
 NDOP = Path(sys.executable).with_name("ndop")
-WEIGHTS = np.arange(10, 1, -1, dtype=np.int64)
 DEMO_MAILBOX = "ZZ001OT001"
 REGISTRY_MAILBOX = "X26HC065"
 
@@ -44,19 +47,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def valid_numbers(count: int, seed: int = 10) -> np.ndarray:
-    rng = np.random.default_rng(seed)
-    out = np.empty(0, dtype=np.int64)
-    while out.size < count:
-        stems = rng.integers(900_000_000, 1_000_000_000, size=int((count - out.size) * 1.15) + 16, dtype=np.int64)
-        digits = (stems[:, None] // 10 ** np.arange(8, -1, -1, dtype=np.int64)) % 10
-        check = 11 - (digits @ WEIGHTS) % 11
-        check[check == 11] = 0
-        keep = check != 10
-        out = np.concatenate([out, stems[keep] * 10 + check[keep]])
-    return out[:count]
 
 
 def write_dat(path: Path, numbers: np.ndarray) -> None:
