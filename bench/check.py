@@ -204,7 +204,7 @@ def main() -> None:  # noqa: PLR0915
     results["snapshot_full_rebuild_s"] = time.perf_counter() - started
     print(f"snapshot: full rebuild from the registry {results['snapshot_full_rebuild_s']:.2f} s", flush=True)
 
-    from ndop.services.run_check import CheckChannel
+    from ndop.services.check.run_check import CheckChannel
 
     table = []
     for size in sizes:
@@ -274,11 +274,11 @@ def catch_up(service, rng) -> dict[str, float]:
     from datetime import date
 
     from ndop import container
-    from ndop.domain.choices import Channel, Choice, ChoiceRequest
-    from ndop.domain.nhs_number import NhsNumber
-    from ndop.domain.patients import Gender, Patient
-    from ndop.services.load_patients import load_patients
-    from ndop.services.record_choice import record_choice
+    from ndop.domain.common.nhs_number import NhsNumber
+    from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
+    from ndop.domain.registry.patients import Gender, Patient
+    from ndop.services.registry.load_patients import load_patients
+    from ndop.services.registry.record_choice import record_choice
 
     registry = container.registry()
     keys = valid_first_nine(1000, rng)
@@ -293,7 +293,7 @@ def catch_up(service, rng) -> dict[str, float]:
     caught = time.perf_counter() - started
     sync = service.snapshots.last_sync
     assert sync.action == "caught_up" and sync.events == 1000, sync
-    from ndop.adapters.db.checks import DjangoOptOutSource
+    from ndop.adapters.db.check import DjangoOptOutSource
 
     source = DjangoOptOutSource()
     snap = service.snapshots.current()

@@ -40,8 +40,8 @@ def _peak_mib() -> float:
 
 
 def child_generate(patients: int, out: Path) -> dict:
-    from ndop.domain.population import PopulationSpec
-    from ndop.services.generate_population import generate_population
+    from ndop.demo.population.generator import PopulationSpec
+    from ndop.demo.population.writer import generate_population
 
     out.mkdir(parents=True, exist_ok=True)
     spec = PopulationSpec(patients, 0.054, 1, date.fromisoformat(AS_OF))
@@ -61,7 +61,7 @@ def _django() -> None:
 def child_import(directory: Path) -> dict:
     _django()
     from ndop import container
-    from ndop.services.import_population import import_population
+    from ndop.services.population.import_population import import_population
 
     start = time.perf_counter()
     with open(directory / "patients.csv", "rb") as p, open(directory / "choices.csv", "rb") as c:

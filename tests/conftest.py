@@ -8,9 +8,9 @@ import pytest
 from django.db import connection
 
 from ndop import container
-from ndop.domain.clock import FixedClock
-from ndop.domain.nhs_number import NhsNumber, complete
-from ndop.domain.patients import Gender, Patient
+from ndop.domain.common.clock import FixedClock
+from ndop.domain.common.nhs_number import NhsNumber, complete
+from ndop.domain.registry.patients import Gender, Patient
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 

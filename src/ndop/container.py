@@ -12,21 +12,22 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ndop.domain.bulk_load import PopulationStore
-from ndop.domain.clock import Clock
+from ndop.domain.common.clock import Clock
+from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
-from ndop.domain.ports import Notifier, Registry
-from ndop.services.online_deps import OnlineDeps
+from ndop.domain.population.bulk_load import PopulationStore
+from ndop.domain.registry.ports import Registry
+from ndop.services.online.deps import OnlineDeps
 
 if TYPE_CHECKING:
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
     from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
-    from ndop.domain.check_clients import CheckClients
-    from ndop.domain.mesh import MeshMailbox
-    from ndop.domain.stored_checks import StoredChecks
-    from ndop.services.mesh_worker import CheckRunner, MeshWorker
-    from ndop.services.run_check import CheckService  # the check engine (numba) loads only when a check is run
+    from ndop.domain.check.clients import CheckClients
+    from ndop.domain.check.mesh import MeshMailbox
+    from ndop.domain.check.stored import StoredChecks
+    from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
+    from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
 
 
 def setup_django() -> None:
@@ -44,7 +45,7 @@ def registry(clock: Clock | None = None) -> Registry:
 
 def policy_register(clock: Clock | None = None) -> PolicyRegisterUnit:
     """The register of organisations' data flows, with the audit trail, in one unit of work."""
-    from ndop.adapters.db.policy_register import DjangoPolicyRegisterUnit
+    from ndop.adapters.db.policy import DjangoPolicyRegisterUnit
 
     return DjangoPolicyRegisterUnit(clock)
 
@@ -63,11 +64,11 @@ def notifier(clock: Clock | None = None) -> Notifier:
 
     notify = settings.CONFIG.notify
     if notify is None:
-        from ndop.adapters.db.patient_service import OutboxNotifier
+        from ndop.adapters.db.online import OutboxNotifier
 
         return OutboxNotifier(clock)
-    from ndop.adapters.notify import NotifyNotifier
-    from ndop.domain.notifications import ContactMethod, Template
+    from ndop.adapters.notify.client import NotifyNotifier
+    from ndop.domain.notifications.messages import ContactMethod, Template
 
     ids = {(ContactMethod(method), Template(template)): tid for (method, template), tid in notify.templates.items()}
     return NotifyNotifier.connect(notify.api_key, notify.base_url, ids)
@@ -80,7 +81,7 @@ def online(clock: Clock | None = None) -> OnlineDeps:
 
     from django.conf import settings
 
-    from ndop.adapters.db.patient_service import DjangoPatientFinder, DjangoSecurityCodeStore
+    from ndop.adapters.db.online import DjangoPatientFinder, DjangoSecurityCodeStore
 
     code_key = hmac.new(settings.SECRET_KEY.encode(), b"ndop security codes", hashlib.sha256).digest()
     return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key)
@@ -88,7 +89,7 @@ def online(clock: Clock | None = None) -> OnlineDeps:
 
 def outbox_messages(limit: int = 50) -> list[object]:
     """The outbox's latest messages, for the development page (demo mode only)."""
-    from ndop.adapters.db.patient_service import OutboxNotifier
+    from ndop.adapters.db.online import OutboxNotifier
 
     return list(OutboxNotifier().latest(limit))
 # -- check service channels (MESH worker, API, web upload) ---------------------------------------
@@ -137,8 +138,8 @@ def mesh_worker(
     on_step: Callable[[str], None] | None = None, worker_id: str = "",
 ) -> MeshWorker:
     from ndop.adapters.db.check_channels import DjangoMeshLedger
-    from ndop.services.mesh_worker import MeshWorker, WorkerSettings
-    from ndop.services.run_check import CheckChannel
+    from ndop.services.check.mesh_worker import MeshWorker, WorkerSettings
+    from ndop.services.check.run_check import CheckChannel
 
     settings = WorkerSettings(
         spool_dir=var_dir() / "mesh" / config.mailbox,
@@ -165,11 +166,11 @@ def check_service() -> CheckService:
     the var directory, between processes); cheap to call again."""
     global _check_service
     if _check_service is None:
-        from ndop.adapters.db.checks import DjangoCheckJobStore, DjangoOptOutSource
-        from ndop.adapters.snapshot_files import FileSnapshotStore
+        from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
+        from ndop.adapters.files.snapshots import FileSnapshotStore
         from ndop.config import load
-        from ndop.services.check_snapshot import SnapshotKeeper
-        from ndop.services.run_check import CheckService
+        from ndop.services.check.run_check import CheckService
+        from ndop.services.check.snapshot import SnapshotKeeper
 
         store = FileSnapshotStore(load().var_dir / "snapshots")
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)

@@ -25,7 +25,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "ndop.web.security.ContentSecurityPolicyMiddleware",
+    "ndop.web.kit.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -41,7 +41,7 @@ TEMPLATES = [
         "BACKEND": "django.template.backends.jinja2.Jinja2",
         "DIRS": [],
         "APP_DIRS": False,
-        "OPTIONS": {"environment": "ndop.web.jinja.environment"},
+        "OPTIONS": {"environment": "ndop.web.kit.jinja.environment"},
     },
     {
         # Only for third-party pages that ship Django templates (the API docs).
@@ -107,7 +107,7 @@ SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_NAME = "ndop_session"
 CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
-CSRF_FAILURE_VIEW = "ndop.web.errors.csrf_failure"
+CSRF_FAILURE_VIEW = "ndop.web.kit.errors.csrf_failure"
 if CONFIG.is_production:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

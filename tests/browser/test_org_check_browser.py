@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from ndop import container
-from ndop.domain.choices import Channel, Choice, ChoiceRequest
-from ndop.domain.organisations import OdsCode, Organisation, OrganisationRole
-from ndop.services.load_patients import load_patients
-from ndop.services.organisation_accounts import add_organisation_user, register_organisation
-from ndop.services.record_choice import record_choice
+from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
+from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
+from ndop.services.organisations.accounts import add_organisation_user, register_organisation
+from ndop.services.registry.load_patients import load_patients
+from ndop.services.registry.record_choice import record_choice
 from tests.conftest import make_patient, number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

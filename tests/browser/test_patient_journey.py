@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.domain.choices import Channel, Choice
-from ndop.domain.security_code import MAX_TRIES
-from ndop.services.load_patients import load_patients
+from ndop.domain.online.security_code import MAX_TRIES
+from ndop.domain.registry.choices import Channel, Choice
+from ndop.services.registry.load_patients import load_patients
 from tests.conftest import make_patient
 from tests.integration.patient.conftest import last_code
 

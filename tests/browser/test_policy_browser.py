@@ -10,8 +10,8 @@ import pytest
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.domain.organisations import OdsCode, Organisation, OrganisationRole
-from ndop.services.organisation_accounts import add_organisation_user, register_organisation
+from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
+from ndop.services.organisations.accounts import add_organisation_user, register_organisation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -7,7 +7,7 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
-from ndop.services.verify_audit import verify_audit
+from ndop.services.registry.verify_audit import verify_audit
 
 
 @main.group()

@@ -75,7 +75,7 @@ def _progress(request: BinaryIO) -> Iterator[object]:
 def check(request: BinaryIO, response: Path | None, fmt: str | None, report: TextIO | None, organisation: str) -> None:
     """Check REQUEST (a .dat or CSV list of NHS numbers; - for standard input) for National Data
     Opt-outs: the response holds only the rows of patients who have not opted out, in order."""
-    from ndop.services.run_check import CheckChannel
+    from ndop.services.check.run_check import CheckChannel
 
     if response is not None and not response.resolve().parent.is_dir():
         raise click.BadParameter("the folder does not exist", param_hint="-o")

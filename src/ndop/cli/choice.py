@@ -7,10 +7,10 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import domain_errors_refused, nhs_number_argument, operator
-from ndop.domain.choices import Channel, Choice, ChoiceRequest, Proxy, ProxyRole
-from ndop.domain.nhs_number import NhsNumber
-from ndop.services.record_choice import record_choice
-from ndop.services.view_choice import view_choice
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest, Proxy, ProxyRole
+from ndop.services.registry.record_choice import record_choice
+from ndop.services.registry.view_choice import view_choice
 
 
 @main.group()

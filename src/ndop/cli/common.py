@@ -10,8 +10,8 @@ from typing import NoReturn
 
 import click
 
-from ndop.domain.errors import DomainError
-from ndop.domain.nhs_number import InvalidNhsNumber, NhsNumber
+from ndop.domain.common.errors import DomainError
+from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber
 
 EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1

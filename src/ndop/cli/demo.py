@@ -7,12 +7,12 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
-from ndop.domain.nhs_number import NhsNumber
-from ndop.services.demo_accounts import DEMO_PASSWORD, install_demo_accounts
-from ndop.services.demo_check_channels import install_demo_check_channels
-from ndop.services.demo_data import install_demo_data
-from ndop.services.demo_policy_flows import install_demo_policy_flows
-from ndop.services.demo_population import DEMO_SEED, install_demo_population
+from ndop.demo.accounts import DEMO_PASSWORD, install_demo_accounts
+from ndop.demo.check_channels import install_demo_check_channels
+from ndop.demo.personas import install_demo_data
+from ndop.demo.policy_flows import install_demo_policy_flows
+from ndop.demo.small_population import DEMO_SEED, install_demo_population
+from ndop.domain.common.nhs_number import NhsNumber
 
 
 @main.command()

@@ -18,7 +18,7 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
-from ndop.domain.mesh import MeshAuthenticationFailed, MeshError, MeshUnavailable
+from ndop.domain.check.mesh import MeshAuthenticationFailed, MeshError, MeshUnavailable
 
 if TYPE_CHECKING:
     from ndop.container import LocalMesh

@@ -9,8 +9,8 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import domain_errors_refused, operator
-from ndop.domain.organisations import OdsCode, Organisation, OrganisationRole
-from ndop.services.organisation_accounts import (
+from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
+from ndop.services.organisations.accounts import (
     add_organisation_user,
     register_organisation,
     set_organisation_user_active,

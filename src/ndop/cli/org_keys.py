@@ -7,9 +7,9 @@ import click
 from ndop import container
 from ndop.cli.common import domain_errors_refused, operator, refuse
 from ndop.cli.org import _ods, org
-from ndop.domain.check_clients import CheckLimits
-from ndop.domain.organisations import OdsCode
-from ndop.services.api_keys import issue_api_key, revoke_api_key, set_check_limits
+from ndop.domain.check.clients import CheckLimits
+from ndop.domain.organisations.accounts import OdsCode
+from ndop.services.organisations.api_keys import issue_api_key, revoke_api_key, set_check_limits
 
 
 @org.group("key")

@@ -10,7 +10,7 @@ import click
 
 from ndop.cli import main
 from ndop.cli.common import refuse
-from ndop.domain.clock import SystemClock, today
+from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow_json
 from ndop.domain.policy.reference import render_markdown
 

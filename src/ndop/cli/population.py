@@ -12,10 +12,10 @@ from tqdm import tqdm
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail, operator, refuse
-from ndop.domain.population import PopulationSpec, PopulationSpecError
-from ndop.domain.population_model import DEFAULT_OPT_OUT_RATE
-from ndop.services.generate_population import generate_population
-from ndop.services.import_population import CHOICES_FILE, PATIENTS_FILE, PopulationRefused, import_population
+from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
+from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
+from ndop.demo.population.writer import generate_population
+from ndop.services.population.import_population import CHOICES_FILE, PATIENTS_FILE, PopulationRefused, import_population
 
 
 @main.group()

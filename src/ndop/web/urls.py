@@ -3,15 +3,15 @@ from django.urls import include, path
 from ndop.web import landing
 from ndop.web.api.app import api
 
-handler404 = "ndop.web.errors.not_found"
-handler500 = "ndop.web.errors.server_error"
+handler404 = "ndop.web.kit.errors.not_found"
+handler500 = "ndop.web.kit.errors.server_error"
 
 urlpatterns = [
     path("", landing.landing, name="landing"),
     path("healthz", landing.healthz, name="healthz"),
     path("api/", api.urls),
     path("org/", include("ndop.web.org.urls")),
-    path("org/check/", include("ndop.web.org_checks.urls")),
+    path("org/check/", include("ndop.web.org.checks.urls")),
     path("policy/", include("ndop.web.policy.urls")),
     path("your-data-matters/", include("ndop.web.patient.urls")),
 ]

@@ -5,14 +5,14 @@ from click.testing import CliRunner
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.adapters.db.checks import DjangoCheckJobStore, DjangoOptOutSource
-from ndop.adapters.snapshot_files import FileSnapshotStore
+from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
+from ndop.adapters.files.snapshots import FileSnapshotStore
 from ndop.cli import main
-from ndop.domain.choices import Channel, Choice, ChoiceRequest
-from ndop.services.check_snapshot import SnapshotKeeper
-from ndop.services.load_patients import load_patients
-from ndop.services.record_choice import record_choice
-from ndop.services.run_check import REJECTION_LINE, CheckService
+from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
+from ndop.services.check.run_check import REJECTION_LINE, CheckService
+from ndop.services.check.snapshot import SnapshotKeeper
+from ndop.services.registry.load_patients import load_patients
+from ndop.services.registry.record_choice import record_choice
 from tests.conftest import make_patient, number
 
 pytestmark = pytest.mark.django_db

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ndop.adapters.snapshot_files import FileSnapshotStore
+from ndop.adapters.files.snapshots import FileSnapshotStore
 from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
 
 A, B, C = 943476591, 943476587, 900000006

@@ -7,7 +7,7 @@ import pytest
 
 from ndop.adapters.mesh.config import MeshConfig
 from ndop.adapters.mesh.sandbox import SandboxServer
-from ndop.domain.mesh import REGISTRY_MAILBOX
+from ndop.domain.check.mesh import REGISTRY_MAILBOX
 
 SHARED_KEY = "TestKey"
 TRUST = "RX1OT001"

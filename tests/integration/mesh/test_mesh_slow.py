@@ -13,10 +13,10 @@ from django.db import connection
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.domain.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW
-from ndop.domain.organisations import OdsCode, Organisation
-from ndop.services.organisation_accounts import register_organisation
-from ndop.services.run_check import CheckChannel
+from ndop.domain.check.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW
+from ndop.domain.organisations.accounts import OdsCode, Organisation
+from ndop.services.check.run_check import CheckChannel
+from ndop.services.organisations.accounts import register_organisation
 from tests.integration.mesh.conftest import SHARED_KEY, TRUST
 from tests.integration.mesh.test_mesh_worker import STEPS, A, C, client, inbox, make_worker, send_request
 from tests.synthetic import dat_body, valid_numbers

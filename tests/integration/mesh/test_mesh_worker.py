@@ -17,14 +17,14 @@ from ndop import container
 from ndop.adapters.db import models as m
 from ndop.adapters.db.check_channels import DjangoCheckClients, DjangoMeshLedger
 from ndop.adapters.mesh.client import MeshClientMailbox
-from ndop.domain.choices import Channel, Choice, ChoiceRequest
-from ndop.domain.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW, MeshAuthenticationFailed, MeshUnavailable
-from ndop.domain.organisations import OdsCode, Organisation
-from ndop.services.load_patients import load_patients
-from ndop.services.mesh_worker import UNKNOWN_SENDER_LINE, MeshWorker, WorkerSettings
-from ndop.services.organisation_accounts import register_organisation
-from ndop.services.record_choice import record_choice
-from ndop.services.run_check import REJECTION_LINE, CheckChannel
+from ndop.domain.check.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW, MeshAuthenticationFailed, MeshUnavailable
+from ndop.domain.organisations.accounts import OdsCode, Organisation
+from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
+from ndop.services.check.mesh_worker import UNKNOWN_SENDER_LINE, MeshWorker, WorkerSettings
+from ndop.services.check.run_check import REJECTION_LINE, CheckChannel
+from ndop.services.organisations.accounts import register_organisation
+from ndop.services.registry.load_patients import load_patients
+from ndop.services.registry.record_choice import record_choice
 from tests.conftest import make_patient, number
 from tests.integration.mesh.conftest import SHARED_KEY, STRANGER, TRUST, mesh_config
 

@@ -8,7 +8,7 @@ import pytest
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.services.load_patients import load_patients
+from ndop.services.registry.load_patients import load_patients
 from tests.conftest import make_patient
 
 

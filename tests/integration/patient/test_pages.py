@@ -10,8 +10,8 @@ from django.conf import settings
 from django.test import Client
 
 from ndop.adapters.db import models as m
-from ndop.domain.choices import Channel, Choice
-from ndop.services.load_patients import load_patients
+from ndop.domain.registry.choices import Channel, Choice
+from ndop.services.registry.load_patients import load_patients
 from ndop.web.patient import limits
 from tests.conftest import make_patient
 from tests.integration.patient.conftest import last_code

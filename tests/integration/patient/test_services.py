@@ -8,15 +8,22 @@ from datetime import timedelta
 import pytest
 
 from ndop.adapters.db import models as m
-from ndop.domain.choices import Channel, Choice
-from ndop.domain.identity import IdentityClaim, MatchStatus
-from ndop.domain.notifications import ContactMethod
-from ndop.domain.security_code import CODE_LIFETIME, LOCKOUT, MAX_CODES_PER_WINDOW, MAX_TRIES, CodeRefused, Outcome
-from ndop.services.find_patient import find_patient
-from ndop.services.load_patients import load_patients
-from ndop.services.send_security_code import send_security_code
-from ndop.services.set_choice_online import set_choice_online
-from ndop.services.verify_security_code import verify_security_code
+from ndop.domain.notifications.messages import ContactMethod
+from ndop.domain.online.identity import IdentityClaim, MatchStatus
+from ndop.domain.online.security_code import (
+    CODE_LIFETIME,
+    LOCKOUT,
+    MAX_CODES_PER_WINDOW,
+    MAX_TRIES,
+    CodeRefused,
+    Outcome,
+)
+from ndop.domain.registry.choices import Channel, Choice
+from ndop.services.online.find_patient import find_patient
+from ndop.services.online.send_security_code import send_security_code
+from ndop.services.online.set_choice_online import set_choice_online
+from ndop.services.online.verify_security_code import verify_security_code
+from ndop.services.registry.load_patients import load_patients
 from tests.conftest import make_patient
 from tests.integration.patient.conftest import last_code
 

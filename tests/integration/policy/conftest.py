@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ndop.domain.organisations import OdsCode, Organisation, OrganisationRole
-from ndop.services.organisation_accounts import add_organisation_user, register_organisation
+from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
+from ndop.services.organisations.accounts import add_organisation_user, register_organisation
 
 PASSWORD = "correct horse battery staple"
 

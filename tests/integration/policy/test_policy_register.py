@@ -10,11 +10,11 @@ from django.db import IntegrityError, connection, transaction
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.domain.organisations import OdsCode, Organisation
+from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.domain.policy import InvalidFlow
 from ndop.domain.policy.register import FlowDetails, FlowNotFound, InvalidFlowDetails, csv_rows
-from ndop.services.organisation_accounts import register_organisation
-from ndop.services.policy_register import flow_history, record_flow, revise_flow
+from ndop.services.organisations.accounts import register_organisation
+from ndop.services.policy.register import flow_history, record_flow, revise_flow
 from tests.integration.policy.test_cli_policy import FLOW
 
 pytestmark = pytest.mark.django_db

@@ -11,13 +11,13 @@ from hypothesis import strategies as st
 
 from ndop import container
 from ndop.adapters.db import models as m
-from ndop.domain.check_clients import LICENCE_TERMS, CheckLimits
-from ndop.domain.choices import Channel, Choice, ChoiceRequest
-from ndop.domain.organisations import OdsCode, Organisation
-from ndop.services.api_keys import issue_api_key, revoke_api_key, set_check_limits
-from ndop.services.load_patients import load_patients
-from ndop.services.organisation_accounts import register_organisation
-from ndop.services.record_choice import record_choice
+from ndop.domain.check.clients import LICENCE_TERMS, CheckLimits
+from ndop.domain.organisations.accounts import OdsCode, Organisation
+from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
+from ndop.services.organisations.accounts import register_organisation
+from ndop.services.organisations.api_keys import issue_api_key, revoke_api_key, set_check_limits
+from ndop.services.registry.load_patients import load_patients
+from ndop.services.registry.record_choice import record_choice
 from ndop.web.api import checks as checks_api
 from tests.conftest import make_patient, number
 

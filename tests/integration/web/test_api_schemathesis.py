@@ -10,9 +10,9 @@ from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 
 from ndop import container
-from ndop.domain.organisations import OdsCode, Organisation
-from ndop.services.api_keys import issue_api_key
-from ndop.services.organisation_accounts import register_organisation
+from ndop.domain.organisations.accounts import OdsCode, Organisation
+from ndop.services.organisations.accounts import register_organisation
+from ndop.services.organisations.api_keys import issue_api_key
 from ndop.wsgi import application
 
 # Loaded at import (pytest-django has set Django up by then); the schema itself needs no database.

@@ -9,10 +9,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from ndop.adapters.db import models as m
-from ndop.domain.check_clients import ApiKeyInfo, CheckLimits, NewApiKey
-from ndop.domain.mesh import LostClaim, MeshRequestRecord
-from ndop.domain.organisations import OdsCode, Organisation
-from ndop.domain.stored_checks import StoredCheck, StoredCheckStatus
+from ndop.domain.check.clients import ApiKeyInfo, CheckLimits, NewApiKey
+from ndop.domain.check.mesh import LostClaim, MeshRequestRecord
+from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
+from ndop.domain.organisations.accounts import OdsCode, Organisation
 
 
 def _organisation(row: m.Organisation) -> Organisation:

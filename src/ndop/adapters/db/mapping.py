@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ndop.adapters.db import models as m
-from ndop.domain.audit import AuditRecord
-from ndop.domain.choices import Channel, Choice, ChoiceEvent, Proxy, ProxyRole
-from ndop.domain.nhs_number import NhsNumber
-from ndop.domain.patients import Gender, Patient
+from ndop.domain.common.audit import AuditRecord
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.registry.choices import Channel, Choice, ChoiceEvent, Proxy, ProxyRole
+from ndop.domain.registry.patients import Gender, Patient
 
 
 def patient_from_row(row: m.Patient) -> Patient:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 
 from ndop.adapters.db import models as m
-from ndop.domain.organisations import OdsCode, Organisation, OrganisationRole, OrganisationUser
+from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole, OrganisationUser
 
 
 def _organisation_from_row(row: m.Organisation) -> Organisation:

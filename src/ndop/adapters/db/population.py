@@ -16,8 +16,8 @@ from typing import Any, Final
 from django.db import connection
 
 from ndop.adapters.db.registry import reserve_sequences
-from ndop.domain.bulk_load import StagedCheck
-from ndop.domain.population_files import ChoiceRow, PatientRow
+from ndop.domain.population.bulk_load import StagedCheck
+from ndop.domain.population.files import ChoiceRow, PatientRow
 
 BATCH: Final = 20_000
 SQLITE_CACHE_KIB: Final = 128 * 1024

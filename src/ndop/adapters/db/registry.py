@@ -18,11 +18,11 @@ from ndop.adapters.db.mapping import (
     patient_to_row,
 )
 from ndop.adapters.db.organisations import DjangoOrganisationDirectory
-from ndop.domain.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
-from ndop.domain.choices import ChoiceEvent
-from ndop.domain.clock import Clock, SystemClock
-from ndop.domain.nhs_number import NhsNumber
-from ndop.domain.patients import Patient
+from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
+from ndop.domain.common.clock import Clock, SystemClock
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.registry.choices import ChoiceEvent
+from ndop.domain.registry.patients import Patient
 
 CHOICE_SEQUENCE = "choice_sequence"
 

@@ -13,7 +13,7 @@ import requests
 import urllib3.exceptions
 
 from ndop.adapters.mesh.config import MeshConfig
-from ndop.domain.mesh import (
+from ndop.domain.check.mesh import (
     LIST_PAGE_LIMIT,
     InboundBody,
     InboundMessage,

@@ -6,7 +6,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ndop.domain.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW
+from ndop.domain.check.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW
 
 SANDBOX_PORT = 8700
 # mesh-client's own default shared key, so a newcomer's `MeshClient(url, mailbox, password)` just works.

@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from ndop.domain.check import kernels
 from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
-from ndop.domain.nhs_number import invalid_reason
+from ndop.domain.common.nhs_number import invalid_reason
 
 if TYPE_CHECKING:
     from ndop.domain.check.engine import EngineResult

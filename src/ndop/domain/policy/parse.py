@@ -14,7 +14,7 @@ from datetime import date
 from enum import StrEnum
 from typing import Final, TypeVar
 
-from ndop.domain.errors import DomainError
+from ndop.domain.common.errors import DomainError
 from ndop.domain.policy.inputs import DataForm, DataOrigin, Flow, LegalBasis, Purpose, Recipient
 
 E = TypeVar("E", bound=StrEnum)

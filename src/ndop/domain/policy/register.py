@@ -15,10 +15,10 @@ from datetime import datetime
 from typing import Final, Protocol
 from uuid import UUID
 
-from ndop.domain.audit import AuditEntry, AuditRecord
-from ndop.domain.clock import Clock
-from ndop.domain.errors import DomainError
-from ndop.domain.organisations import OdsCode
+from ndop.domain.common.audit import AuditEntry, AuditRecord
+from ndop.domain.common.clock import Clock
+from ndop.domain.common.errors import DomainError
+from ndop.domain.organisations.accounts import OdsCode
 from ndop.domain.policy.parse import QUESTION_ORDER
 
 MAX_NAME: Final = 200

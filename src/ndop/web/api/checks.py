@@ -19,12 +19,12 @@ from ninja import Router, Schema
 from ninja.security import APIKeyHeader
 
 from ndop import container
-from ndop.domain.check_clients import LICENCE_TERMS
-from ndop.domain.organisations import Organisation
-from ndop.domain.stored_checks import StoredCheck, StoredCheckStatus
-from ndop.services.api_keys import authenticate
-from ndop.services.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check, run_queued
-from ndop.services.run_check import CheckChannel
+from ndop.domain.check.clients import LICENCE_TERMS
+from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
+from ndop.domain.organisations.accounts import Organisation
+from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check, run_queued
+from ndop.services.check.run_check import CheckChannel
+from ndop.services.organisations.api_keys import authenticate
 
 log = logging.getLogger("ndop.api")
 

@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from ndop import container
-from ndop.domain.organisations import OrganisationRole
+from ndop.domain.organisations.accounts import OrganisationRole
 
 View = Callable[..., HttpResponse]
 

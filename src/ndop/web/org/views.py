@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from ndop import container
-from ndop.services.organisation_accounts import record_sign_in
+from ndop.services.organisations.accounts import record_sign_in
 from ndop.web.org.access import ORG_PARTS, organisation_user_required
 
 GENERIC_FAILURE = "Enter a correct email address and password"  # never says which one was wrong

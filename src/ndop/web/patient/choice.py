@@ -7,12 +7,12 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ndop import container
-from ndop.domain.choices import Choice
-from ndop.domain.errors import DomainError
-from ndop.domain.notifications import ContactMethod
-from ndop.services.online_deps import PATIENT_ONLINE
-from ndop.services.set_choice_online import set_choice_online
-from ndop.services.view_choice import view_choice
+from ndop.domain.common.errors import DomainError
+from ndop.domain.notifications.messages import ContactMethod
+from ndop.domain.registry.choices import Choice
+from ndop.services.online.deps import PATIENT_ONLINE
+from ndop.services.online.set_choice_online import set_choice_online
+from ndop.services.registry.view_choice import view_choice
 from ndop.web.patient import journey
 from ndop.web.patient.forms import Form
 from ndop.web.patient.pages import page

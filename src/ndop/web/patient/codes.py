@@ -7,10 +7,10 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ndop import container
-from ndop.domain.notifications import ContactMethod
-from ndop.domain.security_code import CODE_LIFETIME, CodeRefused, Outcome
-from ndop.services.send_security_code import send_security_code
-from ndop.services.verify_security_code import UnknownChallenge, verify_security_code
+from ndop.domain.notifications.messages import ContactMethod
+from ndop.domain.online.security_code import CODE_LIFETIME, CodeRefused, Outcome
+from ndop.services.online.send_security_code import send_security_code
+from ndop.services.online.verify_security_code import UnknownChallenge, verify_security_code
 from ndop.web.patient import journey
 from ndop.web.patient.forms import Form, parse_code
 from ndop.web.patient.limits import limited

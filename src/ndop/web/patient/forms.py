@@ -7,9 +7,9 @@ from datetime import date
 
 from django.http import QueryDict
 
-from ndop.domain.identity import InvalidClaim, normalise_name, normalise_postcode
-from ndop.domain.nhs_number import InvalidNhsNumber, NhsNumber, invalid_reason
-from ndop.domain.security_code import is_well_formed, normalise_code
+from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber, invalid_reason
+from ndop.domain.online.identity import InvalidClaim, normalise_name, normalise_postcode
+from ndop.domain.online.security_code import is_well_formed, normalise_code
 
 
 @dataclass

@@ -9,9 +9,9 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ndop import container
-from ndop.domain.identity import IdentityClaim, MatchStatus
-from ndop.domain.nhs_number import NhsNumber
-from ndop.services.find_patient import Match, find_patient
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.online.identity import IdentityClaim, MatchStatus
+from ndop.services.online.find_patient import Match, find_patient
 from ndop.web.patient import journey
 from ndop.web.patient.forms import Form, parse_date_of_birth, parse_name_and_postcode, parse_nhs_number
 from ndop.web.patient.limits import limited

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from ndop.domain.nhs_number import NhsNumber
+from ndop.domain.common.nhs_number import NhsNumber
 
 KEY = "online"
 

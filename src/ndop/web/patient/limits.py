@@ -14,7 +14,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from django_ratelimit.core import get_usage
 
-from ndop.domain.nhs_number import NhsNumber
+from ndop.domain.common.nhs_number import NhsNumber
 
 # (per client address per hour, per NHS number per hour); the address rates scale for benchmarks.
 RATES = {

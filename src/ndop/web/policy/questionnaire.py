@@ -16,7 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from ndop.domain.clock import SystemClock, today
+from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow
 from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES, Outcome
 from ndop.domain.policy.questions import BY_KEY, Kind, Question, next_question, questions_for, relevant

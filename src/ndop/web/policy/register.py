@@ -19,10 +19,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ndop import container
-from ndop.domain.organisations import OrganisationRole
+from ndop.domain.organisations.accounts import OrganisationRole
 from ndop.domain.policy import InvalidFlow
 from ndop.domain.policy.register import FlowDetails, FlowNotFound, FlowVersion, InvalidFlowDetails, csv_rows
-from ndop.services.policy_register import flow_history, record_flow, revise_flow
+from ndop.services.policy.register import flow_history, record_flow, revise_flow
 from ndop.web.org.access import organisation_user_required
 from ndop.web.policy.questionnaire import (
     EDITING_KEY,

@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from ndop.domain.check.engine import check_stream
 from ndop.domain.check.rejections import REJECTION_LINE, CheckFormat, RejectionCode
 from ndop.domain.check.snapshot import BITMAP_BYTES, OptOutSnapshot, keys_of
-from ndop.domain.nhs_number import complete, is_valid
+from ndop.domain.common.nhs_number import complete, is_valid
 
 # A small pool of valid numbers, so that requests and registries overlap often.
 POOL = [n.digits for n in (complete(f"{i:09d}") for i in range(943476500, 943476600)) if n is not None]

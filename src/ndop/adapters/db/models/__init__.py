@@ -1,12 +1,12 @@
 """Tables, one module per area. Import new modules here so Django finds them."""
 
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
+from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
-from ndop.adapters.db.models.checks import CheckJob
+from ndop.adapters.db.models.online import OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
-from ndop.adapters.db.models.patient_service import OutboxMessage, SecurityCode
-from ndop.adapters.db.models.policy_register import PolicyFlow, PolicyFlowVersion
+from ndop.adapters.db.models.policy import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
 
 __all__ = [

@@ -1,0 +1,101 @@
+"""Django implementations of the online service's ports: codes, the postcode look-up, the outbox."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from django.db.models import Q
+
+from ndop.adapters.db import models as m
+from ndop.adapters.db.mapping import patient_from_row
+from ndop.domain.common.clock import Clock, SystemClock
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.notifications.messages import ContactMethod, Message
+from ndop.domain.online.security_code import Challenge
+from ndop.domain.registry.patients import Patient
+
+
+def _challenge(row: m.SecurityCode) -> Challenge:
+    return Challenge(
+        id=row.id,
+        nhs_number=NhsNumber(row.nhs_number),
+        method=ContactMethod(row.method),
+        code_hash=row.code_hash,
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        tries=row.tries,
+        verified_at=row.verified_at,
+        locked_until=row.locked_until,
+    )
+
+
+class DjangoSecurityCodeStore:
+    def add(self, challenge: Challenge) -> None:
+        m.SecurityCode.objects.create(
+            id=challenge.id,
+            nhs_number=challenge.nhs_number.digits,
+            method=challenge.method.value,
+            code_hash=challenge.code_hash,
+            created_at=challenge.created_at,
+            expires_at=challenge.expires_at,
+            tries=challenge.tries,
+            verified_at=challenge.verified_at,
+            locked_until=challenge.locked_until,
+        )
+
+    def get_for_update(self, challenge_id: str) -> Challenge | None:
+        row = m.SecurityCode.objects.select_for_update().filter(id=challenge_id).first()
+        return None if row is None else _challenge(row)
+
+    def save(self, challenge: Challenge) -> None:
+        m.SecurityCode.objects.filter(id=challenge.id).update(
+            tries=challenge.tries, verified_at=challenge.verified_at, locked_until=challenge.locked_until
+        )
+
+    def recent(self, nhs_number: NhsNumber, since: datetime) -> list[Challenge]:
+        rows = m.SecurityCode.objects.filter(
+            Q(created_at__gt=since) | Q(locked_until__gt=since), nhs_number=nhs_number.digits
+        )
+        return [_challenge(r) for r in rows]
+
+
+class DjangoPatientFinder:
+    def by_postcode_and_birth(self, postcode: str, date_of_birth: date) -> list[Patient]:
+        # Stored postcodes may or may not have the space; the domain compares them properly.
+        forms = {postcode, postcode.replace(" ", "")}
+        rows = m.Patient.objects.filter(postcode__in=forms, date_of_birth=date_of_birth)[:50]
+        return [patient_from_row(r) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEntry:
+    id: int
+    created_at: datetime
+    method: str
+    to: str
+    subject: str
+    body: str
+
+
+class OutboxNotifier:
+    """Keeps messages in a table. Readable at a development page in demo mode only."""
+
+    def __init__(self, clock: Clock | None = None) -> None:
+        self._clock = clock or SystemClock()
+
+    def send(self, message: Message) -> str:
+        row = m.OutboxMessage.objects.create(
+            created_at=self._clock.now().astimezone(UTC),
+            method=message.method.value,
+            to=message.to,
+            template=message.template.value,
+            subject=message.subject,
+            body=message.body,
+            reference=message.reference,
+        )
+        return f"outbox-{row.id}"
+
+    def latest(self, limit: int = 50) -> list[OutboxEntry]:
+        rows = m.OutboxMessage.objects.order_by("-id")[:limit]
+        return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body) for r in rows]

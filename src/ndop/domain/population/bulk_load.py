@@ -1,0 +1,74 @@
+"""The port for loading the population files in bulk, and the checks that need every row at once.
+
+Rows are checked one by one in the domain (`population_files`); the store stages the good ones in
+the caller's transaction, answers the whole-file checks below, then merges the staged rows into the
+patient index and the choice history. Nothing reaches the registry's tables before the merge, and the
+caller's transaction rolls everything back when any check fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import StrEnum
+from typing import Protocol
+
+from ndop.domain.population.files import ChoiceRow, PatientRow
+
+
+class StagedCheck(StrEnum):
+    """Checks across rows and files. Each names the file whose lines it reports, and why they are refused."""
+
+    DUPLICATE_PATIENT = "duplicate_patient"
+    UNKNOWN_REPLACEMENT = "unknown_replacement"
+    CHOICE_FOR_UNKNOWN_PATIENT = "choice_for_unknown_patient"
+    CHOICE_FOR_SUPERSEDED_NUMBER = "choice_for_superseded_number"
+
+    @property
+    def in_choices_file(self) -> bool:
+        return self in (StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT, StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER)
+
+    @property
+    def reason(self) -> str:
+        return _REASONS[self]
+
+
+_REASONS = {
+    StagedCheck.DUPLICATE_PATIENT: "nhs_number: appears on an earlier line of the file",
+    StagedCheck.UNKNOWN_REPLACEMENT: "superseded_by: is neither in this file nor in the patient index",
+    StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT: "nhs_number: is neither in patients.csv nor in the patient index",
+    StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER: (
+        "nhs_number: has been replaced by another number; record the choice against that one"
+    ),
+}
+
+
+class PopulationStore(Protocol):
+    """One bulk load, inside the caller's transaction. `begin` first, `finish` after the merges."""
+
+    def begin(self) -> None: ...
+
+    def stage_patients(self, rows: Iterable[tuple[int, PatientRow]]) -> int:
+        """Stage (line number, row) pairs; return how many were staged."""
+        ...
+
+    def stage_choices(self, rows: Iterable[tuple[int, ChoiceRow]]) -> int: ...
+
+    def failing_lines(self, check: StagedCheck, limit: int) -> tuple[list[int], int]:
+        """The first `limit` line numbers that fail `check`, in order, and how many fail in all."""
+        ...
+
+    def merge_patients(self) -> tuple[int, int]:
+        """Insert new numbers and replace the demographics of known ones. Returns (added, updated)."""
+        ...
+
+    def reserve_versions(self, count: int) -> int:
+        """Reserve `count` registry versions at once; returns the first."""
+        ...
+
+    def merge_choices(self, first_version: int, recorded_by: str) -> int:
+        """Append the staged choices as events numbered from `first_version` in order of
+        (recorded_at, line), and move the current-choice projection of each person to their event with
+        the highest version. Returns the number of people whose current choice was set."""
+        ...
+
+    def finish(self) -> None: ...

@@ -1,0 +1,130 @@
+"""Checks asked for over the API and the web upload page, on top of the bulk check engine.
+
+Small requests are checked at once, in memory. Larger ones are spooled to disk as a `StoredCheck`,
+checked (in the background for the API), and their cleaned file is kept for the organisation to
+fetch. Every call goes through the engine, so every call is a `CheckJob` with its audit event.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import uuid
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from ndop.domain.check.stored import StoredCheck, StoredChecks, StoredCheckStatus
+from ndop.domain.organisations.accounts import Organisation
+from ndop.domain.registry.ports import Registry
+from ndop.services.check.mesh_worker import CheckRunner
+
+_NOT_DIGIT = re.compile(r"[^0-9 ]")
+REPORT_LIMIT = 20_000  # characters of the engine's rejection report kept for the result page
+
+
+def dat_from_numbers(numbers: Iterable[object]) -> bytes:
+    """A `.dat` request (one number and a comma a line) from a JSON list. Anything that is not a
+    string of digits and spaces is written so that it stays one invalid line (no line can be smuggled in)."""
+    lines = []
+    for item in numbers:
+        text = item if isinstance(item, str) else repr(item)
+        lines.append(_NOT_DIGIT.sub("X", text) or "X")
+    return "".join(f"{line},\n" for line in lines).encode()
+
+
+def numbers_from_dat(data: bytes) -> list[str]:
+    """The numbers in a cleaned `.dat`/`.csv` response (first field of each line, header-less)."""
+    numbers = []
+    for raw in data.splitlines():
+        field = raw.split(b",", 1)[0].strip()
+        if field.isdigit():
+            numbers.append(field.decode())
+    return numbers
+
+
+def check_inline(checks: CheckRunner, request: bytes, *, channel: Any, organisation: Organisation, fmt: str,
+                 requested_by: str) -> tuple[Any, bytes]:
+    """Check a small request in memory: (outcome, response bytes)."""
+    response = io.BytesIO()
+    report = io.StringIO()
+    outcome = checks.run(
+        io.BytesIO(request), response, channel=channel, organisation=organisation.ods_code.value,
+        fmt=None if fmt == "json" else fmt, report=report, requested_by=requested_by,
+    )
+    return outcome, response.getvalue()
+
+
+def _private_file(path: Path) -> BinaryIO:
+    """Cleaned lists are service data: readable by this service's user only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, root: Path, channel: str,
+                organisation: Organisation, fmt: str, filename: str, requested_by: str,
+                max_bytes: int) -> StoredCheck | None:
+    """Spool `source` to disk and record a queued check. None when it is larger than `max_bytes`
+    (nothing is kept then)."""
+    root.mkdir(parents=True, exist_ok=True)
+    check_id = uuid.uuid4().hex
+    request_path = root / f"{check_id}.request"
+    size = 0
+    with _private_file(request_path) as out:
+        while block := source.read(1 << 20):
+            size += len(block)
+            if size > max_bytes:
+                break
+            out.write(block)
+    if size > max_bytes:
+        request_path.unlink(missing_ok=True)
+        return None
+    check = StoredCheck(
+        id=check_id, organisation=organisation.ods_code.value, channel=channel, requested_by=requested_by,
+        filename=filename[:255], format=fmt, status=StoredCheckStatus.QUEUED, created_at=registry.clock.now(),
+        request_path=str(request_path), result_path=str(root / f"{check_id}.result"),
+    )
+    store.add(check)
+    return check
+
+
+def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, check: StoredCheck, *,
+               channel: Any) -> StoredCheck:
+    """Run a queued check and keep its cleaned file. Bad content is a rejected check, not an error;
+    an infrastructure failure marks it failed and is raised."""
+    store.save(replace(check, status=StoredCheckStatus.RUNNING))
+    report = io.StringIO()
+    request_path = Path(check.request_path)
+    try:
+        with request_path.open("rb") as request, _private_file(Path(check.result_path)) as response:
+            outcome = checks.run(
+                request, response, channel=channel, organisation=check.organisation,
+                fmt=None if check.format == "json" else check.format, report=report,
+                reference=check.id, requested_by=check.requested_by,
+            )
+    except Exception:
+        store.save(replace(check, status=StoredCheckStatus.FAILED, finished_at=registry.clock.now(),
+                           message="The check could not be completed. Try again later."))
+        raise
+    finally:
+        request_path.unlink(missing_ok=True)
+    done = replace(
+        check,
+        status=StoredCheckStatus.DONE,
+        check_job_id=str(outcome.job_id),
+        registry_version=int(outcome.registry_version),
+        rows_in=int(outcome.rows_in),
+        rows_kept=int(outcome.rows_kept),
+        rows_removed=int(outcome.rows_removed),
+        rows_invalid=int(outcome.rows_invalid),
+        rejected=bool(outcome.rejected),
+        rejection=str(outcome.rejection),
+        message=str(outcome.message)[:500],
+        report=report.getvalue()[:REPORT_LIMIT],
+        request_path="",
+        finished_at=registry.clock.now(),
+    )
+    store.save(done)
+    return done

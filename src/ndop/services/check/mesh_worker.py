@@ -1,0 +1,379 @@
+"""Answer check requests that arrive over MESH: exactly one acknowledgement and one response per request.
+
+For each request message in the registry's inbox (workflow `SPINE_NTT_UPHOLDING`):
+
+1. claim it in the ledger, keyed by MESH message id (a second worker, or a message seen again, is
+   recognised there);
+2. retrieve it, and identify the sender's organisation by mailbox;
+3. send the sender an acknowledgement (JSON: the job reference and status `pending`);
+4. run the check, spooling the response to disk so that a resend is byte-for-byte the same;
+5. send the response (the cleaned list, or the single rejection line), echoing the request's local id;
+6. record that the request is answered (with its audit event), and only then acknowledge the
+   request in MESH (download complete).
+
+Every step is recorded before the next begins. A send whose message id was not recorded (the worker
+died between sending and recording) is found again in MESH's outbox before anything is resent, so a
+killed worker, restarted, finishes the job without answering twice. No NHS number is ever logged.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import json
+import logging
+import re
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any, BinaryIO, Protocol
+
+from ndop.domain.check.clients import CheckClients
+from ndop.domain.check.mesh import (
+    InboundMessage,
+    LostClaim,
+    MeshAuthenticationFailed,
+    MeshLedger,
+    MeshMailbox,
+    MeshMessageGone,
+    MeshRequestRecord,
+    MeshSendRefused,
+    MeshUnavailable,
+    Outgoing,
+    response_filename,
+)
+from ndop.domain.common.audit import AuditEntry
+from ndop.domain.registry.ports import Registry
+
+log = logging.getLogger("ndop.mesh")
+
+UNKNOWN_SENDER_LINE = "The sending mailbox is not registered to use the National Data Opt-out check service."
+
+
+class CheckRunner(Protocol):
+    """The bulk check engine (`ndop.services.check.run_check.CheckService`), as this worker uses it."""
+
+    def run(self, request: BinaryIO, response: BinaryIO, *, channel: Any, organisation: str = "",
+            fmt: str | None = None, report: Any = None, reference: str = "", requested_by: str = "") -> Any: ...
+
+
+@dataclass(frozen=True)
+class WorkerSettings:
+    spool_dir: Path
+    worker_id: str = field(default_factory=lambda: f"worker-{uuid.uuid4().hex[:12]}")
+    request_workflow: str = "SPINE_NTT_UPHOLDING"
+    ack_workflow: str = "SPINE_NTT_UPHOLDING"
+    response_workflow: str = "SPINE_NTT_UPHOLDING"
+    lease_s: float = 600.0
+    handshake_every: timedelta = timedelta(hours=24)
+    poll_s: float = 30.0
+    max_backoff_s: float = 300.0
+
+
+@dataclass
+class PollSummary:
+    seen: int = 0
+    answered: int = 0
+    already_answered: int = 0
+    busy: int = 0
+    failed: int = 0
+
+    def __str__(self) -> str:
+        return (f"{self.seen} seen, {self.answered} answered, {self.already_answered} already answered, "
+                f"{self.busy} held by another worker, {self.failed} failed")
+
+
+_SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+class MeshWorker:
+    def __init__(
+        self,
+        *,
+        mailbox: MeshMailbox,
+        ledger: MeshLedger,
+        registry: Registry,
+        clients: CheckClients,
+        checks: CheckRunner,
+        channel: Any,
+        settings: WorkerSettings,
+        on_step: Callable[[str], None] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.mailbox = mailbox
+        self.ledger = ledger
+        self.registry = registry
+        self.clients = clients
+        self.checks = checks
+        self.channel = channel
+        self.settings = settings
+        self._on_step = on_step or (lambda _step: None)
+        self._sleep = sleep
+        self._handshake_at: datetime | None = None
+        settings.spool_dir.mkdir(parents=True, exist_ok=True)
+
+    # -- the loop -------------------------------------------------------------------------------
+
+    def run(self, *, once: bool = False, give_up_after_s: float | None = None,
+            stop: Callable[[], bool] = lambda: False) -> PollSummary:
+        """Poll until `stop()` (or one successful poll when `once`). MESH down: back off and retry,
+        1 s doubling to `max_backoff_s`; give up (re-raise) after `give_up_after_s` of failures."""
+        total = PollSummary()
+        backoff = 1.0
+        down_since: float | None = None
+        while not stop():
+            try:
+                summary = self.poll()
+            except MeshUnavailable as exc:
+                now = time.monotonic()
+                down_since = down_since if down_since is not None else now
+                if give_up_after_s is not None and now - down_since >= give_up_after_s:
+                    raise
+                log.warning("MESH unavailable (%s); retrying in %.0f s", exc, backoff)
+                self._handshake_at = None  # handshake again once MESH is back
+                self._sleep(backoff)
+                backoff = min(backoff * 2, self.settings.max_backoff_s)
+                continue
+            down_since = None
+            backoff = 1.0
+            for name in ("seen", "answered", "already_answered", "busy", "failed"):
+                setattr(total, name, getattr(total, name) + getattr(summary, name))
+            if once:
+                break
+            self._sleep(self.settings.poll_s)
+        return total
+
+    def handshake_if_due(self) -> None:
+        now = self.registry.clock.now()
+        if self._handshake_at is None or now - self._handshake_at >= self.settings.handshake_every:
+            self.mailbox.handshake()
+            self._handshake_at = now
+            log.info("MESH handshake done for mailbox %s", self.mailbox.mailbox)
+
+    def poll(self) -> PollSummary:
+        """Answer every request in the inbox once. Raises MeshUnavailable (retry later) and
+        MeshAuthenticationFailed (configuration is wrong: stop)."""
+        self.handshake_if_due()
+        summary = PollSummary()
+        listed = list(self.mailbox.inbox(self.settings.request_workflow))
+        seen = set(listed)
+        message_ids = listed + [i for i in self.ledger.answered_unacknowledged() if i not in seen]
+        for message_id in message_ids:
+            summary.seen += 1
+            try:
+                outcome = self.process(message_id)
+            except LostClaim:
+                log.warning("MESH message %s was taken over by another worker", message_id)
+                outcome = "busy"
+            except MeshMessageGone as exc:
+                log.warning("MESH message %s is gone (%s); nothing to answer", message_id, exc)
+                outcome = "failed"
+            setattr(summary, outcome, getattr(summary, outcome) + 1)
+        if message_ids:
+            log.info("MESH poll: %s", summary)
+        return summary
+
+    # -- one message ----------------------------------------------------------------------------
+
+    def _now(self) -> datetime:
+        return self.registry.clock.now()
+
+    def _update(self, message_id: str, **fields: Any) -> MeshRequestRecord:
+        return self.ledger.update(
+            message_id, worker=self.settings.worker_id, now=self._now(), lease_s=self.settings.lease_s, **fields
+        )
+
+    def _spool(self, message_id: str, suffix: str) -> Path:
+        return self.settings.spool_dir / f"{_SAFE.sub('_', message_id)}.{suffix}"
+
+    def process(self, message_id: str) -> str:
+        """Take one request as far as it will go. Returns the PollSummary field it counts under."""
+        record = self.ledger.get(message_id)
+        if record is not None and record.acknowledged_at is not None:
+            # Answered and acknowledged before, yet MESH lists it again: acknowledge again, answer nothing.
+            with contextlib.suppress(MeshMessageGone):
+                self.mailbox.acknowledge(message_id)
+            return "already_answered"
+        record = self.ledger.claim(
+            message_id, job_ref=uuid.uuid4().hex, worker=self.settings.worker_id, now=self._now(),
+            lease_s=self.settings.lease_s,
+        )
+        if record is None:
+            latest = self.ledger.get(message_id)
+            return "already_answered" if latest is not None and latest.acknowledged_at is not None else "busy"
+        self._on_step("claimed")
+        answered_before = record.answered_at is not None
+
+        request_path = self._spool(message_id, "request")
+        response_path = self._spool(message_id, "response")
+        if record.answered_at is None:
+            need_body = not (record.response_sha256 and response_path.exists())
+            info = self._retrieve(message_id, request_path if need_body else None)
+            if not record.sender:
+                organisation = self.clients.by_mailbox(info.sender)
+                record = self._update(
+                    message_id, sender=info.sender, workflow_id=info.workflow_id, filename=info.filename,
+                    local_id=info.local_id, organisation=organisation.ods_code.value if organisation else "",
+                )
+            self._on_step("retrieved")
+            try:
+                record = self._answer(record, request_path, response_path)
+            except MeshSendRefused as exc:
+                return self._undeliverable(record, exc)
+        self._acknowledge(record)
+        for path in (request_path, response_path):
+            path.unlink(missing_ok=True)
+        # Answered before this claim (by a worker stopped before acknowledging): only acknowledged now.
+        return "already_answered" if answered_before else "answered"
+
+    def _retrieve(self, message_id: str, spool_to: Path | None) -> InboundMessage:
+        info, body = self.mailbox.retrieve(message_id)
+        try:
+            if spool_to is not None:
+                partial = spool_to.with_suffix(".partial")
+                with partial.open("wb") as out:
+                    while block := body.read(1 << 20):
+                        out.write(block)
+                partial.replace(spool_to)
+        finally:
+            close = getattr(body, "close", None)
+            if close is not None:
+                close()
+        return info
+
+    def _answer(self, record: MeshRequestRecord, request_path: Path, response_path: Path) -> MeshRequestRecord:
+        message_id = record.message_id
+        known_sender = bool(record.organisation)
+        if known_sender and not record.ack_message_id:
+            ack = json.dumps(
+                {
+                    "job_id": record.job_ref,
+                    "dataset_id": "mesh_to_pos",
+                    "status": "pending",
+                    "request_message_id": message_id,
+                    "local_id": record.local_id,
+                    "filename": record.filename,
+                },
+                sort_keys=True,
+            ).encode()
+            record = self._send_once(record, "ack", self.settings.ack_workflow,
+                                     response_filename(record.filename, "ACK", "json"), "application/json",
+                                     lambda: io.BytesIO(ack), subject="SUCCESS")
+            self._on_step("ack_recorded")
+
+        if not (record.response_sha256 and response_path.exists()):
+            record = self._check(record, request_path, response_path)
+            self._on_step("checked")
+
+        if not record.response_message_id:
+            extension = "csv" if record.filename.lower().endswith(".csv") else "dat"
+            record = self._send_once(record, "response", self.settings.response_workflow,
+                                     response_filename(record.filename, "RESPONSE", extension), "text/plain",
+                                     lambda: response_path.open("rb"),
+                                     subject="REJECTED" if record.rejected else "SUCCESS")
+        with self.registry.transaction():
+            record = self._update(message_id, answered_at=self._now())
+            self.registry.audit.append(
+                AuditEntry(
+                    action="mesh.request.answered" if known_sender else "mesh.request.refused",
+                    actor=f"mesh:{record.sender}",
+                    subject=message_id,
+                    details={
+                        "organisation": record.organisation,
+                        "job_ref": record.job_ref,
+                        "check_job_id": record.check_job_id,
+                        "rejected": record.rejected,
+                        "rejection": record.rejection,
+                        "ack_message_id": record.ack_message_id,
+                        "response_message_id": record.response_message_id,
+                        "response_sha256": record.response_sha256,
+                    },
+                )
+            )
+        log.info("MESH request %s answered (job %s, rejected=%s)", message_id, record.job_ref, record.rejected)
+        self._on_step("response_recorded")
+        return record
+
+    def _check(self, record: MeshRequestRecord, request_path: Path, response_path: Path) -> MeshRequestRecord:
+        partial = response_path.with_suffix(".partial")
+        if not record.organisation:
+            partial.write_bytes(UNKNOWN_SENDER_LINE.encode() + b"\r\n")
+            check_job_id, rejected, rejection = "", True, "unknown_sender"
+            log.warning("MESH request %s from unregistered mailbox %s refused", record.message_id, record.sender)
+        else:
+            fmt = "csv" if record.filename.lower().endswith(".csv") else None
+            with request_path.open("rb") as request, partial.open("wb") as response:
+                outcome = self.checks.run(
+                    request, response, channel=self.channel, organisation=record.organisation, fmt=fmt,
+                    reference=record.message_id, requested_by=f"mesh:{record.sender}",
+                )
+            check_job_id, rejected, rejection = str(outcome.job_id), bool(outcome.rejected), str(outcome.rejection)
+        partial.replace(response_path)
+        return self._update(
+            record.message_id, check_job_id=check_job_id, rejected=rejected, rejection=rejection,
+            response_path=str(response_path), response_sha256=_sha256_file(response_path),
+        )
+
+    def _send_once(self, record: MeshRequestRecord, kind: str, workflow: str, filename: str, content_type: str,
+                   body: Callable[[], BinaryIO], *, subject: str) -> MeshRequestRecord:
+        """Send at most once: a send begun before a crash is looked for in the outbox first."""
+        since: datetime | None = getattr(record, f"{kind}_sending_since")
+        if since is not None:
+            found = self._find_sent(record, workflow, since)
+            if found is not None:
+                log.info("MESH %s for %s was sent before a restart; not sending again", kind, record.message_id)
+                return self._update(record.message_id, **{f"{kind}_message_id": found})
+        record = self._update(record.message_id, **{f"{kind}_sending_since": self._now()})
+        self._on_step(f"{kind}_sending")
+        outgoing = Outgoing(recipient=record.sender, workflow_id=workflow, filename=filename,
+                            local_id=record.local_id, subject=subject, content_type=content_type)
+        with body() as data:
+            sent_id = self.mailbox.send(outgoing, data)
+        self._on_step(f"{kind}_sent")
+        return self._update(record.message_id, **{f"{kind}_message_id": sent_id})
+
+    def _find_sent(self, record: MeshRequestRecord, workflow: str, since: datetime) -> str | None:
+        ours = {record.ack_message_id, record.response_message_id} - {""}
+        # A day's margin for clock skew between MESH and us; our own recorded ids, and those other
+        # requests recorded, tell the messages apart.
+        for sent in self.mailbox.sent_since(since - timedelta(days=1)):
+            if (sent.recipient == record.sender and sent.workflow_id == workflow
+                    and sent.local_id == record.local_id and sent.message_id not in ours
+                    and not self.ledger.sent_by_another(sent.message_id, record.message_id)):
+                return sent.message_id
+        return None
+
+    def _acknowledge(self, record: MeshRequestRecord) -> None:
+        # Gone means acknowledged already (by us, before a restart) or expired: either way, done.
+        with contextlib.suppress(MeshMessageGone):
+            self.mailbox.acknowledge(record.message_id)
+        self._on_step("acknowledged")
+        self._update(record.message_id, acknowledged_at=self._now(), claimed_by="")
+
+    def _undeliverable(self, record: MeshRequestRecord, exc: MeshSendRefused) -> str:
+        """MESH will never deliver to this sender (417 and the like): record, audit, and acknowledge
+        the request so that it is not tried for ever."""
+        log.error("MESH refused a reply to %s for request %s: %s", record.sender, record.message_id, exc)
+        with self.registry.transaction():
+            record = self._update(record.message_id, failure=str(exc)[:200])
+            self.registry.audit.append(
+                AuditEntry(action="mesh.request.undeliverable", actor=f"mesh:{record.sender}",
+                           subject=record.message_id, details={"reason": str(exc)[:200]})
+            )
+        self._acknowledge(record)
+        return "failed"
+
+
+__all__ = ["MeshAuthenticationFailed", "MeshUnavailable", "MeshWorker", "PollSummary", "WorkerSettings"]

@@ -1,0 +1,74 @@
+"""Send a security code to a contact detail on the record, within the limits. Audited."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+
+from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.notifications.messages import ContactMethod, Message, Template
+from ndop.domain.online.security_code import (
+    CODE_LIFETIME,
+    CODE_WINDOW,
+    LOCKOUT,
+    Challenge,
+    CodeRefused,
+    lock_in_force,
+    may_send_another,
+    new_code,
+)
+from ndop.services.online.deps import PATIENT_ONLINE, OnlineDeps
+
+
+def send_security_code(
+    deps: OnlineDeps,
+    nhs_number: NhsNumber,
+    method: ContactMethod,
+    *,
+    randbelow: Callable[[int], int] = secrets.randbelow,
+) -> str:
+    """Issue a code and send it; returns the challenge id (kept server-side by the caller).
+
+    Raises CodeRefused (locked_out, too_many_codes, no_contact), having sent nothing.
+    """
+    registry = deps.registry
+    with registry.transaction():
+        now = registry.clock.now()
+        patient = registry.patients.get(nhs_number)
+        to = "" if patient is None else (patient.mobile if method is ContactMethod.SMS else patient.email).strip()
+        if not to:
+            raise CodeRefused("There is no contact detail of that kind on your record.", code="no_contact")
+        recent = deps.codes.recent(nhs_number, now - max(CODE_WINDOW, LOCKOUT))
+        if lock_in_force(recent, now) is not None:
+            raise CodeRefused("Too many wrong security codes. Try again later.", code="locked_out")
+        refused = not may_send_another(recent, now)
+        if refused:
+            # Audited and committed (the refusal is raised after the commit): it is worth keeping.
+            registry.audit.append(
+                AuditEntry(action="online.security_code_refused", actor=PATIENT_ONLINE, subject=nhs_number.digits,
+                           details={"reason": "too_many_codes"})
+            )
+        else:
+            code = new_code(randbelow)
+            challenge = Challenge.issue(
+                challenge_id=secrets.token_hex(16), nhs_number=nhs_number, method=method, code=code,
+                key=deps.code_key, now=now,
+            )
+            deps.codes.add(challenge)
+            registry.audit.append(
+                AuditEntry(
+                    action="online.security_code_sent",
+                    actor=PATIENT_ONLINE,
+                    subject=nhs_number.digits,
+                    details={"method": method.value, "challenge": challenge.id},
+                )
+            )
+    if refused:
+        raise CodeRefused("You have asked for too many security codes. Wait 15 minutes.", code="too_many_codes")
+    # After the commit: a slow provider must not hold the audit chain's lock.
+    minutes = str(int(CODE_LIFETIME.total_seconds() // 60))
+    deps.notifier.send(
+        Message(method, to, Template.SECURITY_CODE, {"code": code, "minutes": minutes}, reference=challenge.id)
+    )
+    return challenge.id

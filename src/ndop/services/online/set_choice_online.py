@@ -1,0 +1,27 @@
+"""Record a verified person's own choice (channel OP) and confirm it to the contact they used."""
+
+from __future__ import annotations
+
+from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.notifications.messages import ContactMethod, Message, Template
+from ndop.domain.registry.choices import Channel, Choice, ChoiceEvent, ChoiceRequest
+from ndop.services.online.deps import PATIENT_ONLINE, OnlineDeps
+from ndop.services.registry.record_choice import record_choice
+
+CHOICE_TEXT = {
+    Choice.NOT_OPTED_OUT: "your confidential patient information can be used for research and planning",
+    Choice.OPTED_OUT: "your confidential patient information will not be used for research and planning",
+}
+
+
+def set_choice_online(deps: OnlineDeps, nhs_number: NhsNumber, choice: Choice, method: ContactMethod) -> ChoiceEvent:
+    """Record through `record_choice` (eligibility, audit), then send the confirmation."""
+    event = record_choice(deps.registry, ChoiceRequest(nhs_number, choice, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
+    patient = deps.registry.patients.get(nhs_number)
+    to = "" if patient is None else (patient.mobile if method is ContactMethod.SMS else patient.email).strip()
+    if to:
+        deps.notifier.send(
+            Message(method, to, Template.CHOICE_CONFIRMATION, {"choice_text": CHOICE_TEXT[choice]},
+                    reference=f"choice-{event.sequence}")
+        )
+    return event

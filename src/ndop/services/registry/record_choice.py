@@ -1,0 +1,48 @@
+"""Record a choice: validate it, append the event, move the projection, audit it. All or nothing."""
+
+from __future__ import annotations
+
+from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.errors import PatientNotFound
+from ndop.domain.registry import eligibility
+from ndop.domain.registry.choices import ChoiceEvent, ChoiceRequest
+from ndop.domain.registry.ports import Registry
+
+
+def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: str) -> ChoiceEvent:
+    """Record `request` on behalf of `recorded_by` (a staff user, `patient`, or a system job).
+
+    Raises a DomainError, having written nothing, when the request may not be recorded.
+    """
+    with registry.transaction():
+        patient = registry.patients.get(request.nhs_number)
+        if patient is None:
+            raise PatientNotFound(
+                "There is no patient with this NHS number in the patient index. Check the number."
+            )
+        now = registry.clock.now()
+        eligibility.check(patient, request, now.date())
+        event = ChoiceEvent(
+            sequence=registry.choices.next_sequence(),
+            nhs_number=request.nhs_number,
+            choice=request.choice,
+            recorded_at=now,
+            channel=request.channel,
+            recorded_by=recorded_by,
+            proxy=request.proxy,
+            case_reference=request.case_reference,
+        )
+        registry.choices.append(event)
+        details: dict[str, object] = {
+            "sequence": event.sequence,
+            "choice": event.choice.value,
+            "channel": event.channel.value,
+        }
+        if event.proxy is not None:
+            details["proxy_role"] = event.proxy.role.value
+        if event.case_reference:
+            details["case_reference"] = event.case_reference
+        registry.audit.append(
+            AuditEntry(action="choice.recorded", actor=recorded_by, subject=event.nhs_number.digits, details=details)
+        )
+    return event
