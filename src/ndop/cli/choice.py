@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import click
 
 from ndop import container
@@ -34,7 +36,8 @@ def show(nhs_number: NhsNumber) -> None:
     for event in view.history.events:
         who = "patient" if event.proxy is None else f"{event.proxy.role.value} {event.proxy.name}"
         click.echo(
-            f"  #{event.sequence} {event.recorded_at.isoformat(timespec='seconds')} {event.choice.value} "
+            f"  #{event.sequence} made {event.effective_made_at.isoformat(timespec='seconds')} "
+            f"recorded {event.recorded_at.isoformat(timespec='seconds')} {event.choice.value} "
             f"channel={event.channel.value} by={who} recorded_by={event.recorded_by}"
             + (f" case={event.case_reference}" if event.case_reference else "")
         )
@@ -54,6 +57,10 @@ def show(nhs_number: NhsNumber) -> None:
 @click.option("--evidence-type", default="", help="The proxy's evidence, e.g. 'birth certificate'.")
 @click.option("--evidence-reference", default="", help="The evidence's reference number.")
 @click.option("--case-reference", default="", help="The contact centre case reference.")
+@click.option(
+    "--made-at", type=click.DateTime(["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S"]), default=None,
+    help="When the person made the choice (e.g. the date a postal form was signed); default now. UTC unless given.",
+)
 def set_choice(
     nhs_number: NhsNumber,
     opted_out: bool,
@@ -63,6 +70,7 @@ def set_choice(
     evidence_type: str,
     evidence_reference: str,
     case_reference: str,
+    made_at: datetime | None,
 ) -> None:
     """Record a new choice for NHS_NUMBER."""
     proxy = None
@@ -76,6 +84,7 @@ def set_choice(
         channel=Channel(channel),
         proxy=proxy,
         case_reference=case_reference,
+        made_at=None if made_at is None else (made_at if made_at.tzinfo else made_at.replace(tzinfo=UTC)),
     )
     with domain_errors_refused():
         event = record_choice(container.registry(), request, recorded_by=operator())

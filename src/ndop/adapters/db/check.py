@@ -67,13 +67,20 @@ class DjangoOptOutSource:
         return {key_of(old): key_of(new) for old, new in rows.iterator(chunk_size=FETCH)}
 
     def changes(self, after: int, upto: int) -> Iterator[ChoiceChange]:
-        rows = (
-            m.ChoiceEvent.objects.filter(sequence__gt=after, sequence__lte=upto)
-            .order_by("sequence")
-            .values_list("nhs_number", "choice")
-        )
-        for nhs_number, choice in rows.iterator(chunk_size=FETCH):
-            yield ChoiceChange(key_of(nhs_number), choice == "opted_out")
+        # Each person touched by an event in the range, with their current choice from the projection: a
+        # back-dated event does not change the current choice, so the event's own choice would be wrong.
+        # (The projection may already include an event after `upto`; the next catch-up replays it, to the
+        # same state.)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT c.nhs_number, c.choice, MAX(e.sequence) AS last FROM choice_event e "
+                "JOIN current_choice c ON c.nhs_number = e.nhs_number "
+                "WHERE e.sequence > %s AND e.sequence <= %s GROUP BY c.nhs_number, c.choice ORDER BY last",
+                [after, upto],
+            )
+            while rows := cursor.fetchmany(FETCH):
+                for nhs_number, choice, _ in rows:
+                    yield ChoiceChange(key_of(nhs_number), choice == "opted_out")
 
 
 __all__ = ["DjangoCheckJobStore", "DjangoOptOutSource"]

@@ -198,10 +198,11 @@ class DjangoPopulationStore:
     def merge_choices(self, first_version: int, recorded_by: str) -> int:
         self._execute(
             """
-            INSERT INTO choice_event (sequence, nhs_number, choice, recorded_at, channel, proxy_role, proxy_name,
-                                      proxy_evidence_type, proxy_evidence_reference, case_reference, recorded_by)
+            INSERT INTO choice_event (sequence, nhs_number, choice, made_at, recorded_at, channel, proxy_role,
+                                      proxy_name, proxy_evidence_type, proxy_evidence_reference, case_reference,
+                                      recorded_by)
             SELECT %s - 1 + ROW_NUMBER() OVER (ORDER BY recorded_at, line), nhs_number, choice, recorded_at,
-                   channel, proxy_role, '', '', '', case_reference, %s
+                   recorded_at, channel, proxy_role, '', '', '', case_reference, %s
             FROM stage_choice
             """,
             [first_version, recorded_by],
@@ -210,16 +211,17 @@ class DjangoPopulationStore:
         return int(
             self._execute(
                 """
-                INSERT INTO current_choice (nhs_number, choice, sequence, recorded_at, channel)
-                SELECT nhs_number, choice, sequence, recorded_at, channel FROM (
-                  SELECT nhs_number, choice, sequence, recorded_at, channel,
-                         ROW_NUMBER() OVER (PARTITION BY nhs_number ORDER BY sequence DESC) AS latest
+                INSERT INTO current_choice (nhs_number, choice, sequence, made_at, recorded_at, channel)
+                SELECT nhs_number, choice, sequence, made_at, recorded_at, channel FROM (
+                  SELECT nhs_number, choice, sequence, made_at, recorded_at, channel,
+                         ROW_NUMBER() OVER (PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest
                   FROM choice_event WHERE sequence BETWEEN %s AND %s
                 ) AS events
                 WHERE latest = 1
                 ON CONFLICT (nhs_number) DO UPDATE SET choice = excluded.choice, sequence = excluded.sequence,
-                  recorded_at = excluded.recorded_at, channel = excluded.channel
-                  WHERE excluded.sequence > current_choice.sequence
+                  made_at = excluded.made_at, recorded_at = excluded.recorded_at, channel = excluded.channel
+                  WHERE excluded.made_at > current_choice.made_at
+                     OR (excluded.made_at = current_choice.made_at AND excluded.sequence > current_choice.sequence)
                 """,
                 [first_version, last],
             )

@@ -53,11 +53,15 @@ class DjangoChoiceStore:
 
     def append(self, event: ChoiceEvent) -> None:
         event_to_row(event).save(force_insert=True)
+        current = m.CurrentChoice.objects.select_for_update().filter(nhs_number=event.nhs_number.digits).first()
+        if current is not None and (current.made_at, current.sequence) > event.precedence:
+            return  # back-dated: it enters the history, the later choice stays current
         m.CurrentChoice.objects.update_or_create(
             nhs_number=event.nhs_number.digits,
             defaults={
                 "choice": event.choice.value,
                 "sequence": event.sequence,
+                "made_at": event.effective_made_at,
                 "recorded_at": event.recorded_at,
                 "channel": event.channel.value,
             },
@@ -68,7 +72,7 @@ class DjangoChoiceStore:
         return [event_from_row(r) for r in rows]
 
     def current(self, nhs_number: NhsNumber) -> ChoiceEvent | None:
-        row = m.ChoiceEvent.objects.filter(nhs_number=nhs_number.digits).order_by("-sequence").first()
+        row = m.ChoiceEvent.objects.filter(nhs_number=nhs_number.digits).order_by("-made_at", "-sequence").first()
         return None if row is None else event_from_row(row)
 
     def registry_version(self) -> int:

@@ -49,7 +49,8 @@ def empty_bitmap() -> npt.NDArray[np.uint8]:
 
 @dataclass(frozen=True, slots=True)
 class ChoiceChange:
-    """One choice event as the snapshot needs it: whose, and whether it is an opt-out."""
+    """A person touched by new events, as the snapshot needs it: whose, and whether their current choice
+    (after those events, by the latest-made rule) is an opt-out."""
 
     key: int
     opted_out: bool

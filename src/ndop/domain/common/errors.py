@@ -22,6 +22,10 @@ class PatientNotFound(DomainError):
     code = "patient_not_found"
 
 
+class ChoiceMadeInFuture(DomainError):
+    code = "choice_made_in_future"
+
+
 class NotEligible(DomainError):
     code = "not_eligible"
 

@@ -1,7 +1,10 @@
 """Choices and their history.
 
-A choice is an append-only event. The event with the highest sequence number is the current choice;
-no event at all means the person has not opted out. The sequence number is the registry version.
+A choice is an append-only event. The latest expression of will wins: the current choice is the event
+with the latest `made_at` (when the person made it), ties broken by the higher sequence, so a back-dated
+event (a postal form signed before a later online choice, a converted GP code, a re-import) enters the
+history without overriding a later choice. No event at all means the person has not opted out. The
+sequence number is the registry version.
 """
 
 from __future__ import annotations
@@ -60,6 +63,8 @@ class ChoiceRequest:
     channel: Channel
     proxy: Proxy | None = None
     case_reference: str = ""
+    # When the person made the choice; None means now (the moment it is recorded).
+    made_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +79,16 @@ class ChoiceEvent:
     recorded_by: str
     proxy: Proxy | None = None
     case_reference: str = ""
+    made_at: datetime | None = None  # None only for an event built before it is stored: then recorded_at
+
+    @property
+    def effective_made_at(self) -> datetime:
+        return self.recorded_at if self.made_at is None else self.made_at
+
+    @property
+    def precedence(self) -> tuple[datetime, int]:
+        """Orders a person's events: the greatest is the current choice."""
+        return (self.effective_made_at, self.sequence)
 
     @property
     def acted_for_self(self) -> bool:
@@ -87,7 +102,7 @@ class ChoiceHistory:
 
     @property
     def current(self) -> ChoiceEvent | None:
-        return max(self.events, key=lambda e: e.sequence, default=None)
+        return max(self.events, key=lambda e: e.precedence, default=None)
 
     @property
     def current_choice(self) -> Choice:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ndop.domain.common.audit import AuditEntry
-from ndop.domain.common.errors import PatientNotFound
+from ndop.domain.common.errors import ChoiceMadeInFuture, PatientNotFound
 from ndop.domain.registry import eligibility
 from ndop.domain.registry.choices import ChoiceEvent, ChoiceRequest
 from ndop.domain.registry.ports import Registry
@@ -22,11 +22,15 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
             )
         now = registry.clock.now()
         eligibility.check(patient, request, now.date())
+        made_at = now if request.made_at is None else request.made_at
+        if made_at > now:
+            raise ChoiceMadeInFuture("The date the choice was made cannot be in the future. Check the date.")
         event = ChoiceEvent(
             sequence=registry.choices.next_sequence(),
             nhs_number=request.nhs_number,
             choice=request.choice,
             recorded_at=now,
+            made_at=made_at,
             channel=request.channel,
             recorded_by=recorded_by,
             proxy=request.proxy,
@@ -38,6 +42,8 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
             "choice": event.choice.value,
             "channel": event.channel.value,
         }
+        if made_at != now:
+            details["made_at"] = made_at.isoformat()
         if event.proxy is not None:
             details["proxy_role"] = event.proxy.role.value
         if event.case_reference:

@@ -33,6 +33,9 @@ class ChoiceEvent(models.Model):
     sequence = models.BigIntegerField(primary_key=True)
     nhs_number = models.CharField(max_length=10, db_index=True)
     choice = models.CharField(max_length=16)
+    # When the person made the choice (the online submission, the call, the date the form was signed, the
+    # date of a converted GP code); the latest made_at wins. recorded_at is when the registry wrote it.
+    made_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     channel = models.CharField(max_length=4)
     proxy_role = models.CharField(max_length=8, blank=True)
@@ -47,11 +50,13 @@ class ChoiceEvent(models.Model):
 
 
 class CurrentChoice(models.Model):
-    """Projection: the latest event per person, kept in step inside the same transaction."""
+    """Projection: the person's current event (latest made_at, then highest sequence), kept in step inside
+    the same transaction."""
 
     nhs_number = models.CharField(max_length=10, primary_key=True)
     choice = models.CharField(max_length=16)
     sequence = models.BigIntegerField()
+    made_at = models.DateTimeField()
     recorded_at = models.DateTimeField()
     channel = models.CharField(max_length=4)
 
