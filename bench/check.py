@@ -204,8 +204,10 @@ def main() -> None:  # noqa: PLR0915
     results["snapshot_full_rebuild_s"] = time.perf_counter() - started
     print(f"snapshot: full rebuild from the registry {results['snapshot_full_rebuild_s']:.2f} s", flush=True)
 
-    from ndop.services.check.run_check import CheckChannel
+    from ndop.domain.check.jobs import CheckChannel
+    from ndop.domain.common.actors import Actor
 
+    bench = Actor.system_job("bench")
     table = []
     for size in sizes:
         request = OUT / f"request-{size}.dat"
@@ -217,7 +219,7 @@ def main() -> None:  # noqa: PLR0915
         reference = sha256_file(response)
         started = time.perf_counter()
         with open(request, "rb") as req, open(OUT / "response-inproc.dat", "wb") as resp:
-            outcome = service.run(req, resp, channel=CheckChannel.CLI, requested_by="bench")
+            outcome = service.run(req, resp, channel=CheckChannel.CLI, requested_by=bench)
         row["ndop_check_s"] = time.perf_counter() - started
         row["kept"] = outcome.rows_kept
         row["removed"] = outcome.rows_removed
@@ -248,7 +250,7 @@ def main() -> None:  # noqa: PLR0915
     for _ in range(21):
         started = time.perf_counter()
         with open(one, "rb") as req, open(OUT / "one-out.dat", "wb") as resp:
-            service.run(req, resp, channel=CheckChannel.API, requested_by="bench")
+            service.run(req, resp, channel=CheckChannel.API, requested_by=bench)
         times.append(time.perf_counter() - started)
     results["one_row_in_process_ms"] = float(np.median(times)) * 1000
     results["one_row_process"] = run_process([str(BIN / "ndop"), "check", str(one), "-o", str(OUT / "one-out.dat")])
@@ -274,6 +276,7 @@ def catch_up(service, rng) -> dict[str, float]:
     from datetime import date
 
     from ndop import container
+    from ndop.domain.common.actors import Actor
     from ndop.domain.common.nhs_number import NhsNumber
     from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
     from ndop.domain.registry.patients import Gender, Patient
@@ -284,10 +287,11 @@ def catch_up(service, rng) -> dict[str, float]:
     keys = valid_first_nine(1000, rng)
     numbers = [NhsNumber(f"{k * 10 + c:010d}") for k, c in zip(keys.tolist(), check_digits(keys).tolist(), strict=True)]
     patients = [Patient(n, "Bench", "Person", date(1980, 1, 1), Gender.NOT_KNOWN) for n in numbers]
-    load_patients(registry, patients, loaded_by="bench", source="bench")
+    bench = Actor.system_job("bench")
+    load_patients(registry, patients, loaded_by=bench, source="bench")
     service.snapshots.current()  # in step before the new events
     for n in numbers:
-        record_choice(registry, ChoiceRequest(n, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="bench")
+        record_choice(registry, ChoiceRequest(n, Choice.OPTED_OUT, Channel.ONLINE), recorded_by=bench)
     started = time.perf_counter()
     service.snapshots.current()
     caught = time.perf_counter() - started

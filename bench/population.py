@@ -61,12 +61,14 @@ def _django() -> None:
 def child_import(directory: Path) -> dict:
     _django()
     from ndop import container
+    from ndop.domain.common.actors import Actor
     from ndop.services.population.import_population import import_population
 
     start = time.perf_counter()
     with open(directory / "patients.csv", "rb") as p, open(directory / "choices.csv", "rb") as c:
         summary = import_population(
-            container.registry(), container.population_store, p, c, imported_by="bench", source="population:bench"
+            container.registry(), container.population_store, p, c, imported_by=Actor.system_job("bench"),
+            source="population:bench",
         )
     return {"seconds": time.perf_counter() - start, "choices": summary.choice_events}
 

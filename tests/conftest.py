@@ -8,11 +8,13 @@ import pytest
 from django.db import connection
 
 from ndop import container
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.clock import FixedClock
 from ndop.domain.common.nhs_number import NhsNumber, complete
 from ndop.domain.registry.patients import Gender, Patient
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
+TESTER = Actor.system_job("test")  # who set-up steps act as: `system:test`
 
 
 def _permit(granted: bool) -> None:

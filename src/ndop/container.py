@@ -25,8 +25,9 @@ if TYPE_CHECKING:
     from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
+    from ndop.domain.check.ports import CheckRunner
     from ndop.domain.check.stored import StoredChecks
-    from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
+    from ndop.services.check.mesh_worker import MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
 
 
@@ -139,7 +140,6 @@ def mesh_worker(
 ) -> MeshWorker:
     from ndop.adapters.db.check_channels import DjangoMeshLedger
     from ndop.services.check.mesh_worker import MeshWorker, WorkerSettings
-    from ndop.services.check.run_check import CheckChannel
 
     settings = WorkerSettings(
         spool_dir=var_dir() / "mesh" / config.mailbox,
@@ -154,7 +154,7 @@ def mesh_worker(
         settings = replace(settings, worker_id=worker_id)
     return MeshWorker(
         mailbox=mailbox, ledger=DjangoMeshLedger(), registry=registry(clock), clients=check_clients(),
-        checks=checks or check_service(), channel=CheckChannel.MESH, settings=settings, on_step=on_step,
+        checks=checks or check_service(), settings=settings, on_step=on_step,
     )
 
 

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from ndop import container
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.organisations.accounts import add_organisation_user, register_organisation
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -26,10 +27,11 @@ A, B = (number(n).digits for n in ("943476591", "900000002"))
 def test_org_check_upload_and_download_in_a_browser(no_script_page, axe_no_script, tmp_path) -> None:
     registry = container.registry()
     patient = make_patient("900000002")
-    load_patients(registry, [patient], loaded_by="test", source="fixture")
-    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="patient")
-    register_organisation(registry, Organisation(OdsCode("RR8"), "Leeds Teaching Hospitals"), by="test")
-    add_organisation_user(registry, OdsCode("RR8"), "ann@leeds.nhs.uk", OrganisationRole.CHECKER, by="test",
+    load_patients(registry, [patient], loaded_by=TESTER, source="fixture")
+    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE),
+                  recorded_by=PATIENT_ONLINE)
+    register_organisation(registry, Organisation(OdsCode("RR8"), "Leeds Teaching Hospitals"), by=TESTER)
+    add_organisation_user(registry, OdsCode("RR8"), "ann@leeds.nhs.uk", OrganisationRole.CHECKER, by=TESTER,
                           password=PASSWORD)
     good = tmp_path / "RR8-231126-0001.dat"
     good.write_bytes(f"{A},\r\n{B},\r\n".encode())

@@ -15,7 +15,7 @@ from ndop.adapters.db import models as m
 from ndop.domain.online.security_code import MAX_TRIES
 from ndop.domain.registry.choices import Channel, Choice
 from ndop.services.registry.load_patients import load_patients
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 from tests.integration.patient.conftest import last_code
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def people(live_server):
     peter = make_patient("900000007", given_name="Peter", family_name="Brown", born=years_ago(71),
                          postcode="NE1 7RU", mobile="", email="")
     amelia = make_patient("900000006", given_name="Amelia", family_name="Jones", born=years_ago(9))
-    load_patients(container.registry(), [jane, peter, amelia], loaded_by="test", source="browser test")
+    load_patients(container.registry(), [jane, peter, amelia], loaded_by=TESTER, source="browser test")
     return {"jane": jane, "peter": peter, "amelia": amelia}
 
 

@@ -12,6 +12,7 @@ from ndop import container
 from ndop.adapters.db import models as m
 from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
 from ndop.services.organisations.accounts import add_organisation_user, register_organisation
+from tests.conftest import TESTER
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,8 +28,8 @@ def choose(page, axe_no_script, label: str) -> None:
 def test_policy_questionnaire_without_javascript_then_save_to_the_register(no_script_page, axe_no_script) -> None:
     page = no_script_page
     registry = container.registry()
-    register_organisation(registry, Organisation(OdsCode("RR8"), "Leeds Teaching Hospitals"), by="test")
-    add_organisation_user(registry, OdsCode("RR8"), "ig@leeds.nhs.uk", OrganisationRole.IG_LEAD, by="test",
+    register_organisation(registry, Organisation(OdsCode("RR8"), "Leeds Teaching Hospitals"), by=TESTER)
+    add_organisation_user(registry, OdsCode("RR8"), "ig@leeds.nhs.uk", OrganisationRole.IG_LEAD, by=TESTER,
                           password=PASSWORD)
 
     page.goto("/policy/")

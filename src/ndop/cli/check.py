@@ -20,6 +20,8 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail, operator
+from ndop.domain.check.jobs import CheckChannel
+from ndop.domain.check.rejections import CheckFormat
 
 EXIT_REJECTED = 3
 PROGRESS_FROM = 16 * 1024 * 1024  # bytes: smaller files finish before a bar is worth drawing
@@ -69,14 +71,13 @@ def _progress(request: BinaryIO) -> Iterator[object]:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Write the response here (default: standard output).",
 )
-@click.option("--format", "fmt", type=click.Choice(["dat", "csv"]), help="The request's format (default: detected).")
+@click.option("--format", "fmt", type=click.Choice([f.value for f in CheckFormat]),
+              help="The request's format (default: detected).")
 @click.option("--report", type=click.File("w", lazy=True), help="Write each invalid row's line number and reason here.")
 @click.option("--organisation", default="", help="The ODS code of the organisation the check is for.")
 def check(request: BinaryIO, response: Path | None, fmt: str | None, report: TextIO | None, organisation: str) -> None:
     """Check REQUEST (a .dat or CSV list of NHS numbers; - for standard input) for National Data
     Opt-outs: the response holds only the rows of patients who have not opted out, in order."""
-    from ndop.services.check.run_check import CheckChannel
-
     if response is not None and not response.resolve().parent.is_dir():
         raise click.BadParameter("the folder does not exist", param_hint="-o")
     service = container.check_service()
@@ -87,7 +88,7 @@ def check(request: BinaryIO, response: Path | None, fmt: str | None, report: Tex
                 out,
                 channel=CheckChannel.CLI,
                 organisation=organisation.strip().upper(),
-                fmt=fmt,
+                fmt=CheckFormat(fmt) if fmt else None,
                 report=report,
                 requested_by=operator(),
                 progress=progress,  # type: ignore[arg-type]

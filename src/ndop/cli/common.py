@@ -10,6 +10,7 @@ from typing import NoReturn
 
 import click
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.errors import DomainError
 from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber
 
@@ -17,12 +18,12 @@ EXIT_BAD_INPUT = 2
 EXIT_FAILURE = 1
 
 
-def operator() -> str:
-    """The person at the terminal, as the audit trail names them."""
+def operator() -> Actor:
+    """The person at the terminal (stored as `cli:LOGIN`)."""
     try:
-        return f"cli:{getpass.getuser()}"
+        return Actor.operator(getpass.getuser())
     except (KeyError, OSError):
-        return "cli:unknown"
+        return Actor.operator("unknown")
 
 
 def refuse(message: str) -> NoReturn:

@@ -12,7 +12,10 @@ from ndop.demo.check_channels import install_demo_check_channels
 from ndop.demo.personas import install_demo_data
 from ndop.demo.policy_flows import install_demo_policy_flows
 from ndop.demo.small_population import DEMO_SEED, install_demo_population
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.nhs_number import NhsNumber
+
+DEMO_JOB = Actor.system_job("demo")  # stored as `system:demo`
 
 
 @main.command()
@@ -24,9 +27,9 @@ def demo() -> None:
     if settings.CONFIG.is_production:
         fail("ndop demo installs known passwords and is refused when NDOP_ENV=production.")
     container.migrate()
-    people = install_demo_data(container.registry(), by="system:demo")
-    organisation, accounts = install_demo_accounts(container.registry(), by="system:demo")
-    flows = install_demo_policy_flows(container.policy_register(), organisation.ods_code, by="system:demo")
+    people = install_demo_data(container.registry(), by=DEMO_JOB)
+    organisation, accounts = install_demo_accounts(container.registry(), by=DEMO_JOB)
+    flows = install_demo_policy_flows(container.policy_register(), organisation.ods_code, by=DEMO_JOB)
     click.echo("Demo data is ready. People in the patient index:")
     for persona in people:
         p = persona.patient
@@ -34,7 +37,7 @@ def demo() -> None:
             f"  {p.nhs_number.display}  {p.given_name} {p.family_name}, born {p.date_of_birth.isoformat()}"
             f" – {persona.story}"
         )
-    crowd = install_demo_population(container.registry(), container.population_store, by="system:demo")
+    crowd = install_demo_population(container.registry(), container.population_store, by=DEMO_JOB)
     s = crowd.summary
     click.echo(
         f"Synthetic population (seed {DEMO_SEED}): {s.patients:,} people, {s.opted_out:,} opted out, "
@@ -48,7 +51,7 @@ def demo() -> None:
         click.echo(f"  {account.email:<28} {account.role.value:<8} {account.story}")
     click.echo(f"The IG lead's register of data flows holds {flows} demo flows: http://127.0.0.1:8000/policy/register/")
     click.echo("")
-    click.echo(install_demo_check_channels(container.registry(), container.check_clients(), by="system:demo"))
+    click.echo(install_demo_check_channels(container.registry(), container.check_clients(), by=DEMO_JOB))
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")

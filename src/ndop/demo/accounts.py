@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
 from ndop.domain.registry.ports import Registry
 from ndop.services.organisations.accounts import add_organisation_user, register_organisation
@@ -26,7 +27,7 @@ DEMO_ACCOUNTS = (
 )
 
 
-def install_demo_accounts(registry: Registry, *, by: str) -> tuple[Organisation, tuple[DemoAccount, ...]]:
+def install_demo_accounts(registry: Registry, *, by: Actor) -> tuple[Organisation, tuple[DemoAccount, ...]]:
     """Idempotent: registers the demo organisation and adds the accounts that are missing."""
     if registry.organisations.get(DEMO_ORGANISATION.ods_code) is None:
         register_organisation(registry, DEMO_ORGANISATION, by=by)

@@ -7,7 +7,9 @@ from dataclasses import replace
 
 from ndop.demo.accounts import DEMO_ORGANISATION
 from ndop.domain.check.clients import CheckClients, NewApiKey, key_hash
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.registry.ports import Registry
 from ndop.services.organisations.accounts import register_organisation
 
@@ -17,7 +19,7 @@ _DEMO_SECRET = "local-demo-key-known-to-everyone-not-secret"  # 43 characters, l
 DEMO_API_KEY = f"ndop_{_DEMO_KEY_ID}_{_DEMO_SECRET}"
 
 
-def install_demo_check_channels(registry: Registry, clients: CheckClients, *, by: str) -> str:
+def install_demo_check_channels(registry: Registry, clients: CheckClients, *, by: Actor) -> str:
     """Idempotent. Returns what to tell the newcomer."""
     organisation = registry.organisations.get(DEMO_ORGANISATION.ods_code) or DEMO_ORGANISATION
     if organisation.mesh_mailbox != DEMO_MAILBOX:
@@ -26,7 +28,7 @@ def install_demo_check_channels(registry: Registry, clients: CheckClients, *, by
         with registry.transaction():
             clients.add_key(organisation.ods_code, NewApiKey(_DEMO_KEY_ID, _DEMO_SECRET, key_hash(_DEMO_SECRET)),
                             label="demo", at=registry.clock.now())
-            registry.audit.append(AuditEntry(action="organisation.api_key_issued", actor=by,
+            registry.audit.append(AuditEntry(action=AuditAction.ORGANISATION_API_KEY_ISSUED, actor=by,
                                              subject=organisation.ods_code.value,
                                              details={"key_id": _DEMO_KEY_ID, "label": "demo"}))
     return (

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.clock import ShiftedClock
 from ndop.domain.common.nhs_number import NhsNumber, complete
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest, Proxy, ProxyRole
@@ -91,7 +92,7 @@ def personas(today: date) -> list[Persona]:
     ]
 
 
-def install_demo_data(registry: Registry, *, by: str) -> list[Persona]:
+def install_demo_data(registry: Registry, *, by: Actor) -> list[Persona]:
     """Idempotent: records the personas' choices only where they have none yet."""
     people = personas(registry.clock.now().date())
     load_patients(registry, [p.patient for p in people], loaded_by=by, source="demo personas")

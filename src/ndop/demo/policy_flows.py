@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OdsCode
 from ndop.domain.policy.register import FlowDetails, PolicyRegisterUnit
 from ndop.services.policy.register import record_flow
@@ -49,7 +50,7 @@ DEMO_FLOWS: tuple[tuple[str, str, dict[str, object]], ...] = (
 )
 
 
-def install_demo_policy_flows(unit: PolicyRegisterUnit, ods_code: OdsCode, *, by: str) -> int:
+def install_demo_policy_flows(unit: PolicyRegisterUnit, ods_code: OdsCode, *, by: Actor) -> int:
     """Idempotent: adds the demo flows when the organisation's register is empty; returns how many it holds."""
     if not unit.flows.current(ods_code):
         for name, description, answers in DEMO_FLOWS:

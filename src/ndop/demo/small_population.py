@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from ndop.demo.population.generator import PopulationSpec
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import GenerationSummary, generate_population
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.population.bulk_load import PopulationStore
 from ndop.domain.registry.ports import Registry
@@ -26,7 +27,7 @@ class DemoPopulation:
 
 
 def install_demo_population(
-    registry: Registry, store_factory: Callable[[], PopulationStore], *, by: str
+    registry: Registry, store_factory: Callable[[], PopulationStore], *, by: Actor
 ) -> DemoPopulation:
     """Idempotent: loads the population unless its first person is already in the patient index."""
     spec = PopulationSpec(DEMO_PEOPLE, DEFAULT_OPT_OUT_RATE, DEMO_SEED, registry.clock.now().date())

@@ -8,12 +8,13 @@ from ndop.adapters.db import models as m
 from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
 from ndop.adapters.files.snapshots import FileSnapshotStore
 from ndop.cli import main
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.check.run_check import REJECTION_LINE, CheckService
 from ndop.services.check.snapshot import SnapshotKeeper
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 
 pytestmark = pytest.mark.django_db
 
@@ -26,8 +27,9 @@ def service(registry, tmp_path, monkeypatch) -> CheckService:
     keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots"))
     service = CheckService(registry, DjangoCheckJobStore(), keeper)
     monkeypatch.setattr(container, "_check_service", service)
-    load_patients(registry, [make_patient("943476591")], loaded_by="test", source="fixture")
-    record_choice(registry, ChoiceRequest(number("943476591"), Choice.OPTED_OUT, Channel.ONLINE), recorded_by="p")
+    load_patients(registry, [make_patient("943476591")], loaded_by=TESTER, source="fixture")
+    record_choice(registry, ChoiceRequest(number("943476591"), Choice.OPTED_OUT, Channel.ONLINE),
+                  recorded_by=PATIENT_ONLINE)
     return service
 
 

@@ -8,12 +8,13 @@ import pytest
 from ndop.adapters.db import models as m
 from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
 from ndop.adapters.files.snapshots import FileSnapshotStore
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.check.run_check import REJECTION_LINE, CheckChannel, CheckService
 from ndop.services.check.snapshot import SnapshotKeeper
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 
 pytestmark = pytest.mark.django_db
 
@@ -29,18 +30,20 @@ def service(registry, tmp_path) -> CheckService:
 @pytest.fixture
 def people(registry):
     patients = [make_patient(p) for p in (A, B, C, D)]
-    load_patients(registry, patients, loaded_by="test", source="fixture")
+    load_patients(registry, patients, loaded_by=TESTER, source="fixture")
     return {p: number(p).digits for p in (A, B, C, D)}
 
 
 def choose(registry, digits: str, opted_out: bool = True) -> None:
     choice = Choice.OPTED_OUT if opted_out else Choice.NOT_OPTED_OUT
-    record_choice(registry, ChoiceRequest(number(digits[:9]), choice, Channel.ONLINE), recorded_by="patient")
+    record_choice(registry, ChoiceRequest(number(digits[:9]), choice, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
 
 
 def check(service: CheckService, body: bytes, **kwargs):
     response = io.BytesIO()
-    outcome = service.run(io.BytesIO(body), response, channel=kwargs.pop("channel", CheckChannel.CLI), **kwargs)
+    kwargs.setdefault("channel", CheckChannel.CLI)
+    kwargs.setdefault("requested_by", TESTER)
+    outcome = service.run(io.BytesIO(body), response, **kwargs)
     return outcome, response.getvalue()
 
 
@@ -86,18 +89,18 @@ class _Pipe(io.RawIOBase):
 def test_check_unseekable_response_gets_no_partial_rows(service, people) -> None:
     pipe = _Pipe()
     body = dat(people[B]) * 10 + b"9434765918,\n"
-    outcome = service.run(io.BytesIO(body), pipe, channel=CheckChannel.MESH)  # type: ignore[arg-type]
+    outcome = service.run(io.BytesIO(body), pipe, channel=CheckChannel.MESH, requested_by=TESTER)  # type: ignore[arg-type]
     assert outcome.rejected
     assert bytes(pipe.data) == (REJECTION_LINE + "\n").encode()
     pipe = _Pipe()
-    service.run(io.BytesIO(dat(people[B])), pipe, channel=CheckChannel.MESH)  # type: ignore[arg-type]
+    service.run(io.BytesIO(dat(people[B])), pipe, channel=CheckChannel.MESH, requested_by=TESTER)  # type: ignore[arg-type]
     assert bytes(pipe.data) == dat(people[B])
 
 
 def test_check_superseded_number_follows_its_replacement(service, registry, people) -> None:
     choose(registry, people[B])
     # A is replaced by B (opted out): A is removed too. C, unknown to nobody, stays.
-    load_patients(registry, [make_patient(A, superseded_by=number(B))], loaded_by="test", source="merge")
+    load_patients(registry, [make_patient(A, superseded_by=number(B))], loaded_by=TESTER, source="merge")
     _, response = check(service, dat(people[A], people[B], people[C]))
     assert response == dat(people[C])
     # B changes their mind: A follows.
@@ -110,18 +113,18 @@ def test_check_superseded_number_follows_its_replacement(service, registry, peop
 def test_check_supersession_change_rebuilds_the_snapshot(service, registry, people) -> None:
     choose(registry, people[B])
     check(service, dat(people[A]))
-    load_patients(registry, [make_patient(A, superseded_by=number(B))], loaded_by="test", source="merge")
+    load_patients(registry, [make_patient(A, superseded_by=number(B))], loaded_by=TESTER, source="merge")
     _, response = check(service, dat(people[A]))
     assert response == b""
     assert service.snapshots.last_sync.action == "rebuilt"
-    load_patients(registry, [make_patient(A)], loaded_by="test", source="unmerge")
+    load_patients(registry, [make_patient(A)], loaded_by=TESTER, source="unmerge")
     _, response = check(service, dat(people[A]))
     assert response == dat(people[A])
 
 
 def test_check_deceased_patient_stays_opted_out(service, registry, people) -> None:
     choose(registry, people[C])
-    load_patients(registry, [make_patient(C, date_of_death=date(2026, 1, 2))], loaded_by="test", source="pds")
+    load_patients(registry, [make_patient(C, date_of_death=date(2026, 1, 2))], loaded_by=TESTER, source="pds")
     _, response = check(service, dat(people[C], people[D]))
     assert response == dat(people[D])
 

@@ -17,6 +17,7 @@ from ndop.domain.check.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.services.check.run_check import CheckChannel
 from ndop.services.organisations.accounts import register_organisation
+from tests.conftest import TESTER
 from tests.integration.mesh.conftest import SHARED_KEY, TRUST
 from tests.integration.mesh.test_mesh_worker import STEPS, A, C, client, inbox, make_worker, send_request
 from tests.synthetic import dat_body, valid_numbers
@@ -45,7 +46,7 @@ def run_worker(mesh_url: str, var_dir: Path, crash_at: str = "") -> subprocess.C
 @pytest.mark.django_db(transaction=True)
 def test_mesh_worker_killed_between_every_pair_of_steps_answers_each_request_once(mesh, tmp_path) -> None:
     registry = container.registry()
-    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by="test")
+    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by=TESTER)
     requests = [send_request(mesh.url, f"{A},\n{C},\n".encode(), local_id=f"batch-{i}") for i in range(3)]
 
     for step in STEPS:  # each run is killed (exit 137, no clean-up) the first time any request reaches `step`
@@ -69,7 +70,7 @@ def test_mesh_worker_killed_between_every_pair_of_steps_answers_each_request_onc
 
 @pytest.mark.django_db
 def test_mesh_100_mb_request_is_answered_in_chunks(mesh, registry, tmp_path) -> None:
-    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by="test")
+    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by=TESTER)
     body = dat_body(valid_numbers(8_400_000), b"\n")  # 100.8 MB
     assert len(body) > 100_000_000
     with client(mesh.url, TRUST) as sender:

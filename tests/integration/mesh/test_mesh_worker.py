@@ -18,14 +18,15 @@ from ndop.adapters.db import models as m
 from ndop.adapters.db.check_channels import DjangoCheckClients, DjangoMeshLedger
 from ndop.adapters.mesh.client import MeshClientMailbox
 from ndop.domain.check.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW, MeshAuthenticationFailed, MeshUnavailable
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.check.mesh_worker import UNKNOWN_SENDER_LINE, MeshWorker, WorkerSettings
-from ndop.services.check.run_check import REJECTION_LINE, CheckChannel
+from ndop.services.check.run_check import REJECTION_LINE
 from ndop.services.organisations.accounts import register_organisation
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 from tests.integration.mesh.conftest import SHARED_KEY, STRANGER, TRUST, mesh_config
 
 pytestmark = pytest.mark.django_db
@@ -35,15 +36,16 @@ A, B, C = (number(n).digits for n in ("943476591", "900000002", "900000006"))
 
 @pytest.fixture
 def trust(registry):
-    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by="test")
+    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one", TRUST), by=TESTER)
 
 
 @pytest.fixture
 def b_opted_out(registry):
     """B has opted out; A and C have not."""
     patient = make_patient("900000002")
-    load_patients(registry, [patient], loaded_by="test", source="fixture")
-    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="patient")
+    load_patients(registry, [patient], loaded_by=TESTER, source="fixture")
+    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE),
+                  recorded_by=PATIENT_ONLINE)
 
 
 def client(url: str, mailbox: str) -> MeshClient:
@@ -85,7 +87,7 @@ def make_worker(registry, tmp_path, url: str, checks=None, on_step=None, **setti
     _open_mailboxes.append(mailbox)
     return MeshWorker(
         mailbox=mailbox, ledger=DjangoMeshLedger(), registry=registry, clients=DjangoCheckClients(),
-        checks=checks or container.check_service(), channel=CheckChannel.MESH,
+        checks=checks or container.check_service(),
         settings=WorkerSettings(spool_dir=tmp_path / "spool", **settings), on_step=on_step,
     )
 
@@ -285,7 +287,7 @@ def test_mesh_worker_handshakes_at_start_and_again_after_24_hours(mesh, trust, r
 
 @pytest.mark.django_db(transaction=True)
 def test_mesh_two_workers_polling_at_once_answer_each_request_once(mesh, tmp_path) -> None:
-    register_organisation(container.registry(), Organisation(OdsCode("RX1"), "Trust one", TRUST), by="test")
+    register_organisation(container.registry(), Organisation(OdsCode("RX1"), "Trust one", TRUST), by=TESTER)
     for i in range(8):
         send_request(mesh.url, f"{A},\r\n".encode(), local_id=f"batch-{i}")
     workers = [make_worker(container.registry(), tmp_path / str(i), mesh.url, worker_id=f"w{i}") for i in range(2)]

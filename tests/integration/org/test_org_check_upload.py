@@ -8,13 +8,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from ndop import container
 from ndop.adapters.db import models as m
 from ndop.domain.check.clients import CheckLimits
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.organisations.accounts import add_organisation_user, register_organisation
 from ndop.services.organisations.api_keys import set_check_limits
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -30,16 +31,17 @@ def _clear_rate_limits():
 
 def account(registry, ods: str, email: str, role: OrganisationRole) -> str:
     if registry.organisations.get(OdsCode(ods)) is None:
-        register_organisation(registry, Organisation(OdsCode(ods), f"Trust {ods}"), by="test")
-    add_organisation_user(registry, OdsCode(ods), email, role, by="test", password=PASSWORD)
+        register_organisation(registry, Organisation(OdsCode(ods), f"Trust {ods}"), by=TESTER)
+    add_organisation_user(registry, OdsCode(ods), email, role, by=TESTER, password=PASSWORD)
     return email
 
 
 @pytest.fixture
 def checker(client, registry):
     patient = make_patient("900000002")
-    load_patients(registry, [patient], loaded_by="test", source="fixture")
-    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="patient")
+    load_patients(registry, [patient], loaded_by=TESTER, source="fixture")
+    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE),
+                  recorded_by=PATIENT_ONLINE)
     email = account(registry, "RR8", "ann@example.nhs.uk", OrganisationRole.CHECKER)
     assert client.post("/org/sign-in", {"email": email, "password": PASSWORD}).status_code == 302
     return client
@@ -83,7 +85,7 @@ def test_org_check_without_a_file_says_what_to_do(checker) -> None:
 
 
 def test_org_check_file_over_the_organisation_limit_is_refused(checker, registry) -> None:
-    set_check_limits(registry, container.check_clients(), OdsCode("RR8"), CheckLimits(max_request_bytes=20), by="t")
+    set_check_limits(registry, container.check_clients(), OdsCode("RR8"), CheckLimits(max_request_bytes=20), by=TESTER)
     response = upload(checker, f"{A},\r\n".encode() * 5)
     assert response.status_code == 413 and "must be smaller than" in response.content.decode()
     assert not m.CheckJob.objects.exists()

@@ -16,6 +16,7 @@ from ndop.services.organisations.accounts import (
 )
 from ndop.web.org.access import organisation_user_required
 from ndop.web.org.views import GENERIC_FAILURE, TOO_MANY
+from tests.conftest import TESTER
 
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct horse battery staple"
@@ -23,9 +24,9 @@ PASSWORD = "correct horse battery staple"
 
 @pytest.fixture
 def checker(registry):
-    register_organisation(registry, Organisation(OdsCode("RR8"), "Leeds Teaching Hospitals"), by="test")
+    register_organisation(registry, Organisation(OdsCode("RR8"), "Leeds Teaching Hospitals"), by=TESTER)
     add_organisation_user(registry, OdsCode("RR8"), "ann@example.nhs.uk", OrganisationRole.CHECKER,
-                          by="test", password=PASSWORD)
+                          by=TESTER, password=PASSWORD)
     return "ann@example.nhs.uk"
 
 
@@ -96,7 +97,7 @@ def test_org_sign_in_refuses_a_post_without_csrf_token(checker):
 
 def test_org_disabled_user_cannot_sign_in_or_keep_using_pages(client, checker, registry):
     sign_in(client, checker, PASSWORD)
-    set_organisation_user_active(registry, checker, False, by="test")
+    set_organisation_user_active(registry, checker, False, by=TESTER)
     assert client.get("/org/").status_code == 302
     assert GENERIC_FAILURE.encode() in sign_in(client, checker, PASSWORD).content
 
@@ -122,7 +123,7 @@ def test_org_role_required_refuses_another_role_with_403(checker):
 
 def test_org_role_required_lets_the_role_in_with_its_organisation(registry, checker):
     add_organisation_user(registry, OdsCode("RR8"), "ig@example.nhs.uk", OrganisationRole.IG_LEAD,
-                          by="test", password=PASSWORD)
+                          by=TESTER, password=PASSWORD)
     response = _ig_lead_only(_request_as("ig@example.nhs.uk"))
     assert response.status_code == 200 and response.content == b"flows of RR8"
 
@@ -130,8 +131,8 @@ def test_org_role_required_lets_the_role_in_with_its_organisation(registry, chec
 def test_demo_accounts_are_idempotent_and_can_sign_in(client, registry):
     from ndop.demo.accounts import DEMO_ACCOUNTS, DEMO_PASSWORD, install_demo_accounts
 
-    install_demo_accounts(registry, by="test")
-    install_demo_accounts(registry, by="test")
+    install_demo_accounts(registry, by=TESTER)
+    install_demo_accounts(registry, by=TESTER)
     assert m.OrganisationUser.objects.count() == len(DEMO_ACCOUNTS)
     for account in DEMO_ACCOUNTS:
         assert sign_in(client, account.email, DEMO_PASSWORD).status_code == 302

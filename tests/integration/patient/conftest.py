@@ -9,7 +9,7 @@ import pytest
 from ndop import container
 from ndop.adapters.db import models as m
 from ndop.services.registry.load_patients import load_patients
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 
 
 @pytest.fixture
@@ -21,7 +21,7 @@ def online(registry, clock):
 def jane(registry):
     patient = make_patient("943476591", given_name="Jane", family_name="Smith", mobile="07700900123",
                            email="jane.smith@example.com")
-    load_patients(registry, [patient], loaded_by="test", source="test")
+    load_patients(registry, [patient], loaded_by=TESTER, source="test")
     return patient
 
 

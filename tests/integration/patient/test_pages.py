@@ -13,7 +13,7 @@ from ndop.adapters.db import models as m
 from ndop.domain.registry.choices import Channel, Choice
 from ndop.services.registry.load_patients import load_patients
 from ndop.web.patient import limits
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 from tests.integration.patient.conftest import last_code
 
 pytestmark = pytest.mark.django_db
@@ -93,21 +93,21 @@ def test_mismatch_gives_the_same_answer_whatever_was_wrong(client, jane) -> None
 def test_under_13_is_sent_to_the_phone_route(client, registry) -> None:
     today = date.today()
     child = make_patient("900000006", born=today.replace(year=today.year - 9, day=1))
-    load_patients(registry, [child], loaded_by="test", source="test")
+    load_patients(registry, [child], loaded_by=TESTER, source="test")
     assert identify(client, child) == BASE + "under-13"
     assert "parental responsibility" in client.get(BASE + "under-13").content.decode()
 
 
 def test_no_contact_details_explains_the_phone_route(client, registry) -> None:
     peter = make_patient("900000007", mobile="", email="")
-    load_patients(registry, [peter], loaded_by="test", source="test")
+    load_patients(registry, [peter], loaded_by=TESTER, source="test")
     assert identify(client, peter) == BASE + "no-contact-details"
     assert "0300 303 5678" in client.get(BASE + "no-contact-details").content.decode()
 
 
 def test_deceased_record_gets_the_generic_way_out(client, registry, jane) -> None:
     load_patients(registry, [replace(jane, date_of_death=jane.date_of_birth.replace(year=2020))],
-                  loaded_by="test", source="test")
+                  loaded_by=TESTER, source="test")
     assert identify(client, jane) == BASE + "cannot-continue"
     html = client.get(BASE + "cannot-continue").content.decode()
     assert "died" not in html and "0300 303 5678" in html
@@ -194,7 +194,7 @@ def test_outbox_page_exists_in_demo_mode_only(client, jane, monkeypatch) -> None
 
 def test_masked_contact_details_are_escaped_in_the_page(client, registry) -> None:
     odd = make_patient("900000013", mobile="", email="<b@example.com")
-    load_patients(registry, [odd], loaded_by="test", source="test")
+    load_patients(registry, [odd], loaded_by=TESTER, source="test")
     identify(client, odd)
     html = client.get(BASE + "send-code").content.decode()
     assert "&lt;***@e***.com" in html and "<***@" not in html

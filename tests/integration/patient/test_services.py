@@ -24,7 +24,7 @@ from ndop.services.online.send_security_code import send_security_code
 from ndop.services.online.set_choice_online import set_choice_online
 from ndop.services.online.verify_security_code import verify_security_code
 from ndop.services.registry.load_patients import load_patients
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 from tests.integration.patient.conftest import last_code
 
 
@@ -103,7 +103,7 @@ def test_new_codes_are_limited_per_window_and_the_refusal_is_audited(online, jan
 
 def test_code_cannot_go_to_a_contact_the_record_lacks(online, registry) -> None:
     peter = make_patient("900000007", mobile="", email="peter@example.com")
-    load_patients(registry, [peter], loaded_by="test", source="test")
+    load_patients(registry, [peter], loaded_by=TESTER, source="test")
     with pytest.raises(CodeRefused) as refused:
         send_security_code(online, peter.nhs_number, ContactMethod.SMS)
     assert refused.value.code == "no_contact"
@@ -120,7 +120,7 @@ def test_set_choice_online_records_channel_op_and_confirms(online, jane, registr
 
 
 def test_set_choice_online_is_refused_for_a_deceased_person(online, registry, jane, clock) -> None:
-    load_patients(registry, [replace(jane, date_of_death=clock.now().date())], loaded_by="test", source="test")
+    load_patients(registry, [replace(jane, date_of_death=clock.now().date())], loaded_by=TESTER, source="test")
     with pytest.raises(Exception) as refused:
         set_choice_online(online, jane.nhs_number, Choice.OPTED_OUT, ContactMethod.SMS)
     assert getattr(refused.value, "code", "") == "deceased"

@@ -10,28 +10,32 @@ from django.db import IntegrityError, connection, transaction
 
 from ndop import container
 from ndop.adapters.db import models as m
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.domain.policy import InvalidFlow
 from ndop.domain.policy.register import FlowDetails, FlowNotFound, InvalidFlowDetails, csv_rows
 from ndop.services.organisations.accounts import register_organisation
 from ndop.services.policy.register import flow_history, record_flow, revise_flow
+from tests.conftest import TESTER
 from tests.integration.policy.test_cli_policy import FLOW
 
 pytestmark = pytest.mark.django_db
 RR8 = OdsCode("RR8")
 OTHER = OdsCode("X26")
+ANN = Actor.organisation_user("ann@example.nhs.uk")
+BOB = Actor.organisation_user("bob@example.nhs.uk")
 
 
 @pytest.fixture
 def unit(registry, clock):
-    register_organisation(registry, Organisation(RR8, "Leeds Teaching Hospitals"), by="test")
-    register_organisation(registry, Organisation(OTHER, "NHS England"), by="test")
+    register_organisation(registry, Organisation(RR8, "Leeds Teaching Hospitals"), by=TESTER)
+    register_organisation(registry, Organisation(OTHER, "NHS England"), by=TESTER)
     return container.policy_register(clock)
 
 
 def add(unit, name: str = "CPRD extract", **answers: object):
     return record_flow(
-        unit, ods_code=RR8, details=FlowDetails(name, "Monthly"), answers={**FLOW, **answers}, by="ann@example.nhs.uk"
+        unit, ods_code=RR8, details=FlowDetails(name, "Monthly"), answers={**FLOW, **answers}, by=ANN
     )
 
 
@@ -51,7 +55,7 @@ def test_register_revision_appends_a_version_and_keeps_the_old_one(unit, clock) 
     first = add(unit)
     clock.set(clock.now() + timedelta(days=3))
     second = revise_flow(
-        unit, ods_code=RR8, flow_id=first.flow_id, by="bob@example.nhs.uk", answers={**FLOW, "cag_exempted": True}
+        unit, ods_code=RR8, flow_id=first.flow_id, by=BOB, answers={**FLOW, "cag_exempted": True}
     )
     assert second.version == 2 and not second.applies and second.reason_code == "cag_exempted"
     assert second.details == first.details
@@ -68,7 +72,7 @@ def test_register_renaming_carries_the_answers_over(unit) -> None:
         unit,
         ods_code=RR8,
         flow_id=first.flow_id,
-        by="ann",
+        by=Actor.organisation_user("ann"),
         details=FlowDetails.clean("  CPRD   monthly extract ", "  New text "),
     )
     assert renamed.details == FlowDetails("CPRD monthly extract", "New text")
@@ -80,7 +84,8 @@ def test_register_is_scoped_to_the_organisation(unit) -> None:
     assert unit.flows.current(OTHER) == []
     assert unit.flows.latest(OTHER, first.flow_id) is None
     with pytest.raises(FlowNotFound):
-        revise_flow(unit, ods_code=OTHER, flow_id=first.flow_id, by="eve", details=FlowDetails("Mine now"))
+        revise_flow(unit, ods_code=OTHER, flow_id=first.flow_id, by=Actor.organisation_user("eve"),
+                    details=FlowDetails("Mine now"))
     with pytest.raises(FlowNotFound):
         flow_history(unit, ods_code=OTHER, flow_id=first.flow_id)
     assert m.PolicyFlowVersion.objects.count() == 1
@@ -100,7 +105,7 @@ def test_register_refuses_invalid_answers_and_details_writing_nothing(unit) -> N
 
 def test_register_unknown_flow_is_not_found(unit) -> None:
     with pytest.raises(FlowNotFound):
-        revise_flow(unit, ods_code=RR8, flow_id=uuid4(), by="ann", details=FlowDetails("x"))
+        revise_flow(unit, ods_code=RR8, flow_id=uuid4(), by=Actor.organisation_user("ann"), details=FlowDetails("x"))
 
 
 def test_register_versions_cannot_be_changed_or_deleted(unit) -> None:
@@ -121,7 +126,8 @@ def test_register_a_version_must_follow_the_latest(unit, clock) -> None:
 def test_register_lists_current_flows_by_name_and_exports_every_version(unit) -> None:
     b = add(unit, "b flow")
     a = add(unit, "A flow", legal_basis="consent")
-    revise_flow(unit, ods_code=RR8, flow_id=b.flow_id, by="ann", details=FlowDetails("=HYPERLINK(1)"))
+    revise_flow(unit, ods_code=RR8, flow_id=b.flow_id, by=Actor.organisation_user("ann"),
+                details=FlowDetails("=HYPERLINK(1)"))
     assert [v.details.name for v in unit.flows.current(RR8)] == ["=HYPERLINK(1)", "A flow"]
     rows = csv_rows(unit.flows.everything(RR8))
     header, body = rows[0], rows[1:]

@@ -22,7 +22,7 @@ from ndop.services.population.import_population import MAX_REPORTED, PopulationR
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.registry.verify_audit import verify_audit
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 
 pytestmark = pytest.mark.django_db
 AS_OF = date(2026, 11, 1)  # the tests' clock reads 2026-11-23
@@ -42,7 +42,7 @@ def small() -> tuple[bytes, bytes]:
 def load(registry, patients: bytes, choices: bytes):
     return import_population(
         registry, container.population_store, io.BytesIO(patients), io.BytesIO(choices),
-        imported_by="test", source="population:test",
+        imported_by=TESTER, source="population:test",
     )
 
 
@@ -110,8 +110,8 @@ def test_import_again_updates_demographics_and_appends_choices(registry, small) 
 def test_import_back_dated_choice_does_not_override_a_later_live_choice(registry) -> None:
     # The latest expression of will wins (made_at), not the latest write: the 2019 row enters the history only.
     person = make_patient()
-    load_patients(registry, [person], loaded_by="test", source="fixture")
-    record_choice(registry, ChoiceRequest(person.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="t")
+    load_patients(registry, [person], loaded_by=TESTER, source="fixture")
+    record_choice(registry, ChoiceRequest(person.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by=TESTER)
     header = ",".join(PATIENT_COLUMNS) + "\n"
     choices = ",".join(CHOICE_COLUMNS) + "\n" + f"{person.nhs_number},not_opted_out,2019-01-01T09:00:00Z,PP,,A1\n"
     summary = load(registry, header.encode(), choices.encode())

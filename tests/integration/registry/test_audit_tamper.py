@@ -7,10 +7,11 @@ from click.testing import CliRunner
 from django.db import connection
 
 from ndop.cli import main
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +20,9 @@ pytestmark = pytest.mark.django_db
 def chain(registry):
     """Five audit records: a load and four choices."""
     patient = make_patient()
-    load_patients(registry, [patient], loaded_by="test", source="fixture")
+    load_patients(registry, [patient], loaded_by=TESTER, source="fixture")
     for choice in [Choice.OPTED_OUT, Choice.NOT_OPTED_OUT, Choice.OPTED_OUT, Choice.NOT_OPTED_OUT]:
-        record_choice(registry, ChoiceRequest(patient.nhs_number, choice, Channel.ONLINE), recorded_by="patient")
+        record_choice(registry, ChoiceRequest(patient.nhs_number, choice, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
     return registry
 
 

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from ndop.adapters.db import models as m
 from ndop.cli import main
 from ndop.services.registry.load_patients import load_patients
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def run(*args: str):
 @pytest.fixture
 def adult(registry):
     patient = make_patient()
-    load_patients(registry, [patient], loaded_by="test", source="fixture")
+    load_patients(registry, [patient], loaded_by=TESTER, source="fixture")
     return patient
 
 
@@ -57,7 +57,7 @@ def test_cli_choice_set_bad_input_exits_2_and_writes_nothing(adult, args) -> Non
 
 def test_cli_choice_set_superseded_names_new_number(registry) -> None:
     new = number("900000011")
-    load_patients(registry, [make_patient("900000010", superseded_by=new)], loaded_by="test", source="fixture")
+    load_patients(registry, [make_patient("900000010", superseded_by=new)], loaded_by=TESTER, source="fixture")
     result = run("choice", "set", "9000000106", "--opted-out", "--channel", "CC")
     assert result.exit_code == 2
     assert new.digits in result.output

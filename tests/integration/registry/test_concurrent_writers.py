@@ -9,12 +9,13 @@ from django.db import connection
 
 from ndop import container
 from ndop.adapters.db import models as m
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.clock import SystemClock
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.registry.verify_audit import verify_audit
-from tests.conftest import make_patient
+from tests.conftest import TESTER, make_patient
 
 WRITERS = 20
 
@@ -22,7 +23,7 @@ WRITERS = 20
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_for_one_person_keep_every_event() -> None:
     patient = make_patient()
-    load_patients(container.registry(), [patient], loaded_by="test", source="fixture")
+    load_patients(container.registry(), [patient], loaded_by=TESTER, source="fixture")
     barrier = threading.Barrier(WRITERS)
     errors: list[BaseException] = []
 
@@ -32,7 +33,8 @@ def test_concurrent_writers_for_one_person_keep_every_event() -> None:
             choice = Choice.OPTED_OUT if i % 2 else Choice.NOT_OPTED_OUT
             barrier.wait(timeout=30)
             record_choice(
-                registry, ChoiceRequest(patient.nhs_number, choice, Channel.CONTACT_CENTRE), recorded_by=f"staff:{i}"
+                registry, ChoiceRequest(patient.nhs_number, choice, Channel.CONTACT_CENTRE),
+                recorded_by=Actor.staff_user(str(i)),
             )
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from ndop import container
 from ndop.adapters.db import models as m
 from ndop.domain.check.clients import LICENCE_TERMS, CheckLimits
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
 from ndop.services.organisations.accounts import register_organisation
@@ -19,7 +20,7 @@ from ndop.services.organisations.api_keys import issue_api_key, revoke_api_key, 
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.web.api import checks as checks_api
-from tests.conftest import make_patient, number
+from tests.conftest import TESTER, make_patient, number
 
 pytestmark = pytest.mark.django_db
 
@@ -29,11 +30,12 @@ RX1 = OdsCode("RX1")
 
 @pytest.fixture
 def api_key(registry) -> str:
-    register_organisation(registry, Organisation(RX1, "Trust one", "RX1OT001"), by="test")
+    register_organisation(registry, Organisation(RX1, "Trust one", "RX1OT001"), by=TESTER)
     patient = make_patient("900000002")
-    load_patients(registry, [patient], loaded_by="test", source="fixture")
-    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE), recorded_by="patient")
-    return issue_api_key(registry, container.check_clients(), RX1, by="test").token
+    load_patients(registry, [patient], loaded_by=TESTER, source="fixture")
+    record_choice(registry, ChoiceRequest(patient.nhs_number, Choice.OPTED_OUT, Channel.ONLINE),
+                  recorded_by=PATIENT_ONLINE)
+    return issue_api_key(registry, container.check_clients(), RX1, by=TESTER).token
 
 
 @pytest.fixture(autouse=True)
@@ -97,7 +99,7 @@ def test_api_check_without_a_key_or_with_a_wrong_key_is_401(client, api_key) -> 
 
 
 def test_api_check_with_a_revoked_key_is_401(client, api_key, registry) -> None:
-    revoke_api_key(registry, container.check_clients(), api_key.split("_")[1], by="test")
+    revoke_api_key(registry, container.check_clients(), api_key.split("_")[1], by=TESTER)
     assert post_json(client, api_key, [A]).status_code == 401
 
 
@@ -108,7 +110,7 @@ def test_api_key_is_stored_only_as_a_hash(api_key) -> None:
 
 
 def test_api_check_rate_limit_per_organisation_gives_429(client, api_key, registry) -> None:
-    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(requests_per_minute=2), by="test")
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(requests_per_minute=2), by=TESTER)
     assert post_json(client, api_key, [A]).status_code == 200
     assert post_json(client, api_key, [A]).status_code == 200
     limited = post_json(client, api_key, [A])
@@ -119,7 +121,7 @@ def test_api_check_rate_limit_per_organisation_gives_429(client, api_key, regist
 
 
 def test_api_check_larger_than_the_organisation_limit_is_413(client, api_key, registry) -> None:
-    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(max_request_bytes=100), by="test")
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(max_request_bytes=100), by=TESTER)
     body = f"{A},\n".encode() * 20
     response = client.post("/api/v1/checks", body, content_type="text/plain", HTTP_X_API_KEY=api_key)
     assert response.status_code == 413
@@ -139,7 +141,7 @@ def test_api_check_unsupported_media_type_is_415(client, api_key) -> None:
 
 def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registry, monkeypatch) -> None:
     monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)
-    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=20), by="test")
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=20), by=TESTER)
     response = client.post("/api/v1/checks", f"{A},\n{B},\n{C},\n".encode(), content_type="text/plain",
                            HTTP_X_API_KEY=api_key)
     assert response.status_code == 202
@@ -154,17 +156,17 @@ def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registr
 
 def test_api_queued_check_is_not_found_for_another_organisation(client, api_key, registry, monkeypatch) -> None:
     monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)
-    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by="test")
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by=TESTER)
     created = client.post("/api/v1/checks", f"{A},\n".encode(), content_type="text/plain", HTTP_X_API_KEY=api_key)
-    register_organisation(registry, Organisation(OdsCode("RX2"), "Trust two"), by="test")
-    other = issue_api_key(registry, container.check_clients(), OdsCode("RX2"), by="test").token
+    register_organisation(registry, Organisation(OdsCode("RX2"), "Trust two"), by=TESTER)
+    other = issue_api_key(registry, container.check_clients(), OdsCode("RX2"), by=TESTER).token
     assert client.get(created["Location"], HTTP_X_API_KEY=other).status_code == 404
     assert client.get(created.json()["result_url"], HTTP_X_API_KEY=other).status_code == 404
 
 
 @pytest.mark.django_db(transaction=True)
 def test_api_large_file_is_checked_in_the_background(client, api_key, registry) -> None:
-    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by="test")
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by=TESTER)
     created = client.post("/api/v1/checks", f"{A},\n{B},\n".encode(), content_type="text/plain",
                           HTTP_X_API_KEY=api_key)
     assert created.status_code == 202

@@ -14,6 +14,7 @@ from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.services.organisations.accounts import register_organisation
 from ndop.services.organisations.api_keys import issue_api_key
 from ndop.wsgi import application
+from tests.conftest import TESTER
 
 # Loaded at import (pytest-django has set Django up by then); the schema itself needs no database.
 schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
@@ -31,8 +32,8 @@ def api_key(db, monkeypatch):
     request_finished.disconnect(close_old_connections)
     cache.clear()
     registry = container.registry()
-    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one"), by="test")
-    yield issue_api_key(registry, container.check_clients(), OdsCode("RX1"), by="test").token
+    register_organisation(registry, Organisation(OdsCode("RX1"), "Trust one"), by=TESTER)
+    yield issue_api_key(registry, container.check_clients(), OdsCode("RX1"), by=TESTER).token
     request_started.connect(close_old_connections)
     request_finished.connect(close_old_connections)
 

@@ -12,7 +12,9 @@ from django.db import connection, transaction
 from ndop.adapters.db import models as m
 from ndop.adapters.db.registry import CHOICE_SEQUENCE
 from ndop.domain.check.jobs import CheckChannel, CheckJob
+from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.snapshot import ChoiceChange, key_of, keys_of
+from ndop.domain.common.actors import Actor
 
 # Bumped by a database trigger whenever a patient's `superseded_by` changes (migration 0004).
 LINKS_COUNTER = "patient_links"
@@ -23,6 +25,8 @@ class DjangoCheckJobStore:
     def add(self, job: CheckJob) -> None:
         fields = {name: getattr(job, name) for name in CheckJob.__slots__}  # type: ignore[attr-defined]
         fields["channel"] = job.channel.value
+        fields["requested_by"] = str(job.requested_by)
+        fields["format"] = "" if job.format is None else job.format.value
         m.CheckJob.objects.create(**fields)
 
     def get(self, job_id: str) -> CheckJob | None:
@@ -31,6 +35,8 @@ class DjangoCheckJobStore:
             return None
         fields = {name: getattr(row, name) for name in CheckJob.__slots__}  # type: ignore[attr-defined]
         fields["channel"] = CheckChannel(row.channel)
+        fields["requested_by"] = Actor.parse(row.requested_by)
+        fields["format"] = CheckFormat(row.format) if row.format else None
         return CheckJob(**fields)
 
 

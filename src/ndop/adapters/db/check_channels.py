@@ -10,8 +10,11 @@ from django.db.models import Q
 
 from ndop.adapters.db import models as m
 from ndop.domain.check.clients import ApiKeyInfo, CheckLimits, NewApiKey
+from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import LostClaim, MeshRequestRecord
+from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 
 
@@ -134,18 +137,27 @@ _STORED_FIELDS = (
 )
 
 
+def _stored_row(check: StoredCheck) -> dict[str, object]:
+    fields = {name: getattr(check, name) for name in _STORED_FIELDS}
+    fields.update(channel=check.channel.value, requested_by=str(check.requested_by), status=check.status.value,
+                  format="" if check.format is None else check.format.value)
+    return fields
+
+
 class DjangoStoredChecks:
     def add(self, check: StoredCheck) -> None:
-        m.StoredCheck.objects.create(**{name: getattr(check, name) for name in _STORED_FIELDS})
+        m.StoredCheck.objects.create(**_stored_row(check))
 
     def get(self, check_id: str, organisation: str) -> StoredCheck | None:
         row = m.StoredCheck.objects.filter(id=check_id, organisation=organisation).first()
         if row is None:
             return None
         fields = {name: getattr(row, name) for name in _STORED_FIELDS}
-        fields["status"] = StoredCheckStatus(row.status)
+        fields.update(channel=CheckChannel(row.channel), requested_by=Actor.parse(row.requested_by),
+                      status=StoredCheckStatus(row.status), format=CheckFormat(row.format) if row.format else None)
         return StoredCheck(**fields)
 
     def save(self, check: StoredCheck) -> None:
-        fields = {name: getattr(check, name) for name in _STORED_FIELDS if name != "id"}
+        fields = _stored_row(check)
+        del fields["id"]
         m.StoredCheck.objects.filter(id=check.id).update(**fields)

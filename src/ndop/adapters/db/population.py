@@ -16,6 +16,7 @@ from typing import Any, Final
 from django.db import connection
 
 from ndop.adapters.db.registry import reserve_sequences
+from ndop.domain.common.actors import Actor
 from ndop.domain.population.bulk_load import StagedCheck
 from ndop.domain.population.files import ChoiceRow, PatientRow
 
@@ -195,7 +196,7 @@ class DjangoPopulationStore:
     def reserve_versions(self, count: int) -> int:
         return reserve_sequences(count)
 
-    def merge_choices(self, first_version: int, recorded_by: str) -> int:
+    def merge_choices(self, first_version: int, recorded_by: Actor) -> int:
         self._execute(
             """
             INSERT INTO choice_event (sequence, nhs_number, choice, made_at, recorded_at, channel, proxy_role,
@@ -205,7 +206,7 @@ class DjangoPopulationStore:
                    recorded_at, channel, proxy_role, '', '', '', case_reference, %s
             FROM stage_choice
             """,
-            [first_version, recorded_by],
+            [first_version, str(recorded_by)],
         )
         last = first_version + int(self._scalar("SELECT count(*) FROM stage_choice")) - 1
         return int(

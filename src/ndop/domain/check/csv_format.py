@@ -11,27 +11,19 @@ import csv
 import hashlib
 import io
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, BinaryIO, Final, TextIO
+from typing import BinaryIO, Final, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
 from ndop.domain.check import kernels
 from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
-from ndop.domain.common.nhs_number import invalid_reason
-
-if TYPE_CHECKING:
-    from ndop.domain.check.engine import EngineResult
+from ndop.domain.check.result import EngineResult, newline_of
+from ndop.domain.common.nhs_number import InvalidReason, invalid_reason
 
 MAX_CSV_LINE: Final = 65536
 BATCH: Final = 8192
 HEADER: Final = "NHS_NUMBER"
-# `nhs_number.invalid_reason` wording -> the report's wording (the same as the `dat` path's).
-_ROW_REASON: Final = {
-    "must be 10 digits": ROW_REASONS[2],
-    "must contain only digits": ROW_REASONS[3],
-    "check digit is wrong": ROW_REASONS[4],
-}
 
 
 def header_index(fields: list[str]) -> int | None:
@@ -122,8 +114,6 @@ def check_csv(  # noqa: PLR0912, PLR0915
     report: TextIO | None,
     progress: Callable[[int], None] | None,
 ) -> EngineResult:
-    from ndop.domain.check.engine import EngineResult, _newline_of
-
     reader = _HashingReader(prefix, request, progress)
     text = io.TextIOWrapper(io.BufferedReader(reader, 1 << 20), encoding="utf-8", errors="strict", newline="")
     lines = _Lines(text)
@@ -168,18 +158,17 @@ def check_csv(  # noqa: PLR0912, PLR0915
                     rows += 1
                     value = record[column] if column < len(record) else None
                     if not record:
-                        reason: str | None = ROW_REASONS[1]
+                        reason: InvalidReason | None = InvalidReason.BLANK
                     elif value is None or value == "":
-                        reason = ROW_REASONS[6]
+                        reason = InvalidReason.NO_VALUE
                     else:
-                        problem = invalid_reason(value)
-                        reason = None if problem is None else _ROW_REASON[problem]
+                        reason = invalid_reason(value)
                     if reason is not None:
                         invalid += 1
                         writing = False
                         pending.clear()
                         if report is not None:
-                            report.write(f"{first_line},{reason}\n")
+                            report.write(f"{first_line},{ROW_REASONS[reason]}\n")
                         continue
                     if writing:
                         pending.append((raw, int(value[:9]) if value else 0))
@@ -208,7 +197,7 @@ def check_csv(  # noqa: PLR0912, PLR0915
         rows_removed=removed if rejection is None else 0,
         rows_kept=kept if rejection is None else 0,
         rejection=None if rejection is None else Rejection(rejection),
-        newline=_newline_of(prefix),
+        newline=newline_of(prefix),
         request_sha256=reader.digest.hexdigest(),
         response_sha256=response.hexdigest() if rejection is None else "",
         bytes_in=reader.total,

@@ -12,9 +12,7 @@ partial is ever sent. Hashing the request and writing the response run on a seco
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import BinaryIO, Final, TextIO
 
 import numpy as np
@@ -22,29 +20,18 @@ import numpy.typing as npt
 
 from ndop.domain.check import kernels
 from ndop.domain.check.csv_format import check_csv, detect_csv_header
+from ndop.domain.check.jobs import Progress
 from ndop.domain.check.reading import fill
 from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
+from ndop.domain.check.result import EngineResult, newline_of
+from ndop.domain.common.nhs_number import InvalidReason
 
 CHUNK: Final = 8 * 1024 * 1024
 MAX_DAT_LINE: Final = 1024  # a `dat` line is 11 or 12 bytes; anything near this is not a number
 REPORT_BATCH: Final = 65536
 BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
-Progress = Callable[[int], None]
-
-
-@dataclass(frozen=True, slots=True)
-class EngineResult:
-    format: CheckFormat
-    rows_in: int
-    rows_invalid: int
-    rows_removed: int
-    rows_kept: int
-    rejection: Rejection | None
-    newline: bytes  # the request's line ending, for the rejection line
-    request_sha256: str
-    response_sha256: str  # of the kept rows written to the sink ("" when rejected)
-    bytes_in: int
+__all__ = ["EngineResult", "Progress", "check_stream", "detect_format"]
 
 
 class _Writer:
@@ -85,11 +72,6 @@ def detect_format(prefix: bytes) -> CheckFormat:
     return CheckFormat.CSV if detect_csv_header(first) else CheckFormat.DAT
 
 
-def _newline_of(prefix: bytes) -> bytes:
-    end = prefix.find(b"\n")
-    return b"\r\n" if end > 0 and prefix[end - 1 : end] == b"\r" else b"\n"
-
-
 def check_stream(
     request: BinaryIO,
     sink: BinaryIO,
@@ -115,7 +97,7 @@ def check_stream(
     elif prefix.startswith(BOMS):
         early = RejectionCode.BOM
     chosen = fmt or (detect_format(prefix) if early is None else CheckFormat.DAT)
-    newline = _newline_of(prefix)
+    newline = newline_of(prefix)
     if early is not None:
         digest = hashlib.sha256(buffers[0][:got].data)
         total = got + _drain(request, buffers[1], digest)
@@ -211,7 +193,8 @@ def _check_dat(  # noqa: PLR0913, PLR0915
         if too_long:
             total += _drain(request, buffers[1 - k], writer.request_hash)
             if report is not None:
-                report.write(f"{line_no + 1},line is too long; the rest of the file was not checked\n")
+                too_long_row = ROW_REASONS[InvalidReason.TOO_LONG]
+                report.write(f"{line_no + 1},{too_long_row}; the rest of the file was not checked\n")
     finally:
         writer.close()
     rejection = None
@@ -239,4 +222,6 @@ def _check_dat(  # noqa: PLR0913, PLR0915
 
 
 def _report_rows(report: TextIO, lines: npt.NDArray[np.int64], codes: npt.NDArray[np.int8]) -> None:
-    report.write("".join(f"{line},{ROW_REASONS[int(code)]}\n" for line, code in zip(lines, codes, strict=True)))
+    report.write(
+        "".join(f"{line},{ROW_REASONS[InvalidReason(int(code))]}\n" for line, code in zip(lines, codes, strict=True))
+    )

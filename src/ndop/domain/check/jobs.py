@@ -5,9 +5,16 @@ It holds counts and digests only: never the NHS numbers checked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+
+from ndop.domain.check.rejections import CheckFormat
+from ndop.domain.common.actors import Actor
+
+# Called with the number of request bytes read since the last call (a progress bar's `update`).
+Progress = Callable[[int], None]
 
 
 class CheckChannel(StrEnum):
@@ -24,9 +31,9 @@ class CheckJob:
     finished_at: datetime
     channel: CheckChannel
     organisation: str  # ODS code; "" for a local `ndop check`
-    requested_by: str
+    requested_by: Actor  # named by the channel (`Actor.through`): stored as `cli:LOGIN`, `web:EMAIL`, `api:ODS`
     reference: str  # e.g. a MESH message id
-    format: str
+    format: CheckFormat | None  # None when the call was refused before any row was read
     rejected: bool
     rejection: str  # "" when accepted
     registry_version: int
@@ -41,3 +48,21 @@ class CheckJob:
     @property
     def outcome(self) -> str:
         return "rejected" if self.rejected else "cleaned"
+
+
+@dataclass(frozen=True, slots=True)
+class CheckOutcome:
+    """What a check came to, as the channel that asked for it answers."""
+
+    job_id: str
+    rejected: bool
+    rejection: str  # "" when accepted; else a short code such as "invalid_nhs_numbers"
+    message: str  # "" when accepted; else the sentence written as the response
+    format: CheckFormat
+    registry_version: int
+    rows_in: int
+    rows_invalid: int
+    rows_removed: int
+    rows_kept: int
+    request_sha256: str
+    response_sha256: str

@@ -9,17 +9,19 @@ few tens (docs/benchmarks/check.md).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import numpy as np
 from numba import njit
 
-# Reasons a line is invalid (codes in the report).
-BLANK = 1
-WRONG_LENGTH = 2
-NOT_DIGITS = 3
-BAD_CHECK_DIGIT = 4
-TOO_LONG = 5
+from ndop.domain.common.nhs_number import InvalidReason
+
+# Why a line is invalid: the reasons' codes as plain ints, which numba compiles in as constants.
+BLANK: Final = int(InvalidReason.BLANK)
+WRONG_LENGTH: Final = int(InvalidReason.WRONG_LENGTH)
+NOT_DIGITS: Final = int(InvalidReason.NOT_DIGITS)
+BAD_CHECK_DIGIT: Final = int(InvalidReason.BAD_CHECK_DIGIT)
+TOO_LONG: Final = int(InvalidReason.TOO_LONG)
 
 # Flags returned by `scan_dat`.
 SAW_CRLF = 1

@@ -1,21 +1,46 @@
-"""Ports the check needs: where jobs are recorded, where snapshots persist, where choices come from."""
+"""Ports the check needs: where jobs are recorded, where snapshots persist, where choices come from,
+and the check itself as the channels (MESH, API, web upload) run it."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
-from ndop.domain.check.jobs import CheckJob
-from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
+from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome, Progress
+from ndop.domain.check.rejections import CheckFormat
+from ndop.domain.common.actors import Actor
+
+if TYPE_CHECKING:  # the snapshot loads the compiled kernels; the channels need only its name here
+    from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
 
 
 class CheckJobStore(Protocol):
     def add(self, job: CheckJob) -> None: ...
 
     def get(self, job_id: str) -> CheckJob | None: ...
+
+
+class CheckRunner(Protocol):
+    """The bulk check (`services.check.run_check.CheckService`), as the channels use it."""
+
+    def run(
+        self,
+        request: BinaryIO,
+        response: BinaryIO,
+        *,
+        channel: CheckChannel,
+        requested_by: Actor,
+        organisation: str = "",
+        fmt: CheckFormat | None = None,
+        report: TextIO | None = None,
+        reference: str = "",
+        progress: Progress | None = None,
+    ) -> CheckOutcome:
+        """Check `request` and write the response to `response`; record the job. `fmt` None: detected."""
+        ...
 
 
 class OptOutSource(Protocol):

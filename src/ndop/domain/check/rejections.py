@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Final
 
+from ndop.domain.common.nhs_number import InvalidReason
+
 # The real service's exact response to a file holding any invalid NHS number (reference §4.2).
 REJECTION_LINE: Final = "The file contains one or more invalid NHS Numbers."
 
@@ -57,12 +59,12 @@ class Rejection:
         return MESSAGES[self.code]
 
 
-# Reasons an individual row is invalid, as the --report file names them (codes from the kernels).
-ROW_REASONS: Final[dict[int, str]] = {
-    1: "blank line",
-    2: "NHS number must be 10 digits",
-    3: "NHS number must contain only digits",
-    4: "check digit is wrong",
-    5: "line is too long",
-    6: "row has no NHS_NUMBER value",
+# Why a row is invalid, as the --report file (and the web upload's result page) says it.
+ROW_REASONS: Final[dict[InvalidReason, str]] = {
+    InvalidReason.BLANK: "blank line",
+    InvalidReason.WRONG_LENGTH: "NHS number must be 10 digits",
+    InvalidReason.NOT_DIGITS: "NHS number must contain only digits",
+    InvalidReason.BAD_CHECK_DIGIT: "check digit is wrong",
+    InvalidReason.TOO_LONG: "line is too long",
+    InvalidReason.NO_VALUE: "row has no NHS_NUMBER value",
 }

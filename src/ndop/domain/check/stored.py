@@ -8,6 +8,10 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
+from ndop.domain.check.jobs import CheckChannel
+from ndop.domain.check.rejections import CheckFormat
+from ndop.domain.common.actors import Actor
+
 
 class StoredCheckStatus(StrEnum):
     QUEUED = "queued"
@@ -20,10 +24,10 @@ class StoredCheckStatus(StrEnum):
 class StoredCheck:
     id: str
     organisation: str  # ODS code
-    channel: str  # api | web
-    requested_by: str
+    channel: CheckChannel  # API or WEB
+    requested_by: Actor  # named by the channel (`Actor.through`), as the check job will name them
     filename: str
-    format: str  # json | dat | csv: the shape the result is returned in
+    format: CheckFormat | None  # as asked for; None: detected by the engine
     status: StoredCheckStatus
     created_at: datetime
     check_job_id: str = ""

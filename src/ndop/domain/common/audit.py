@@ -11,7 +11,10 @@ import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Final
+
+from ndop.domain.common.actors import Actor
+from ndop.domain.common.audit_actions import AuditAction
 
 GENESIS_HASH: Final = "0" * 64
 
@@ -20,24 +23,33 @@ GENESIS_HASH: Final = "0" * 64
 class AuditEntry:
     """What happened, before it is placed in the chain.
 
-    `actor` is who did it (a staff user, an organisation, `patient`, or a system job);
+    `actor` is who did it (`actors.Actor`: stored as its string form);
     `subject` is what it was done to (an NHS number, a job id, an organisation code).
     """
 
-    action: str
-    actor: str
+    action: AuditAction
+    actor: Actor
     subject: str = ""
-    details: Mapping[str, Any] = field(default_factory=dict)
+    details: Mapping[str, object] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Typed at run time too: a bare string here would be an action or actor nobody listed.
+        if not isinstance(self.action, AuditAction):
+            raise TypeError(f"an audit action is an AuditAction, not {type(self.action).__name__}")
+        if not isinstance(self.actor, Actor):
+            raise TypeError(f"an audit actor is an Actor, not {type(self.actor).__name__}")
 
 
 @dataclass(frozen=True, slots=True)
 class AuditRecord:
+    """A record in the chain, as stored: the action's value and the actor's stored form."""
+
     sequence: int
     occurred_at: datetime
     action: str
     actor: str
     subject: str
-    details: Mapping[str, Any]
+    details: Mapping[str, object]
     previous_hash: str
     hash: str
 
@@ -49,7 +61,7 @@ def chain_hash(
     action: str,
     actor: str,
     subject: str,
-    details: Mapping[str, Any],
+    details: Mapping[str, object],
     previous_hash: str,
 ) -> str:
     payload = json.dumps(
@@ -71,16 +83,18 @@ def chain_hash(
 
 def seal(entry: AuditEntry, *, sequence: int, occurred_at: datetime, previous_hash: str) -> AuditRecord:
     details = dict(entry.details)
+    action = entry.action.value
+    actor = str(entry.actor)
     digest = chain_hash(
         sequence=sequence,
         occurred_at=occurred_at,
-        action=entry.action,
-        actor=entry.actor,
+        action=action,
+        actor=actor,
         subject=entry.subject,
         details=details,
         previous_hash=previous_hash,
     )
-    return AuditRecord(sequence, occurred_at, entry.action, entry.actor, entry.subject, details, previous_hash, digest)
+    return AuditRecord(sequence, occurred_at, action, actor, entry.subject, details, previous_hash, digest)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from enum import IntEnum
 from typing import Final
 
 import numpy as np
@@ -16,6 +17,37 @@ import numpy.typing as npt
 WEIGHTS: Final = (10, 9, 8, 7, 6, 5, 4, 3, 2)
 # People type numbers with spaces or hyphens in the 3-3-4 groups; anything else is refused.
 _HUMAN_FORM: Final = re.compile(r"^\s*([0-9]{3})[ -]?([0-9]{3})[ -]?([0-9]{4})\s*$")
+
+
+class InvalidReason(IntEnum):
+    """Why a value, or a row of a list of NHS numbers, does not hold a valid NHS number.
+
+    `invalid_reason` finds the three about the value (WRONG_LENGTH, NOT_DIGITS, BAD_CHECK_DIGIT); the
+    others are about the row around it. The values are the codes the compiled check loop writes
+    (`check.kernels`): never change one.
+    """
+
+    BLANK = 1  # an empty line
+    WRONG_LENGTH = 2
+    NOT_DIGITS = 3
+    BAD_CHECK_DIGIT = 4
+    TOO_LONG = 5  # a line far too long to be a number
+    NO_VALUE = 6  # a CSV row with no NHS_NUMBER field
+
+    @property
+    def words(self) -> str:
+        """The reason as the end of a sentence about the number: "NHS number must be 10 digits"."""
+        return _WORDS[self]
+
+
+_WORDS: Final = {
+    InvalidReason.BLANK: "is blank",
+    InvalidReason.WRONG_LENGTH: "must be 10 digits",
+    InvalidReason.NOT_DIGITS: "must contain only digits",
+    InvalidReason.BAD_CHECK_DIGIT: "check digit is wrong",
+    InvalidReason.TOO_LONG: "is far too long",
+    InvalidReason.NO_VALUE: "is missing",
+}
 
 
 class InvalidNhsNumber(ValueError):
@@ -33,15 +65,15 @@ def check_digit(first_nine: str) -> int | None:
     return check
 
 
-def invalid_reason(digits: str) -> str | None:
+def invalid_reason(digits: str) -> InvalidReason | None:
     """Why a wire-format string is not a valid NHS number, or None when it is valid."""
     if len(digits) != 10:
-        return "must be 10 digits"
+        return InvalidReason.WRONG_LENGTH
     if not digits.isascii() or not digits.isdigit():
-        return "must contain only digits"
+        return InvalidReason.NOT_DIGITS
     expected = check_digit(digits[:9])
     if expected is None or expected != int(digits[9]):
-        return "check digit is wrong"
+        return InvalidReason.BAD_CHECK_DIGIT
     return None
 
 
@@ -54,7 +86,7 @@ class NhsNumber:
     def __post_init__(self) -> None:
         reason = invalid_reason(self.digits)
         if reason is not None:
-            raise InvalidNhsNumber(f"NHS number {reason}")
+            raise InvalidNhsNumber(f"NHS number {reason.words}")
 
     @classmethod
     def parse(cls, text: str) -> NhsNumber:

@@ -9,15 +9,13 @@ are the evidence of what was decided before.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Final, Protocol
 from uuid import UUID
 
-from ndop.domain.common.audit import AuditEntry, AuditRecord
-from ndop.domain.common.clock import Clock
 from ndop.domain.common.errors import DomainError
+from ndop.domain.common.ports import UnitOfWork
 from ndop.domain.organisations.accounts import OdsCode
 from ndop.domain.policy.parse import QUESTION_ORDER
 
@@ -111,18 +109,11 @@ class FlowRegister(Protocol):
         ...
 
 
-class PolicyRegisterUnit(Protocol):
-    """A unit of work for the register: its store, the audit trail, time, and one transaction."""
+class PolicyRegisterUnit(UnitOfWork, Protocol):
+    """The register's unit of work: its store, with the audit log, the clock and the transaction."""
 
-    flows: FlowRegister
-    audit: AuditLog
-    clock: Clock
-
-    def transaction(self) -> AbstractContextManager[None]: ...
-
-
-class AuditLog(Protocol):
-    def append(self, entry: AuditEntry) -> AuditRecord: ...
+    @property
+    def flows(self) -> FlowRegister: ...
 
 
 CSV_HEADER: Final = (

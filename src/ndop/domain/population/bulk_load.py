@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from enum import StrEnum
 from typing import Protocol
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.population.files import ChoiceRow, PatientRow
 
 
@@ -65,7 +66,7 @@ class PopulationStore(Protocol):
         """Reserve `count` registry versions at once; returns the first."""
         ...
 
-    def merge_choices(self, first_version: int, recorded_by: str) -> int:
+    def merge_choices(self, first_version: int, recorded_by: Actor) -> int:
         """Append the staged choices as events numbered from `first_version` in order of
         (recorded_at, line), and move the current-choice projection of each person to their event with
         the highest version. Returns the number of people whose current choice was set."""

@@ -77,7 +77,7 @@ def header_problem(fields: list[str], expected: tuple[str, ...]) -> str | None:
 def _nhs(value: str, column: str) -> str:
     reason = invalid_reason(value)
     if reason is not None:
-        raise RowInvalid(f"{column}: {reason}")
+        raise RowInvalid(f"{column}: {reason.words}")
     return value
 
 

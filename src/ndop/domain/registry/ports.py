@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Protocol
 
-from ndop.domain.common.clock import Clock
 from ndop.domain.common.nhs_number import NhsNumber
-from ndop.domain.common.ports import AuditLog
+from ndop.domain.common.ports import UnitOfWork
 from ndop.domain.organisations.ports import OrganisationDirectory
 from ndop.domain.registry.choices import ChoiceEvent
 from ndop.domain.registry.patients import Patient
@@ -38,13 +36,14 @@ class ChoiceStore(Protocol):
     def registry_version(self) -> int: ...
 
 
-class Registry(Protocol):
-    """A unit of work: the stores, plus a transaction that makes their writes atomic."""
+class Registry(UnitOfWork, Protocol):
+    """The registry's unit of work: its stores, with the audit log, the clock and the transaction."""
 
-    patients: PatientIndex
-    choices: ChoiceStore
-    audit: AuditLog
-    organisations: OrganisationDirectory
-    clock: Clock
+    @property
+    def patients(self) -> PatientIndex: ...
 
-    def transaction(self) -> AbstractContextManager[None]: ...
+    @property
+    def choices(self) -> ChoiceStore: ...
+
+    @property
+    def organisations(self) -> OrganisationDirectory: ...

@@ -14,12 +14,15 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import BinaryIO
 
+from ndop.domain.check.jobs import CheckChannel, CheckOutcome
+from ndop.domain.check.ports import CheckRunner
+from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.stored import StoredCheck, StoredChecks, StoredCheckStatus
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation
 from ndop.domain.registry.ports import Registry
-from ndop.services.check.mesh_worker import CheckRunner
 
 _NOT_DIGIT = re.compile(r"[^0-9 ]")
 REPORT_LIMIT = 20_000  # characters of the engine's rejection report kept for the result page
@@ -45,14 +48,14 @@ def numbers_from_dat(data: bytes) -> list[str]:
     return numbers
 
 
-def check_inline(checks: CheckRunner, request: bytes, *, channel: Any, organisation: Organisation, fmt: str,
-                 requested_by: str) -> tuple[Any, bytes]:
-    """Check a small request in memory: (outcome, response bytes)."""
+def check_inline(checks: CheckRunner, request: bytes, *, channel: CheckChannel, organisation: Organisation,
+                 fmt: CheckFormat | None, requested_by: Actor) -> tuple[CheckOutcome, bytes]:
+    """Check a small request in memory: (outcome, response bytes). `fmt` None: detected."""
     response = io.BytesIO()
     report = io.StringIO()
     outcome = checks.run(
         io.BytesIO(request), response, channel=channel, organisation=organisation.ods_code.value,
-        fmt=None if fmt == "json" else fmt, report=report, requested_by=requested_by,
+        fmt=fmt, report=report, requested_by=requested_by,
     )
     return outcome, response.getvalue()
 
@@ -63,11 +66,11 @@ def _private_file(path: Path) -> BinaryIO:
     return os.fdopen(fd, "wb")
 
 
-def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, root: Path, channel: str,
-                organisation: Organisation, fmt: str, filename: str, requested_by: str,
+def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, root: Path, channel: CheckChannel,
+                organisation: Organisation, fmt: CheckFormat | None, filename: str, requested_by: Actor,
                 max_bytes: int) -> StoredCheck | None:
     """Spool `source` to disk and record a queued check. None when it is larger than `max_bytes`
-    (nothing is kept then)."""
+    (nothing is kept then). `fmt` None: detected when it runs."""
     root.mkdir(parents=True, exist_ok=True)
     check_id = uuid.uuid4().hex
     request_path = root / f"{check_id}.request"
@@ -82,7 +85,8 @@ def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, ro
         request_path.unlink(missing_ok=True)
         return None
     check = StoredCheck(
-        id=check_id, organisation=organisation.ods_code.value, channel=channel, requested_by=requested_by,
+        id=check_id, organisation=organisation.ods_code.value, channel=channel,
+        requested_by=requested_by.through(channel.value),
         filename=filename[:255], format=fmt, status=StoredCheckStatus.QUEUED, created_at=registry.clock.now(),
         request_path=str(request_path), result_path=str(root / f"{check_id}.result"),
     )
@@ -90,8 +94,7 @@ def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, ro
     return check
 
 
-def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, check: StoredCheck, *,
-               channel: Any) -> StoredCheck:
+def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, check: StoredCheck) -> StoredCheck:
     """Run a queued check and keep its cleaned file. Bad content is a rejected check, not an error;
     an infrastructure failure marks it failed and is raised."""
     store.save(replace(check, status=StoredCheckStatus.RUNNING))
@@ -100,9 +103,8 @@ def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, che
     try:
         with request_path.open("rb") as request, _private_file(Path(check.result_path)) as response:
             outcome = checks.run(
-                request, response, channel=channel, organisation=check.organisation,
-                fmt=None if check.format == "json" else check.format, report=report,
-                reference=check.id, requested_by=check.requested_by,
+                request, response, channel=check.channel, organisation=check.organisation, fmt=check.format,
+                report=report, reference=check.id, requested_by=check.requested_by,
             )
     except Exception:
         store.save(replace(check, status=StoredCheckStatus.FAILED, finished_at=registry.clock.now(),
@@ -113,15 +115,15 @@ def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, che
     done = replace(
         check,
         status=StoredCheckStatus.DONE,
-        check_job_id=str(outcome.job_id),
-        registry_version=int(outcome.registry_version),
-        rows_in=int(outcome.rows_in),
-        rows_kept=int(outcome.rows_kept),
-        rows_removed=int(outcome.rows_removed),
-        rows_invalid=int(outcome.rows_invalid),
-        rejected=bool(outcome.rejected),
-        rejection=str(outcome.rejection),
-        message=str(outcome.message)[:500],
+        check_job_id=outcome.job_id,
+        registry_version=outcome.registry_version,
+        rows_in=outcome.rows_in,
+        rows_kept=outcome.rows_kept,
+        rows_removed=outcome.rows_removed,
+        rows_invalid=outcome.rows_invalid,
+        rejected=outcome.rejected,
+        rejection=outcome.rejection,
+        message=outcome.message[:500],
         report=report.getvalue()[:REPORT_LIMIT],
         request_path="",
         finished_at=registry.clock.now(),

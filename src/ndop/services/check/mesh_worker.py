@@ -26,13 +26,16 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import BinaryIO, Final
 
 from ndop.domain.check.clients import CheckClients
+from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import (
     InboundMessage,
     LostClaim,
@@ -46,19 +49,16 @@ from ndop.domain.check.mesh import (
     Outgoing,
     response_filename,
 )
+from ndop.domain.check.ports import CheckRunner
+from ndop.domain.check.rejections import CheckFormat
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.registry.ports import Registry
 
 log = logging.getLogger("ndop.mesh")
 
 UNKNOWN_SENDER_LINE = "The sending mailbox is not registered to use the National Data Opt-out check service."
-
-
-class CheckRunner(Protocol):
-    """The bulk check engine (`ndop.services.check.run_check.CheckService`), as this worker uses it."""
-
-    def run(self, request: BinaryIO, response: BinaryIO, *, channel: Any, organisation: str = "",
-            fmt: str | None = None, report: Any = None, reference: str = "", requested_by: str = "") -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,16 @@ class WorkerSettings:
     max_backoff_s: float = 300.0
 
 
-@dataclass
+class Handled(StrEnum):
+    """What became of one request message in a poll."""
+
+    ANSWERED = "answered"
+    ALREADY_ANSWERED = "already_answered"  # answered before (acknowledged again, or only acknowledged now)
+    BUSY = "busy"  # another worker holds it
+    FAILED = "failed"  # gone from MESH, or its answer cannot be delivered
+
+
+@dataclass(frozen=True)
 class PollSummary:
     seen: int = 0
     answered: int = 0
@@ -82,12 +91,51 @@ class PollSummary:
     busy: int = 0
     failed: int = 0
 
+    @classmethod
+    def of(cls, outcomes: Iterable[Handled]) -> PollSummary:
+        counts = Counter(outcomes)
+        return cls(
+            seen=counts.total(),
+            answered=counts[Handled.ANSWERED],
+            already_answered=counts[Handled.ALREADY_ANSWERED],
+            busy=counts[Handled.BUSY],
+            failed=counts[Handled.FAILED],
+        )
+
+    def __add__(self, other: PollSummary) -> PollSummary:
+        return PollSummary(
+            seen=self.seen + other.seen,
+            answered=self.answered + other.answered,
+            already_answered=self.already_answered + other.already_answered,
+            busy=self.busy + other.busy,
+            failed=self.failed + other.failed,
+        )
+
     def __str__(self) -> str:
         return (f"{self.seen} seen, {self.answered} answered, {self.already_answered} already answered, "
                 f"{self.busy} held by another worker, {self.failed} failed")
 
 
 _SAFE = re.compile(r"[^A-Za-z0-9_-]")
+
+
+@dataclass(frozen=True, slots=True)
+class _Reply:
+    """One of the two messages a request is answered with: its ledger fields and the worker's steps."""
+
+    name: str
+    sending_since_field: str
+    message_id_field: str
+    sending_step: str
+    sent_step: str
+
+    def sending_since_of(self, record: MeshRequestRecord) -> datetime | None:
+        return record.ack_sending_since if self is _ACK else record.response_sending_since
+
+
+_ACK: Final = _Reply("ack", "ack_sending_since", "ack_message_id", "ack_sending", "ack_sent")
+_RESPONSE: Final = _Reply("response", "response_sending_since", "response_message_id", "response_sending",
+                          "response_sent")
 
 
 def _sha256_file(path: Path) -> str:
@@ -107,7 +155,6 @@ class MeshWorker:
         registry: Registry,
         clients: CheckClients,
         checks: CheckRunner,
-        channel: Any,
         settings: WorkerSettings,
         on_step: Callable[[str], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
@@ -117,7 +164,6 @@ class MeshWorker:
         self.registry = registry
         self.clients = clients
         self.checks = checks
-        self.channel = channel
         self.settings = settings
         self._on_step = on_step or (lambda _step: None)
         self._sleep = sleep
@@ -148,8 +194,7 @@ class MeshWorker:
                 continue
             down_since = None
             backoff = 1.0
-            for name in ("seen", "answered", "already_answered", "busy", "failed"):
-                setattr(total, name, getattr(total, name) + getattr(summary, name))
+            total += summary
             if once:
                 break
             self._sleep(self.settings.poll_s)
@@ -166,21 +211,21 @@ class MeshWorker:
         """Answer every request in the inbox once. Raises MeshUnavailable (retry later) and
         MeshAuthenticationFailed (configuration is wrong: stop)."""
         self.handshake_if_due()
-        summary = PollSummary()
         listed = list(self.mailbox.inbox(self.settings.request_workflow))
         seen = set(listed)
         message_ids = listed + [i for i in self.ledger.answered_unacknowledged() if i not in seen]
+        outcomes: list[Handled] = []
         for message_id in message_ids:
-            summary.seen += 1
             try:
                 outcome = self.process(message_id)
             except LostClaim:
                 log.warning("MESH message %s was taken over by another worker", message_id)
-                outcome = "busy"
+                outcome = Handled.BUSY
             except MeshMessageGone as exc:
                 log.warning("MESH message %s is gone (%s); nothing to answer", message_id, exc)
-                outcome = "failed"
-            setattr(summary, outcome, getattr(summary, outcome) + 1)
+                outcome = Handled.FAILED
+            outcomes.append(outcome)
+        summary = PollSummary.of(outcomes)
         if message_ids:
             log.info("MESH poll: %s", summary)
         return summary
@@ -190,7 +235,7 @@ class MeshWorker:
     def _now(self) -> datetime:
         return self.registry.clock.now()
 
-    def _update(self, message_id: str, **fields: Any) -> MeshRequestRecord:
+    def _update(self, message_id: str, **fields: object) -> MeshRequestRecord:
         return self.ledger.update(
             message_id, worker=self.settings.worker_id, now=self._now(), lease_s=self.settings.lease_s, **fields
         )
@@ -198,21 +243,22 @@ class MeshWorker:
     def _spool(self, message_id: str, suffix: str) -> Path:
         return self.settings.spool_dir / f"{_SAFE.sub('_', message_id)}.{suffix}"
 
-    def process(self, message_id: str) -> str:
-        """Take one request as far as it will go. Returns the PollSummary field it counts under."""
+    def process(self, message_id: str) -> Handled:
+        """Take one request as far as it will go."""
         record = self.ledger.get(message_id)
         if record is not None and record.acknowledged_at is not None:
             # Answered and acknowledged before, yet MESH lists it again: acknowledge again, answer nothing.
             with contextlib.suppress(MeshMessageGone):
                 self.mailbox.acknowledge(message_id)
-            return "already_answered"
+            return Handled.ALREADY_ANSWERED
         record = self.ledger.claim(
             message_id, job_ref=uuid.uuid4().hex, worker=self.settings.worker_id, now=self._now(),
             lease_s=self.settings.lease_s,
         )
         if record is None:
             latest = self.ledger.get(message_id)
-            return "already_answered" if latest is not None and latest.acknowledged_at is not None else "busy"
+            finished = latest is not None and latest.acknowledged_at is not None
+            return Handled.ALREADY_ANSWERED if finished else Handled.BUSY
         self._on_step("claimed")
         answered_before = record.answered_at is not None
 
@@ -236,7 +282,7 @@ class MeshWorker:
         for path in (request_path, response_path):
             path.unlink(missing_ok=True)
         # Answered before this claim (by a worker stopped before acknowledging): only acknowledged now.
-        return "already_answered" if answered_before else "answered"
+        return Handled.ALREADY_ANSWERED if answered_before else Handled.ANSWERED
 
     def _retrieve(self, message_id: str, spool_to: Path | None) -> InboundMessage:
         info, body = self.mailbox.retrieve(message_id)
@@ -268,7 +314,7 @@ class MeshWorker:
                 },
                 sort_keys=True,
             ).encode()
-            record = self._send_once(record, "ack", self.settings.ack_workflow,
+            record = self._send_once(record, _ACK, self.settings.ack_workflow,
                                      response_filename(record.filename, "ACK", "json"), "application/json",
                                      lambda: io.BytesIO(ack), subject="SUCCESS")
             self._on_step("ack_recorded")
@@ -279,7 +325,7 @@ class MeshWorker:
 
         if not record.response_message_id:
             extension = "csv" if record.filename.lower().endswith(".csv") else "dat"
-            record = self._send_once(record, "response", self.settings.response_workflow,
+            record = self._send_once(record, _RESPONSE, self.settings.response_workflow,
                                      response_filename(record.filename, "RESPONSE", extension), "text/plain",
                                      lambda: response_path.open("rb"),
                                      subject="REJECTED" if record.rejected else "SUCCESS")
@@ -287,8 +333,8 @@ class MeshWorker:
             record = self._update(message_id, answered_at=self._now())
             self.registry.audit.append(
                 AuditEntry(
-                    action="mesh.request.answered" if known_sender else "mesh.request.refused",
-                    actor=f"mesh:{record.sender}",
+                    action=AuditAction.MESH_REQUEST_ANSWERED if known_sender else AuditAction.MESH_REQUEST_REFUSED,
+                    actor=Actor.organisation_mailbox(record.sender),
                     subject=message_id,
                     details={
                         "organisation": record.organisation,
@@ -313,36 +359,36 @@ class MeshWorker:
             check_job_id, rejected, rejection = "", True, "unknown_sender"
             log.warning("MESH request %s from unregistered mailbox %s refused", record.message_id, record.sender)
         else:
-            fmt = "csv" if record.filename.lower().endswith(".csv") else None
+            fmt = CheckFormat.CSV if record.filename.lower().endswith(".csv") else None
             with request_path.open("rb") as request, partial.open("wb") as response:
                 outcome = self.checks.run(
-                    request, response, channel=self.channel, organisation=record.organisation, fmt=fmt,
-                    reference=record.message_id, requested_by=f"mesh:{record.sender}",
+                    request, response, channel=CheckChannel.MESH, organisation=record.organisation, fmt=fmt,
+                    reference=record.message_id, requested_by=Actor.organisation_mailbox(record.sender),
                 )
-            check_job_id, rejected, rejection = str(outcome.job_id), bool(outcome.rejected), str(outcome.rejection)
+            check_job_id, rejected, rejection = outcome.job_id, outcome.rejected, outcome.rejection
         partial.replace(response_path)
         return self._update(
             record.message_id, check_job_id=check_job_id, rejected=rejected, rejection=rejection,
             response_path=str(response_path), response_sha256=_sha256_file(response_path),
         )
 
-    def _send_once(self, record: MeshRequestRecord, kind: str, workflow: str, filename: str, content_type: str,
+    def _send_once(self, record: MeshRequestRecord, reply: _Reply, workflow: str, filename: str, content_type: str,
                    body: Callable[[], BinaryIO], *, subject: str) -> MeshRequestRecord:
         """Send at most once: a send begun before a crash is looked for in the outbox first."""
-        since: datetime | None = getattr(record, f"{kind}_sending_since")
+        since = reply.sending_since_of(record)
         if since is not None:
             found = self._find_sent(record, workflow, since)
             if found is not None:
-                log.info("MESH %s for %s was sent before a restart; not sending again", kind, record.message_id)
-                return self._update(record.message_id, **{f"{kind}_message_id": found})
-        record = self._update(record.message_id, **{f"{kind}_sending_since": self._now()})
-        self._on_step(f"{kind}_sending")
+                log.info("MESH %s for %s was sent before a restart; not sending again", reply.name, record.message_id)
+                return self._update(record.message_id, **{reply.message_id_field: found})
+        record = self._update(record.message_id, **{reply.sending_since_field: self._now()})
+        self._on_step(reply.sending_step)
         outgoing = Outgoing(recipient=record.sender, workflow_id=workflow, filename=filename,
                             local_id=record.local_id, subject=subject, content_type=content_type)
         with body() as data:
             sent_id = self.mailbox.send(outgoing, data)
-        self._on_step(f"{kind}_sent")
-        return self._update(record.message_id, **{f"{kind}_message_id": sent_id})
+        self._on_step(reply.sent_step)
+        return self._update(record.message_id, **{reply.message_id_field: sent_id})
 
     def _find_sent(self, record: MeshRequestRecord, workflow: str, since: datetime) -> str | None:
         ours = {record.ack_message_id, record.response_message_id} - {""}
@@ -362,18 +408,20 @@ class MeshWorker:
         self._on_step("acknowledged")
         self._update(record.message_id, acknowledged_at=self._now(), claimed_by="")
 
-    def _undeliverable(self, record: MeshRequestRecord, exc: MeshSendRefused) -> str:
+    def _undeliverable(self, record: MeshRequestRecord, exc: MeshSendRefused) -> Handled:
         """MESH will never deliver to this sender (417 and the like): record, audit, and acknowledge
         the request so that it is not tried for ever."""
         log.error("MESH refused a reply to %s for request %s: %s", record.sender, record.message_id, exc)
         with self.registry.transaction():
             record = self._update(record.message_id, failure=str(exc)[:200])
             self.registry.audit.append(
-                AuditEntry(action="mesh.request.undeliverable", actor=f"mesh:{record.sender}",
-                           subject=record.message_id, details={"reason": str(exc)[:200]})
+                AuditEntry(action=AuditAction.MESH_REQUEST_UNDELIVERABLE,
+                           actor=Actor.organisation_mailbox(record.sender), subject=record.message_id,
+                           details={"reason": str(exc)[:200]})
             )
         self._acknowledge(record)
-        return "failed"
+        return Handled.FAILED
 
 
-__all__ = ["MeshAuthenticationFailed", "MeshUnavailable", "MeshWorker", "PollSummary", "WorkerSettings"]
+__all__ = ["CheckRunner", "Handled", "MeshAuthenticationFailed", "MeshUnavailable", "MeshWorker", "PollSummary",
+           "WorkerSettings"]

@@ -11,36 +11,21 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import BinaryIO, TextIO
 
-from ndop.domain.check.engine import Progress, check_stream
-from ndop.domain.check.jobs import CheckChannel, CheckJob
+from ndop.domain.check.engine import check_stream
+from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome, Progress
 from ndop.domain.check.ports import CheckJobStore
 from ndop.domain.check.rejections import REJECTION_LINE, CheckFormat
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.registry.ports import Registry
 from ndop.services.check.snapshot import SnapshotKeeper
 
 __all__ = ["REJECTION_LINE", "CheckChannel", "CheckOutcome", "CheckService"]
 
 SPOOL_IN_MEMORY = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True, slots=True)
-class CheckOutcome:
-    job_id: str
-    rejected: bool
-    rejection: str  # "" when accepted; else a short code such as "invalid_nhs_numbers"
-    message: str  # "" when accepted; else the sentence written as the response
-    format: str  # "dat" | "csv"
-    registry_version: int
-    rows_in: int
-    rows_invalid: int
-    rows_removed: int
-    rows_kept: int
-    request_sha256: str
-    response_sha256: str
 
 
 def _seekable(stream: BinaryIO) -> bool:
@@ -70,20 +55,22 @@ class CheckService:
         response: BinaryIO,
         *,
         channel: CheckChannel,
+        requested_by: Actor,
         organisation: str = "",
-        fmt: str | None = None,
+        fmt: CheckFormat | None = None,
         report: TextIO | None = None,
         reference: str = "",
-        requested_by: str = "",
         progress: Progress | None = None,
     ) -> CheckOutcome:
         """Stream `request`; write the response bytes to `response` (the cleaned list, or the single
         rejection line / message); record a CheckJob and its audit event; return the outcome.
+        `fmt` None: the engine tells `dat` from CSV.
 
         A seekable `response` is written in place and cut back if the request is rejected; any other
         is written only once the whole request has been checked (spooled to a temporary file first).
         """
         started = self._registry.clock.now()
+        requester = requested_by.through(channel.value)  # a check names who asked by the channel: `web:EMAIL`
         snapshot = self.snapshots.current()
         direct = _seekable(response)
         start = response.tell() if direct else 0
@@ -93,7 +80,7 @@ class CheckService:
                 request,
                 spool,
                 snapshot.bitmap,
-                fmt=CheckFormat(fmt) if fmt else None,
+                fmt=fmt,
                 report=report,
                 progress=progress,
             )
@@ -119,9 +106,9 @@ class CheckService:
             finished_at=self._registry.clock.now(),
             channel=channel,
             organisation=organisation,
-            requested_by=requested_by,
+            requested_by=requester,
             reference=reference,
-            format=result.format.value,
+            format=result.format,
             rejected=result.rejection is not None,
             rejection="" if result.rejection is None else result.rejection.code.value,
             registry_version=snapshot.version,
@@ -139,7 +126,7 @@ class CheckService:
             rejected=job.rejected,
             rejection=job.rejection,
             message="" if result.rejection is None else result.rejection.message,
-            format=job.format,
+            format=result.format,
             registry_version=job.registry_version,
             rows_in=job.rows_in,
             rows_invalid=job.rows_invalid,
@@ -155,21 +142,22 @@ class CheckService:
         channel: CheckChannel,
         organisation: str,
         rejection: str,
-        requested_by: str = "",
+        requested_by: Actor,
         request_bytes: int = 0,
     ) -> str:
         """Record a call refused before any check ran (rate limit, size, media type, bad body) as a
         rejected CheckJob with its audit event, so that every call is on the record. Returns the job id."""
         now = self._registry.clock.now()
+        requester = requested_by.through(channel.value)
         job = CheckJob(
             id=self._new_id(),
             started_at=now,
             finished_at=now,
             channel=channel,
             organisation=organisation,
-            requested_by=requested_by,
+            requested_by=requester,
             reference="",
-            format="",
+            format=None,
             rejected=True,
             rejection=rejection,
             registry_version=self._registry.choices.registry_version(),
@@ -185,13 +173,12 @@ class CheckService:
         return job.id
 
     def _record(self, job: CheckJob) -> None:
-        actor = job.requested_by or (f"org:{job.organisation}" if job.organisation else f"{job.channel.value}")
         with self._registry.transaction():
             self._jobs.add(job)
             self._registry.audit.append(
                 AuditEntry(
-                    action="check.completed",
-                    actor=actor,
+                    action=AuditAction.CHECK_COMPLETED,
+                    actor=job.requested_by,
                     subject=job.id,
                     details={
                         "channel": job.channel.value,
@@ -199,7 +186,7 @@ class CheckService:
                         "reference": job.reference,
                         "outcome": job.outcome,
                         "rejection": job.rejection,
-                        "format": job.format,
+                        "format": "" if job.format is None else job.format.value,
                         "registry_version": job.registry_version,
                         "rows_in": job.rows_in,
                         "rows_invalid": job.rows_invalid,

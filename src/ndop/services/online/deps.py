@@ -8,9 +8,6 @@ from ndop.domain.notifications.ports import Notifier
 from ndop.domain.online.ports import PatientFinder, SecurityCodeStore
 from ndop.domain.registry.ports import Registry
 
-# Who the audit trail names when a verified person acts for themselves online.
-PATIENT_ONLINE = "patient:online"
-
 
 @dataclass(frozen=True)
 class OnlineDeps:

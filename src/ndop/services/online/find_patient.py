@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.masking import mask_email, mask_mobile
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.notifications.messages import ContactMethod
 from ndop.domain.online import identity
 from ndop.domain.online.identity import IdentityClaim, MatchStatus
 from ndop.domain.registry.patients import Patient
-from ndop.services.online.deps import PATIENT_ONLINE, OnlineDeps
+from ndop.services.online.deps import OnlineDeps
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +55,7 @@ def find_patient(deps: OnlineDeps, claim: IdentityClaim) -> Match:
             # No subject: a failed match names nobody, not even in the audit trail.
             registry.audit.append(
                 AuditEntry(
-                    action="online.identity_not_matched",
+                    action=AuditAction.ONLINE_IDENTITY_NOT_MATCHED,
                     actor=PATIENT_ONLINE,
                     details={"by": by, "outcome": status.value},
                 )
@@ -62,7 +64,7 @@ def find_patient(deps: OnlineDeps, claim: IdentityClaim) -> Match:
         contacts = contact_options(patient)
         registry.audit.append(
             AuditEntry(
-                action="online.identity_matched",
+                action=AuditAction.ONLINE_IDENTITY_MATCHED,
                 actor=PATIENT_ONLINE,
                 subject=patient.nhs_number.digits,
                 details={"by": by, "contact_methods": [c.method.value for c in contacts]},

@@ -5,7 +5,9 @@ from __future__ import annotations
 import secrets
 from collections.abc import Callable
 
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.notifications.messages import ContactMethod, Message, Template
 from ndop.domain.online.security_code import (
@@ -18,7 +20,7 @@ from ndop.domain.online.security_code import (
     may_send_another,
     new_code,
 )
-from ndop.services.online.deps import PATIENT_ONLINE, OnlineDeps
+from ndop.services.online.deps import OnlineDeps
 
 
 def send_security_code(
@@ -46,8 +48,8 @@ def send_security_code(
         if refused:
             # Audited and committed (the refusal is raised after the commit): it is worth keeping.
             registry.audit.append(
-                AuditEntry(action="online.security_code_refused", actor=PATIENT_ONLINE, subject=nhs_number.digits,
-                           details={"reason": "too_many_codes"})
+                AuditEntry(action=AuditAction.ONLINE_SECURITY_CODE_REFUSED, actor=PATIENT_ONLINE,
+                           subject=nhs_number.digits, details={"reason": "too_many_codes"})
             )
         else:
             code = new_code(randbelow)
@@ -58,7 +60,7 @@ def send_security_code(
             deps.codes.add(challenge)
             registry.audit.append(
                 AuditEntry(
-                    action="online.security_code_sent",
+                    action=AuditAction.ONLINE_SECURITY_CODE_SENT,
                     actor=PATIENT_ONLINE,
                     subject=nhs_number.digits,
                     details={"method": method.value, "challenge": challenge.id},

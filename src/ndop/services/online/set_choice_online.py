@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.notifications.messages import ContactMethod, Message, Template
 from ndop.domain.registry.choices import Channel, Choice, ChoiceEvent, ChoiceRequest
-from ndop.services.online.deps import PATIENT_ONLINE, OnlineDeps
+from ndop.services.online.deps import OnlineDeps
 from ndop.services.registry.record_choice import record_choice
 
 CHOICE_TEXT = {

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import DomainError
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.online.security_code import (
@@ -14,14 +16,14 @@ from ndop.domain.online.security_code import (
     lock_in_force,
     normalise_code,
 )
-from ndop.services.online.deps import PATIENT_ONLINE, OnlineDeps
+from ndop.services.online.deps import OnlineDeps
 
 _ACTIONS = {
-    Outcome.VERIFIED: "online.security_code_verified",
-    Outcome.WRONG: "online.security_code_wrong",
-    Outcome.EXPIRED: "online.security_code_expired",
-    Outcome.LOCKED_OUT: "online.locked_out",
-    Outcome.USED: "online.security_code_reused",
+    Outcome.VERIFIED: AuditAction.ONLINE_SECURITY_CODE_VERIFIED,
+    Outcome.WRONG: AuditAction.ONLINE_SECURITY_CODE_WRONG,
+    Outcome.EXPIRED: AuditAction.ONLINE_SECURITY_CODE_EXPIRED,
+    Outcome.LOCKED_OUT: AuditAction.ONLINE_LOCKED_OUT,
+    Outcome.USED: AuditAction.ONLINE_SECURITY_CODE_REUSED,
 }
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import secrets
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.organisations.accounts import (
     InvalidOrganisation,
     OdsCode,
@@ -18,13 +20,13 @@ from ndop.domain.registry.ports import Registry
 MINIMUM_PASSWORD_LENGTH = 12
 
 
-def register_organisation(registry: Registry, organisation: Organisation, *, by: str) -> bool:
+def register_organisation(registry: Registry, organisation: Organisation, *, by: Actor) -> bool:
     """Add or update an organisation; True when it was new."""
     with registry.transaction():
         created = registry.organisations.save(organisation)
         registry.audit.append(
             AuditEntry(
-                action="organisation.registered" if created else "organisation.updated",
+                action=AuditAction.ORGANISATION_REGISTERED if created else AuditAction.ORGANISATION_UPDATED,
                 actor=by,
                 subject=organisation.ods_code.value,
                 details={"name": organisation.name, "mesh_mailbox": organisation.mesh_mailbox,
@@ -35,7 +37,7 @@ def register_organisation(registry: Registry, organisation: Organisation, *, by:
 
 
 def add_organisation_user(
-    registry: Registry, ods_code: OdsCode, email: str, role: OrganisationRole, *, by: str, password: str | None = None
+    registry: Registry, ods_code: OdsCode, email: str, role: OrganisationRole, *, by: Actor, password: str | None = None
 ) -> str:
     """Create a user's account; returns the password (generated when none is given) to hand over once."""
     email = normalise_email(email)
@@ -50,21 +52,21 @@ def add_organisation_user(
             raise InvalidOrganisation("There is already a user with this email address.")
         registry.organisations.add_user(OrganisationUser(email, ods_code, role), password)
         registry.audit.append(
-            AuditEntry(action="organisation_user.added", actor=by, subject=ods_code.value,
+            AuditEntry(action=AuditAction.ORGANISATION_USER_ADDED, actor=by, subject=ods_code.value,
                        details={"email": email, "role": role.value})
         )
     return password
 
 
-def set_organisation_user_active(registry: Registry, email: str, active: bool, *, by: str) -> None:
+def set_organisation_user_active(registry: Registry, email: str, active: bool, *, by: Actor) -> None:
     email = normalise_email(email)
     with registry.transaction():
         user = registry.organisations.get_user(email)
         if user is None or not registry.organisations.set_user_active(email, active):
             raise InvalidOrganisation("There is no organisation user with this email address.")
+        action = AuditAction.ORGANISATION_USER_ENABLED if active else AuditAction.ORGANISATION_USER_DISABLED
         registry.audit.append(
-            AuditEntry(action="organisation_user.enabled" if active else "organisation_user.disabled", actor=by,
-                       subject=user.ods_code.value, details={"email": email})
+            AuditEntry(action=action, actor=by, subject=user.ods_code.value, details={"email": email})
         )
 
 
@@ -74,8 +76,9 @@ def record_sign_in(registry: Registry, email: str, *, succeeded: bool, client: s
         user = registry.organisations.get_user(email) if succeeded else None
         registry.audit.append(
             AuditEntry(
-                action="organisation_user.signed_in" if succeeded else "organisation_user.sign_in_failed",
-                actor=email if succeeded else "anonymous",
+                action=(AuditAction.ORGANISATION_USER_SIGNED_IN if succeeded
+                        else AuditAction.ORGANISATION_USER_SIGN_IN_FAILED),
+                actor=Actor.organisation_user(email) if succeeded else Actor.anonymous(),
                 subject=user.ods_code.value if user else "",
                 details={"client": client},
             )

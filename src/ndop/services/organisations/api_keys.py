@@ -6,7 +6,9 @@ Every change is audited in the same transaction. A key's secret is returned once
 from __future__ import annotations
 
 from ndop.domain.check.clients import CheckClients, CheckLimits, NewApiKey, new_api_key, secret_matches, split_token
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import DomainError
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.domain.registry.ports import Registry
@@ -24,19 +26,19 @@ def _require(registry: Registry, ods_code: OdsCode) -> Organisation:
 
 
 def issue_api_key(registry: Registry, clients: CheckClients, ods_code: OdsCode, *, label: str = "",
-                  by: str) -> NewApiKey:
+                  by: Actor) -> NewApiKey:
     with registry.transaction():
         _require(registry, ods_code)
         key = new_api_key()
         clients.add_key(ods_code, key, label=label[:100], at=registry.clock.now())
         registry.audit.append(
-            AuditEntry(action="organisation.api_key_issued", actor=by, subject=ods_code.value,
+            AuditEntry(action=AuditAction.ORGANISATION_API_KEY_ISSUED, actor=by, subject=ods_code.value,
                        details={"key_id": key.key_id, "label": label[:100]})
         )
     return key
 
 
-def revoke_api_key(registry: Registry, clients: CheckClients, key_id: str, *, by: str) -> OdsCode:
+def revoke_api_key(registry: Registry, clients: CheckClients, key_id: str, *, by: Actor) -> OdsCode:
     """Revoke a key at once; returns its organisation."""
     with registry.transaction():
         ods_code = clients.revoke_key(key_id, at=registry.clock.now())
@@ -44,20 +46,20 @@ def revoke_api_key(registry: Registry, clients: CheckClients, key_id: str, *, by
             raise DomainError(f"There is no active API key {key_id}. `ndop org key list ODS` lists them.",
                               code="unknown_key")
         registry.audit.append(
-            AuditEntry(action="organisation.api_key_revoked", actor=by, subject=ods_code.value,
+            AuditEntry(action=AuditAction.ORGANISATION_API_KEY_REVOKED, actor=by, subject=ods_code.value,
                        details={"key_id": key_id})
         )
     return ods_code
 
 
 def set_check_limits(registry: Registry, clients: CheckClients, ods_code: OdsCode, limits: CheckLimits, *,
-                     by: str) -> None:
+                     by: Actor) -> None:
     with registry.transaction():
         _require(registry, ods_code)
         clients.set_limits(ods_code, limits)
         registry.audit.append(
             AuditEntry(
-                action="organisation.check_limits_set",
+                action=AuditAction.ORGANISATION_CHECK_LIMITS_SET,
                 actor=by,
                 subject=ods_code.value,
                 details={"requests_per_minute": limits.requests_per_minute,

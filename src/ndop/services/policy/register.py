@@ -9,7 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from uuid import UUID, uuid4
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.clock import today
 from ndop.domain.organisations.accounts import OdsCode
 from ndop.domain.policy import decide, parse_flow
@@ -24,14 +26,14 @@ def record_flow(
     ods_code: OdsCode,
     details: FlowDetails,
     answers: Mapping[str, object],
-    by: str,
+    by: Actor,
     new_id: Callable[[], UUID] = uuid4,
 ) -> FlowVersion:
     """Add a flow to the organisation's register. Raises InvalidFlow (writing nothing) for bad answers."""
     with unit.transaction():
         version = _decided(unit, new_id(), 1, ods_code, details, answers, by)
         unit.flows.append(version)
-        _audit(unit, version, "policy_flow.recorded")
+        _audit(unit, version, AuditAction.POLICY_FLOW_RECORDED, by)
     return version
 
 
@@ -40,7 +42,7 @@ def revise_flow(
     *,
     ods_code: OdsCode,
     flow_id: UUID,
-    by: str,
+    by: Actor,
     details: FlowDetails | None = None,
     answers: Mapping[str, object] | None = None,
 ) -> FlowVersion:
@@ -59,7 +61,7 @@ def revise_flow(
             by,
         )
         unit.flows.append(version)
-        _audit(unit, version, "policy_flow.revised")
+        _audit(unit, version, AuditAction.POLICY_FLOW_REVISED, by)
     return version
 
 
@@ -77,7 +79,7 @@ def _decided(
     ods_code: OdsCode,
     details: FlowDetails,
     answers: Mapping[str, object],
-    by: str,
+    by: Actor,
 ) -> FlowVersion:
     flow = parse_flow(answers, today=today(unit.clock))
     return FlowVersion(
@@ -87,16 +89,16 @@ def _decided(
         details=details,
         answers=flow.as_answers(),  # canonical, with the date the decision was for
         decision=decide(flow).as_dict(),
-        decided_by=by,
+        decided_by=str(by),
         decided_at=unit.clock.now(),
     )
 
 
-def _audit(unit: PolicyRegisterUnit, version: FlowVersion, action: str) -> None:
+def _audit(unit: PolicyRegisterUnit, version: FlowVersion, action: AuditAction, by: Actor) -> None:
     unit.audit.append(
         AuditEntry(
             action=action,
-            actor=version.decided_by,
+            actor=by,
             subject=version.ods_code.value,
             details={
                 "flow_id": str(version.flow_id),

@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, BinaryIO, TypeVar
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import DomainError
 from ndop.domain.population.bulk_load import PopulationStore, StagedCheck
 from ndop.domain.population.files import (
@@ -168,7 +170,7 @@ def import_population(
     patients: BinaryIO,
     choices: BinaryIO,
     *,
-    imported_by: str,
+    imported_by: Actor,
     source: str,
     progress: Callable[[int], None] | None = None,
 ) -> ImportSummary:
@@ -203,7 +205,7 @@ def import_population(
         store.finish()
         record = registry.audit.append(
             AuditEntry(
-                action="population.imported",
+                action=AuditAction.POPULATION_IMPORTED,
                 actor=imported_by,
                 subject=source,
                 details={

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import ChoiceMadeInFuture, PatientNotFound
 from ndop.domain.registry import eligibility
 from ndop.domain.registry.choices import ChoiceEvent, ChoiceRequest
 from ndop.domain.registry.ports import Registry
 
 
-def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: str) -> ChoiceEvent:
-    """Record `request` on behalf of `recorded_by` (a staff user, `patient`, or a system job).
+def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: Actor) -> ChoiceEvent:
+    """Record `request` on behalf of `recorded_by` (the person online, a staff user, an operator, a system job).
 
     Raises a DomainError, having written nothing, when the request may not be recorded.
     """
@@ -32,7 +34,7 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
             recorded_at=now,
             made_at=made_at,
             channel=request.channel,
-            recorded_by=recorded_by,
+            recorded_by=str(recorded_by),
             proxy=request.proxy,
             case_reference=request.case_reference,
         )
@@ -49,6 +51,8 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
         if event.case_reference:
             details["case_reference"] = event.case_reference
         registry.audit.append(
-            AuditEntry(action="choice.recorded", actor=recorded_by, subject=event.nhs_number.digits, details=details)
+            AuditEntry(
+                action=AuditAction.CHOICE_RECORDED, actor=recorded_by, subject=event.nhs_number.digits, details=details
+            )
         )
     return event

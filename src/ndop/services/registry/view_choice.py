@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import PatientNotFound
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.registry.choices import ChoiceHistory
@@ -18,7 +20,7 @@ class ChoiceView:
     history: ChoiceHistory
 
 
-def view_choice(registry: Registry, nhs_number: NhsNumber, *, viewed_by: str, purpose: str) -> ChoiceView:
+def view_choice(registry: Registry, nhs_number: NhsNumber, *, viewed_by: Actor, purpose: str) -> ChoiceView:
     with registry.transaction():
         patient = registry.patients.get(nhs_number)
         if patient is None:
@@ -26,7 +28,10 @@ def view_choice(registry: Registry, nhs_number: NhsNumber, *, viewed_by: str, pu
         history = ChoiceHistory(nhs_number, tuple(registry.choices.history(nhs_number)))
         registry.audit.append(
             AuditEntry(
-                action="patient.viewed", actor=viewed_by, subject=nhs_number.digits, details={"purpose": purpose}
+                action=AuditAction.PATIENT_VIEWED,
+                actor=viewed_by,
+                subject=nhs_number.digits,
+                details={"purpose": purpose},
             )
         )
     return ChoiceView(patient, history)

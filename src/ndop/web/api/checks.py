@@ -20,15 +20,19 @@ from ninja.security import APIKeyHeader
 
 from ndop import container
 from ndop.domain.check.clients import LICENCE_TERMS
+from ndop.domain.check.jobs import CheckChannel, CheckOutcome
+from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation
 from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check, run_queued
-from ndop.services.check.run_check import CheckChannel
 from ndop.services.organisations.api_keys import authenticate
 
 log = logging.getLogger("ndop.api")
 
-FILE_TYPES = {"text/csv": "csv", "text/plain": "dat", "application/octet-stream": "dat"}
+# The file types accepted, with the format each is checked as (None: the engine tells .dat from CSV).
+FILE_TYPES: dict[str, CheckFormat | None] = {"text/csv": CheckFormat.CSV, "text/plain": None,
+                                             "application/octet-stream": None}
 RUN_IN_BACKGROUND = True  # tests may run queued checks at once
 
 
@@ -135,7 +139,7 @@ def _limited(request: HttpRequest, organisation: Organisation, per_minute: int) 
                           rate=f"{per_minute}/m", increment=True)
 
 
-def _file_response(body: bytes, outcome: Any, content_type: str) -> HttpResponse:
+def _file_response(body: bytes, outcome: CheckOutcome, content_type: str) -> HttpResponse:
     response = HttpResponse(body, content_type=f"{content_type}; charset=us-ascii")
     response["X-Check-Job-Id"] = outcome.job_id
     response["X-Registry-Version"] = str(outcome.registry_version)
@@ -163,12 +167,14 @@ def create_check(request: HttpRequest) -> HttpResponse:
     limit are accepted as a job (202): fetch `result_url` when `status_url` says `done`."""
     organisation: Organisation = request.auth  # type: ignore[attr-defined]
     limits = container.check_clients().limits(organisation.ods_code)
+    requested_by = Actor.organisation_api_key(organisation.ods_code.value)
+    channel = CheckChannel.API
 
     def refused(status: int, error: str, message: str, **headers: str) -> JsonResponse:
         # Every call is a CheckJob: a refused one too, before any number was read.
         job_id = container.check_service().refuse(
-            channel=CheckChannel.API, organisation=organisation.ods_code.value, rejection=error,
-            requested_by=f"api:{organisation.ods_code.value}", request_bytes=declared,
+            channel=channel, organisation=organisation.ods_code.value, rejection=error,
+            requested_by=requested_by, request_bytes=declared,
         )
         response = problem(status, error, message, **headers)
         response["X-Check-Job-Id"] = job_id
@@ -189,8 +195,6 @@ def create_check(request: HttpRequest) -> HttpResponse:
     if declared > limits.max_request_bytes:
         return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes. "
                        "Split the list, or send it over MESH.")
-    requested_by = f"api:{organisation.ods_code.value}"
-    channel = CheckChannel.API
 
     if content_type == "application/json":
         if declared > limits.inline_bytes:
@@ -206,7 +210,8 @@ def create_check(request: HttpRequest) -> HttpResponse:
         if not isinstance(payload, dict) or not isinstance(payload.get("nhs_numbers"), list):
             return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
         outcome, body = check_inline(container.check_service(), dat_from_numbers(payload["nhs_numbers"]),
-                                     channel=channel, organisation=organisation, fmt="dat", requested_by=requested_by)
+                                     channel=channel, organisation=organisation, fmt=CheckFormat.DAT,
+                                     requested_by=requested_by)
         if outcome.rejected:
             return _rejected(outcome.job_id, outcome.rejection, outcome.message)
         return JsonResponse({
@@ -216,19 +221,18 @@ def create_check(request: HttpRequest) -> HttpResponse:
         })
 
     fmt = FILE_TYPES[content_type]
-    fmt_arg = "csv" if fmt == "csv" else None  # text/plain: let the engine tell .dat from CSV
     source: Any = request
     if declared <= limits.inline_bytes:  # small, or of unknown length: read up to the inline limit
         raw = request.read(limits.inline_bytes + 1)
         if len(raw) <= limits.inline_bytes:
             outcome, body = check_inline(container.check_service(), raw, channel=channel,
-                                         organisation=organisation, fmt=fmt_arg or "", requested_by=requested_by)
+                                         organisation=organisation, fmt=fmt, requested_by=requested_by)
             if outcome.rejected:
                 return _rejected(outcome.job_id, outcome.rejection, outcome.message)
             return _file_response(body, outcome, content_type)
         source = _Prefixed(raw, request)
     check = queue_check(container.stored_checks(), container.registry(), source, root=container.var_dir() / "checks",
-                        channel="api", organisation=organisation, fmt=fmt_arg or "", filename="",
+                        channel=channel, organisation=organisation, fmt=fmt, filename="",
                         requested_by=requested_by, max_bytes=limits.max_request_bytes)
     if check is None:
         return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes.")
@@ -259,8 +263,7 @@ class _Prefixed:
 
 def _work(check: StoredCheck) -> None:
     try:
-        run_queued(container.stored_checks(), container.registry(), container.check_service(), check,
-                   channel=CheckChannel.API)
+        run_queued(container.stored_checks(), container.registry(), container.check_service(), check)
     except Exception:
         log.exception("API check %s failed", check.id)
 
@@ -314,10 +317,11 @@ def check_result(request: HttpRequest, check_id: str) -> HttpResponse:
         return problem(409, "not_ready", f"The check is {check.status.value}. Ask again in a moment.")
     if check.rejected:
         return _rejected(check.check_job_id, check.rejection, check.message)
-    content_type = "text/csv" if check.format == "csv" else "text/plain"
+    csv = check.format is CheckFormat.CSV
+    content_type = "text/csv" if csv else "text/plain"
     response = FileResponse(open(check.result_path, "rb"), content_type=f"{content_type}; charset=us-ascii")  # noqa: SIM115
     response["X-Check-Job-Id"] = check.check_job_id
     response["X-Registry-Version"] = str(check.registry_version)
     response["X-Licence"] = LICENCE_TERMS
-    response["Content-Disposition"] = f'attachment; filename="cleaned.{"csv" if check.format == "csv" else "dat"}"'
+    response["Content-Disposition"] = f'attachment; filename="cleaned.{"csv" if csv else "dat"}"'
     return response

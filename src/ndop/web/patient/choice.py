@@ -7,10 +7,10 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from ndop import container
+from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.common.errors import DomainError
 from ndop.domain.notifications.messages import ContactMethod
 from ndop.domain.registry.choices import Choice
-from ndop.services.online.deps import PATIENT_ONLINE
 from ndop.services.online.set_choice_online import set_choice_online
 from ndop.services.registry.view_choice import view_choice
 from ndop.web.patient import journey

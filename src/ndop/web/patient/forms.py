@@ -7,7 +7,7 @@ from datetime import date
 
 from django.http import QueryDict
 
-from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber, invalid_reason
+from ndop.domain.common.nhs_number import InvalidNhsNumber, InvalidReason, NhsNumber, invalid_reason
 from ndop.domain.online.identity import InvalidClaim, normalise_name, normalise_postcode
 from ndop.domain.online.security_code import is_well_formed, normalise_code
 
@@ -40,10 +40,10 @@ def parse_nhs_number(data: QueryDict) -> tuple[NhsNumber | None, Form]:
         number = NhsNumber.parse(text)
     except InvalidNhsNumber:
         compact = text.replace(" ", "").replace("-", "")
-        reason = invalid_reason(compact) if compact.isdigit() else "must contain only digits"
-        if reason == "check digit is wrong":
+        reason = invalid_reason(compact) if compact.isdigit() else InvalidReason.NOT_DIGITS
+        if reason is InvalidReason.BAD_CHECK_DIGIT:
             form.errors["nhs_number"] = "Enter a valid NHS number. Check you have typed it correctly"
-        elif reason == "must contain only digits":
+        elif reason is InvalidReason.NOT_DIGITS:
             form.errors["nhs_number"] = "NHS number must only include numbers"
         else:
             form.errors["nhs_number"] = "NHS number must be 10 numbers"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ndop import container
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OrganisationRole
 from ndop.domain.policy import InvalidFlow
 from ndop.domain.policy.register import FlowDetails, FlowNotFound, FlowVersion, InvalidFlowDetails, csv_rows
@@ -43,8 +44,8 @@ def _page(request: HttpRequest, template: str, context: dict[str, Any], status: 
     return render(request, template, context, status=status)
 
 
-def _who(request: HttpRequest) -> str:
-    return str(request.organisation_user.email)  # type: ignore[attr-defined]
+def _who(request: HttpRequest) -> Actor:
+    return Actor.organisation_user(str(request.organisation_user.email))  # type: ignore[attr-defined]
 
 
 def _history(request: HttpRequest, flow_id: UUID) -> list[FlowVersion]:

@@ -6,7 +6,9 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal, verify_chain
+from ndop.domain.common.audit_actions import AuditAction
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -15,7 +17,9 @@ def build(n: int) -> list[AuditRecord]:
     records: list[AuditRecord] = []
     previous = GENESIS_HASH
     for i in range(1, n + 1):
-        entry = AuditEntry(action="choice.recorded", actor=f"staff:{i % 3}", subject=f"s{i}", details={"n": i})
+        entry = AuditEntry(
+            action=AuditAction.CHOICE_RECORDED, actor=Actor.staff_user(str(i % 3)), subject=f"s{i}", details={"n": i}
+        )
         record = seal(entry, sequence=i, occurred_at=START + timedelta(seconds=i), previous_hash=previous)
         records.append(record)
         previous = record.hash
@@ -72,7 +76,7 @@ def test_verify_chain_rehashed_forgery_is_caught_by_the_head() -> None:
     records = build(3)
     head = records[-1]
     forged = seal(
-        AuditEntry("choice.recorded", "intruder", "s3", {"n": 3}),
+        AuditEntry(AuditAction.CHOICE_RECORDED, Actor.parse("intruder"), "s3", {"n": 3}),
         sequence=3,
         occurred_at=records[2].occurred_at,
         previous_hash=records[1].hash,

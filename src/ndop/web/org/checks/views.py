@@ -12,11 +12,13 @@ from django_ratelimit.core import is_ratelimited
 
 from ndop import container
 from ndop.domain.check.clients import LICENCE_TERMS
+from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import response_filename
+from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
+from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation, OrganisationRole
 from ndop.services.check.channel_checks import queue_check, run_queued
-from ndop.services.check.run_check import CheckChannel
 from ndop.web.org.access import organisation_user_required
 
 SERVICE = {"service_name": "National Data Opt-out for organisations"}
@@ -53,22 +55,21 @@ def upload(request: HttpRequest) -> HttpResponse:
         too_big = f"The file must be smaller than {limits.max_request_bytes / 1e6:g} MB. Split it, or use MESH."
         return _upload_page(request, organisation, too_big, 413)
     name = (uploaded.name or "list.dat").rsplit("/", 1)[-1][:200]
-    fmt = "csv" if name.lower().endswith(".csv") else ""
+    fmt = CheckFormat.CSV if name.lower().endswith(".csv") else None
     user = request.organisation_user  # type: ignore[attr-defined]
     check = queue_check(container.stored_checks(), container.registry(), uploaded, root=container.var_dir() / "checks",
-                        channel="web", organisation=organisation, fmt=fmt, filename=name,
-                        requested_by=f"web:{user.email}", max_bytes=limits.max_request_bytes)
+                        channel=CheckChannel.WEB, organisation=organisation, fmt=fmt, filename=name,
+                        requested_by=Actor.organisation_user(user.email), max_bytes=limits.max_request_bytes)
     if check is None:
         return _upload_page(request, organisation, "The file is too large. Split it, or send it over MESH.", 413)
-    run_queued(container.stored_checks(), container.registry(), container.check_service(), check,
-               channel=CheckChannel.WEB)
+    run_queued(container.stored_checks(), container.registry(), container.check_service(), check)
     return HttpResponseRedirect(reverse("org_checks:result", args=[check.id]))
 
 
 def _own_check(request: HttpRequest, check_id: str) -> StoredCheck:
     organisation: Organisation = request.organisation  # type: ignore[attr-defined]
     check = container.stored_checks().get(check_id, organisation.ods_code.value) if _ID.match(check_id) else None
-    if check is None or check.channel != "web":
+    if check is None or check.channel is not CheckChannel.WEB:
         raise Http404
     return check
 
@@ -89,7 +90,7 @@ def download(request: HttpRequest, check_id: str) -> HttpResponse:
     check = _own_check(request, check_id)
     if check.status is not StoredCheckStatus.DONE or check.rejected:
         raise Http404
-    extension = "csv" if check.format == "csv" else "dat"
+    extension = "csv" if check.format is CheckFormat.CSV else "dat"
     response = FileResponse(open(check.result_path, "rb"), as_attachment=True,  # noqa: SIM115
                             filename=response_filename(check.filename, "RESPONSE", extension),
                             content_type="text/csv" if extension == "csv" else "text/plain")
