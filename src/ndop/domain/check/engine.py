@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from ndop.domain.check import kernels
 from ndop.domain.check.csv_format import check_csv, detect_csv_header
-from ndop.domain.check.jobs import Progress
+from ndop.domain.check.ports import Progress
 from ndop.domain.check.reading import fill
 from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
 from ndop.domain.check.result import EngineResult, newline_of

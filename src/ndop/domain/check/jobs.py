@@ -5,16 +5,12 @@ It holds counts and digests only: never the NHS numbers checked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
 from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.common.actors import Actor
-
-# Called with the number of request bytes read since the last call (a progress bar's `update`).
-Progress = Callable[[int], None]
 
 
 class CheckChannel(StrEnum):

@@ -3,18 +3,21 @@ and the check itself as the channels (MESH, API, web upload) run it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
-from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome, Progress
+from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome
 from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.common.actors import Actor
 
 if TYPE_CHECKING:  # the snapshot loads the compiled kernels; the channels need only its name here
     from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
+
+# Called with the number of request bytes read since the last call (a progress bar's `update`).
+Progress = Callable[[int], None]
 
 
 class CheckJobStore(Protocol):

@@ -14,8 +14,8 @@ from collections.abc import Callable
 from typing import BinaryIO, TextIO
 
 from ndop.domain.check.engine import check_stream
-from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome, Progress
-from ndop.domain.check.ports import CheckJobStore
+from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome
+from ndop.domain.check.ports import CheckJobStore, Progress
 from ndop.domain.check.rejections import REJECTION_LINE, CheckFormat
 from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
