@@ -96,15 +96,15 @@ def build_registry(optouts: np.ndarray) -> None:
             part = numbers[start : start + 200_000]
             seqs = range(start + 1, start + 1 + len(part))
             cursor.executemany(
-                "INSERT INTO choice_event (sequence, nhs_number, choice, recorded_at, channel, proxy_role, "
+                "INSERT INTO choice_event (sequence, nhs_number, choice, made_at, recorded_at, channel, proxy_role, "
                 "proxy_name, proxy_evidence_type, proxy_evidence_reference, case_reference, recorded_by) "
-                "VALUES (%s, %s, 'opted_out', %s, 'OP', '', '', '', '', '', 'bench')",
-                [(seq, f"{n:010d}", at) for seq, n in zip(seqs, part.tolist(), strict=True)],
+                "VALUES (%s, %s, 'opted_out', %s, %s, 'OP', '', '', '', '', '', 'bench')",
+                [(seq, f"{n:010d}", at, at) for seq, n in zip(seqs, part.tolist(), strict=True)],
             )
             cursor.executemany(
-                "INSERT INTO current_choice (nhs_number, choice, sequence, recorded_at, channel) "
-                "VALUES (%s, 'opted_out', %s, %s, 'OP')",
-                [(f"{n:010d}", seq, at) for seq, n in zip(seqs, part.tolist(), strict=True)],
+                "INSERT INTO current_choice (nhs_number, choice, sequence, made_at, recorded_at, channel) "
+                "VALUES (%s, 'opted_out', %s, %s, %s, 'OP')",
+                [(f"{n:010d}", seq, at, at) for seq, n in zip(seqs, part.tolist(), strict=True)],
             )
         cursor.execute("UPDATE registry_counter SET value = %s WHERE name = 'choice_sequence'", [len(numbers)])
 
