@@ -58,6 +58,36 @@ def migrate(verbosity: int = 0) -> None:
     call_command("createcachetable", verbosity=verbosity)
 
 
+class DatabaseUnreachable(Exception):
+    """The configured database cannot be opened; the message is one line, without credentials."""
+
+
+def connect_database() -> None:
+    """Open the database connection now, so that a wrong DATABASE_URL is one clear line."""
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        # psycopg's message spans lines ("connection failed: ... FATAL: database "x" does not exist").
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise DatabaseUnreachable(" ".join(lines[-1].split()) if lines else type(exc).__name__) from None
+
+
+def database_is_set_up() -> bool:
+    """Every migration applied and the cache table there: what `migrate` leaves behind."""
+    from django.conf import settings
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    connect_database()
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        return False
+    cache_tables = {c["LOCATION"] for c in settings.CACHES.values() if c["BACKEND"].endswith("DatabaseCache")}
+    return cache_tables <= set(connection.introspection.table_names())
+
+
 def notifier(clock: Clock | None = None) -> Notifier:
     """GOV.UK Notify when NDOP_NOTIFY_API_KEY is set, otherwise the outbox table."""
     from django.conf import settings
@@ -114,9 +144,12 @@ def var_dir() -> Path:
 
 
 def mesh_config() -> MeshConfig:
-    from ndop.adapters.mesh.config import load
+    """The MESH settings, validated, read now: `ndop mesh-sandbox --worker` points them at itself."""
+    from django.conf import settings
 
-    return load()
+    from ndop.config import load_mesh
+
+    return load_mesh(env=settings.CONFIG.env)
 
 
 def local_mesh(mailboxes: dict[str, str], *, host: str = "127.0.0.1", port: int = 0) -> LocalMesh:
@@ -168,11 +201,10 @@ def check_service() -> CheckService:
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
         from ndop.adapters.files.snapshots import FileSnapshotStore
-        from ndop.config import load
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
-        store = FileSnapshotStore(load().var_dir / "snapshots")
+        store = FileSnapshotStore(var_dir() / "snapshots")
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service

@@ -9,7 +9,7 @@ from ndop import config as _config
 CONFIG = _config.load()
 CONFIG.var_dir.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = CONFIG.secret_key
+SECRET_KEY = CONFIG.secret_key.get_secret_value()
 DEBUG = False  # Never: error pages could show patient data. Development uses the same error pages.
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts) + (["testserver"] if not CONFIG.is_production else [])
 

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import click
 
-from ndop import container
+from ndop.cli.startup import Group, start
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ndop")
 def main() -> None:
     """National Data Opt-out: registry, services and tools."""
-    container.setup_django()
+    start()  # a configuration mistake is one line; each command then checks the database (cli/startup.py)
 
 
 def _register() -> None:
     # Each command group lives in its own module; importing registers it on `main`.
-    from ndop.cli import audit, check, choice, demo, mesh, org, org_keys, policy, population, serve  # noqa: F401
+    from ndop.cli import (  # noqa: F401
+        audit,
+        check,
+        choice,
+        demo,
+        mesh,
+        migrate,
+        org,
+        org_keys,
+        policy,
+        population,
+        serve,
+    )
 
 
 _register()

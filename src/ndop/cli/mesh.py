@@ -18,6 +18,7 @@ import click
 from ndop import container
 from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.cli.startup import Database
 from ndop.domain.check.mesh import MeshAuthenticationFailed, MeshError, MeshUnavailable
 
 if TYPE_CHECKING:
@@ -97,7 +98,7 @@ def _add_new_mailboxes(server: LocalMesh, known: set[str], stop: threading.Event
         connection.close()
 
 
-@main.command("mesh-sandbox")
+@main.command("mesh-sandbox", database=Database.REACHABLE)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--worker/--no-worker", default=False, help="Also run the MESH worker against it.")

@@ -55,7 +55,7 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ndop", "0002_append_only")]
+    dependencies = [("ndop", "0003_organisation_users")]
     operations = [
         migrations.CreateModel(
             name="CheckJob",

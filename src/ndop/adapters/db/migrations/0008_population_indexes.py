@@ -26,5 +26,5 @@ def drop_like_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ndop", "0005_check_channels")]
+    dependencies = [("ndop", "0007_policy_register")]
     operations = [migrations.RunPython(drop_like_indexes, migrations.RunPython.noop)]
