@@ -36,7 +36,7 @@ _ZLIB_FRAME_BYTES = 8  # zlib's header and checksum, which carry no entropy
 # The local MESH sandbox (`ndop mesh-sandbox`, tests, the demo). Production refuses these.
 SANDBOX_PORT = 8700
 # mesh-client's own default shared key, so a newcomer's `MeshClient(url, mailbox, password)` just works.
-SANDBOX_SHARED_KEY = "BackBone"  # noqa: S105 - the sandbox's published key, refused in production
+SANDBOX_SHARED_KEY = "BackBone"
 SANDBOX_PASSWORD = "password"  # noqa: S105 - the local sandbox's fixed mailbox password, refused in production
 
 

@@ -22,12 +22,14 @@ from ndop.services.online.deps import OnlineDeps
 if TYPE_CHECKING:
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
-    from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
+    from ndop.adapters.mesh.sandbox import SandboxServer
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.stored import StoredChecks
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+
+    LocalMesh = SandboxServer
 
 
 def setup_django() -> None:

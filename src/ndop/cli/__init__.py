@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
-from ndop.cli.startup import Group, start
-
-
-@click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ndop")
-def main() -> None:
-    """National Data Opt-out: registry, services and tools."""
-    start()  # a configuration mistake is one line; each command then checks the database (cli/startup.py)
+from ndop.cli.root import main
 
 
 def _register() -> None:
@@ -32,3 +23,5 @@ def _register() -> None:
 
 
 _register()
+
+__all__ = ["main"]

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.cli.root import main
 from ndop.cli.startup import Database
 from ndop.demo.accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.demo.check_channels import install_demo_check_channels

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ndop import container
-from ndop.cli import main
+from ndop.cli.root import main
 from ndop.cli.startup import Database
 
 

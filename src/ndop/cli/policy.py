@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from ndop.cli import main
 from ndop.cli.common import refuse
+from ndop.cli.root import main
 from ndop.cli.startup import Database
 from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow_json

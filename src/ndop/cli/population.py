@@ -10,8 +10,8 @@ import click
 from tqdm import tqdm
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator, refuse
+from ndop.cli.root import main
 from ndop.cli.startup import Database
 from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
