@@ -24,8 +24,10 @@ run: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/mypy src/ndop/domain
+	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	@# Models and migrations agree (against a scratch SQLite file: no database needs to exist).
+	env -u DATABASE_URL NDOP_VAR_DIR="$$(mktemp -d)" $(BIN)/django-admin makemigrations --check --dry-run --settings=ndop.settings
 
 test-sqlite: $(STAMP)
 	env -u DATABASE_URL $(BIN)/pytest

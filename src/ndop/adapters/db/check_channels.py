@@ -66,7 +66,7 @@ class DjangoCheckClients:
         )
 
 
-_RECORD_FIELDS = tuple(MeshRequestRecord.__slots__)  # type: ignore[attr-defined]
+_RECORD_FIELDS = tuple(MeshRequestRecord.__slots__)
 
 
 def _record(row: m.MeshRequest) -> MeshRequestRecord:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 from ndop.domain.check.stored import StoredCheck, StoredChecks, StoredCheckStatus
 from ndop.domain.organisations.accounts import Organisation
@@ -57,13 +57,19 @@ def check_inline(checks: CheckRunner, request: bytes, *, channel: Any, organisat
     return outcome, response.getvalue()
 
 
+class ByteSource(Protocol):
+    """Anything read in blocks: an uploaded file, an HTTP body."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 def _private_file(path: Path) -> BinaryIO:
     """Cleaned lists are service data: readable by this service's user only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     return os.fdopen(fd, "wb")
 
 
-def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, root: Path, channel: str,
+def queue_check(store: StoredChecks, registry: Registry, source: ByteSource, *, root: Path, channel: str,
                 organisation: Organisation, fmt: str, filename: str, requested_by: str,
                 max_bytes: int) -> StoredCheck | None:
     """Spool `source` to disk and record a queued check. None when it is larger than `max_bytes`

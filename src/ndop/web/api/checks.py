@@ -131,8 +131,9 @@ _CHECK_OPENAPI: dict[str, Any] = {
 
 
 def _limited(request: HttpRequest, organisation: Organisation, per_minute: int) -> bool:
-    return is_ratelimited(request, group="api-checks", key=lambda _g, _r: organisation.ods_code.value,
-                          rate=f"{per_minute}/m", increment=True)
+    limited: bool = is_ratelimited(request, group="api-checks", key=lambda _g, _r: organisation.ods_code.value,
+                                   rate=f"{per_minute}/m", increment=True)
+    return limited
 
 
 def _file_response(body: bytes, outcome: Any, content_type: str) -> HttpResponse:
@@ -156,7 +157,7 @@ def _rejected(job_id: str, rejection: str, message: str) -> JsonResponse:
               422: Rejected, 429: Problem},
     openapi_extra=_CHECK_OPENAPI,
 )
-def create_check(request: HttpRequest) -> HttpResponse:
+def create_check(request: HttpRequest) -> HttpResponse:  # noqa: C901 - the web branch splits it (13 returns)
     """Send a JSON object `{"nhs_numbers": [...]}`, or a `.dat`/CSV file as `text/plain`/`text/csv`.
     The cleaned list (people who have opted out removed) comes back in the same shape. One invalid
     NHS number rejects the whole list (422), as the MESH service does. Files larger than your inline
@@ -251,7 +252,8 @@ class _Prefixed:
         if self._prefix:
             if size < 0 or size >= len(self._prefix):
                 head, self._prefix = self._prefix, b""
-                return head + (self._rest.read(size - len(head)) if size >= 0 else self._rest.read())
+                rest: bytes = self._rest.read(size - len(head)) if size >= 0 else self._rest.read()
+                return head + rest
             head, self._prefix = self._prefix[:size], self._prefix[size:]
             return head
         return bytes(self._rest.read(size) if size >= 0 else self._rest.read())
@@ -305,7 +307,7 @@ def check_status(request: HttpRequest, check_id: str) -> Any:
     openapi_extra={"responses": {200: {"description": "The cleaned file",
                                          "content": {"text/csv": _FILE_BODY, "text/plain": _FILE_BODY}}}},
 )
-def check_result(request: HttpRequest, check_id: str) -> HttpResponse:
+def check_result(request: HttpRequest, check_id: str) -> HttpResponse | FileResponse:
     organisation: Organisation = request.auth  # type: ignore[attr-defined]
     check = container.stored_checks().get(check_id, organisation.ods_code.value)
     if check is None:
