@@ -7,6 +7,7 @@ import threading
 import time
 
 import pytest
+from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -170,7 +171,13 @@ def test_api_large_file_is_checked_in_the_background(client, api_key, registry) 
     created = client.post("/api/v1/checks", f"{A},\n{B},\n".encode(), content_type="text/plain",
                           HTTP_X_API_KEY=api_key)
     assert created.status_code == 202
-    worker = threading.Thread(target=run_jobs, daemon=True)  # a worker beside the web, on committed data
+    def work() -> None:  # a worker beside the web, on committed data, with its own connection
+        try:
+            run_jobs()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work, daemon=True)
     worker.start()
     deadline = time.monotonic() + 30
     while (status := client.get(created["Location"], HTTP_X_API_KEY=api_key).json())["status"] != "done":

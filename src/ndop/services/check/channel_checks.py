@@ -137,6 +137,9 @@ def run_queued(store: StoredChecks, registry: Registry, checks: CheckService, ch
                              message="The check could not be completed. Try again later."))
         raise
     request_path.unlink(missing_ok=True)
+    for other in result_path.parent.glob(f"{check.id}.*.result"):  # left by a run whose worker died
+        if other != result_path:
+            other.unlink(missing_ok=True)
     return store.get(check.id, check.organisation) or check
 
 
