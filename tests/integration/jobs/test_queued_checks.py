@@ -167,3 +167,8 @@ def test_failed_job_is_listed_as_failed_with_its_error(queued) -> None:
     assert not m.CheckJob.objects.exists()
     listed = CliRunner().invoke(main, ["jobs", "list"]).output
     assert " failed " in listed and "(FileNotFoundError)" in listed
+
+
+def test_worker_id_longer_than_64_characters_exits_2() -> None:
+    result = CliRunner().invoke(main, ["worker", "--worker-id", "w" * 65, "--batch"])
+    assert result.exit_code == 2 and "at most 64 characters" in result.output
