@@ -44,7 +44,8 @@ def database_url() -> str:
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db.get('USER') or ''}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+    host = f"{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}"
+    return f"postgres://{db.get('USER') or ''}{password}@{host}/{db['NAME']}"
 
 
 class Processes:
@@ -114,7 +115,8 @@ def processes(tmp_path: Path) -> Iterator[Processes]:
 
 
 def api(url: str, path: str, key: str, body: bytes | None = None) -> tuple[int, bytes]:
-    request = urllib.request.Request(f"{url}{path}", data=body, headers={"X-API-Key": key, "Content-Type": "text/plain"})
+    headers = {"X-API-Key": key, "Content-Type": "text/plain"}
+    request = urllib.request.Request(f"{url}{path}", data=body, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as response:
         return response.status, response.read()
 
