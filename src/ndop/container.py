@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ndop.domain.common.clock import Clock
+from ndop.domain.common.jobs import JobLeases
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
@@ -226,6 +227,13 @@ def check_service() -> CheckService:
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service
+
+
+def job_leases() -> JobLeases:
+    """Leases on running background jobs, and the list of jobs (ADR 38)."""
+    from ndop.adapters.db.jobs import DjangoJobLeases
+
+    return DjangoJobLeases()
 
 
 def population_store() -> PopulationStore:

@@ -22,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the Swagger UI assets itself, not from a CDN (our CSP allows only self)
     "ndop.adapters.db",
+    # Background jobs (ADR 37): the Tasks API, and its backend that keeps the queue in our own database.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -79,6 +82,10 @@ CACHES: dict[str, dict[str, Any]] = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+
+# Background jobs (queued API checks, later letters and statistics) wait in the registry's own database
+# and are run by `ndop worker` (ADR 37).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

@@ -33,6 +33,8 @@ COMMANDS: dict[str, list[str]] = {
     "org user disable": ["someone@example.org"],
     "org user enable": ["someone@example.org"],
     "population import": [sys.argv[2]],
+    "worker": ["--batch"],
+    "jobs list": [],
 }
 
 

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
-from django.db import connections
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema
@@ -22,14 +20,14 @@ from ndop import container
 from ndop.domain.check.clients import LICENCE_TERMS
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
 from ndop.domain.organisations.accounts import Organisation
-from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check, run_queued
+from ndop.jobs.checks import enqueue_check
+from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check
 from ndop.services.check.run_check import CheckChannel
 from ndop.services.organisations.api_keys import authenticate
 
 log = logging.getLogger("ndop.api")
 
 FILE_TYPES = {"text/csv": "csv", "text/plain": "dat", "application/octet-stream": "dat"}
-RUN_IN_BACKGROUND = True  # tests may run queued checks at once
 
 
 class ApiKey(APIKeyHeader):
@@ -230,10 +228,10 @@ def create_check(request: HttpRequest) -> HttpResponse:  # noqa: C901 - the web 
         source = _Prefixed(raw, request)
     check = queue_check(container.stored_checks(), container.registry(), source, root=container.var_dir() / "checks",
                         channel="api", organisation=organisation, fmt=fmt_arg or "", filename="",
-                        requested_by=requested_by, max_bytes=limits.max_request_bytes)
+                        requested_by=requested_by, max_bytes=limits.max_request_bytes,
+                        enqueue=enqueue_check)  # a job in the database: `ndop worker` runs it
     if check is None:
         return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes.")
-    _start(check)
     status_url = f"/api/v1/checks/{check.id}"
     response = JsonResponse({"check_id": check.id, "status": check.status.value, "status_url": status_url,
                              "result_url": f"{status_url}/result"}, status=202)
@@ -257,28 +255,6 @@ class _Prefixed:
             head, self._prefix = self._prefix[:size], self._prefix[size:]
             return head
         return bytes(self._rest.read(size) if size >= 0 else self._rest.read())
-
-
-def _work(check: StoredCheck) -> None:
-    try:
-        run_queued(container.stored_checks(), container.registry(), container.check_service(), check,
-                   channel=CheckChannel.API)
-    except Exception:
-        log.exception("API check %s failed", check.id)
-
-
-def _in_thread(check: StoredCheck) -> None:
-    try:
-        _work(check)
-    finally:
-        connections.close_all()  # this thread's own connections
-
-
-def _start(check: StoredCheck) -> None:
-    if RUN_IN_BACKGROUND:
-        threading.Thread(target=_in_thread, args=(check,), name=f"check-{check.id[:8]}", daemon=True).start()
-    else:
-        _work(check)
 
 
 def _status(check: StoredCheck) -> dict[str, Any]:
