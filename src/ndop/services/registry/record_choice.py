@@ -20,13 +20,17 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
             raise PatientNotFound(
                 "There is no patient with this NHS number in the patient index. Check the number."
             )
+        # The registry version first: it is a lock held to commit, so "now" taken after it grows with the
+        # sequence, and concurrent online choices keep their order under the latest-made rule. (A refused
+        # request rolls the version back with everything else.)
+        sequence = registry.choices.next_sequence()
         now = registry.clock.now()
         eligibility.check(patient, request, now.date())
         made_at = now if request.made_at is None else request.made_at
         if made_at > now:
             raise ChoiceMadeInFuture("The date the choice was made cannot be in the future. Check the date.")
         event = ChoiceEvent(
-            sequence=registry.choices.next_sequence(),
+            sequence=sequence,
             nhs_number=request.nhs_number,
             choice=request.choice,
             recorded_at=now,
