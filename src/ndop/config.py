@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,8 @@ class Config:
     notify: NotifyConfig | None = None
     # Multiplies the patient service's per-client-address rate limits (benchmarks from one address).
     patient_rate_scale: int = 1
+    # Reverse proxies whose X-Forwarded-For is believed (NDOP_TRUSTED_PROXIES, addresses or CIDRs; ADR 0047).
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
 
     @property
     def is_production(self) -> bool:
@@ -41,6 +44,8 @@ NOTIFY_TEMPLATE_VARIABLES = {
     ("email", "security_code"): "NDOP_NOTIFY_TEMPLATE_EMAIL_CODE",
     ("sms", "choice_confirmation"): "NDOP_NOTIFY_TEMPLATE_SMS_CONFIRMATION",
     ("email", "choice_confirmation"): "NDOP_NOTIFY_TEMPLATE_EMAIL_CONFIRMATION",
+    ("sms", "locked_notice"): "NDOP_NOTIFY_TEMPLATE_SMS_LOCKED",
+    ("email", "locked_notice"): "NDOP_NOTIFY_TEMPLATE_EMAIL_LOCKED",
 }
 
 
@@ -85,7 +90,18 @@ def load(environ: os._Environ[str] | dict[str, str] = os.environ) -> Config:
         raise ConfigError("NDOP_PATIENT_RATE_SCALE must be a whole number") from None
     if rate_scale < 1 or (env == "production" and rate_scale != 1):
         raise ConfigError("NDOP_PATIENT_RATE_SCALE must be at least 1, and 1 in production")
+    notify = _notify(environ)
+    if env == "production" and notify is None:
+        raise ConfigError("NDOP_NOTIFY_API_KEY must be set in production: security codes need a real notifier")
     return Config(
         env=env, secret_key=secret, database_url=database_url, var_dir=var_dir, allowed_hosts=hosts,
-        notify=_notify(environ), patient_rate_scale=rate_scale,
+        notify=notify, patient_rate_scale=rate_scale,
+        trusted_proxies=_networks(environ.get("NDOP_TRUSTED_PROXIES", "")),
     )
+
+
+def _networks(text: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    try:
+        return tuple(ipaddress.ip_network(part.strip(), strict=False) for part in text.split(",") if part.strip())
+    except ValueError:
+        raise ConfigError("NDOP_TRUSTED_PROXIES must be IP addresses or networks (CIDR), separated by commas") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from django.db.models import Q
@@ -12,6 +12,7 @@ from ndop.adapters.db.mapping import patient_from_row
 from ndop.domain.common.clock import Clock, SystemClock
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.notifications.messages import ContactMethod, Message
+from ndop.domain.online.guard import Failure, FailureKind, NumberGuard
 from ndop.domain.online.security_code import Challenge
 from ndop.domain.registry.patients import Patient
 
@@ -60,6 +61,31 @@ class DjangoSecurityCodeStore:
         return [_challenge(r) for r in rows]
 
 
+class DjangoGuardStore:
+    """Per-number limits in two tables; the guard row is the lock that orders a number's requests."""
+
+    def lock(self, key: str, since: datetime) -> NumberGuard:
+        # INSERT .. ON CONFLICT DO NOTHING: two first requests for a number do not collide; the second
+        # waits on the first's row, then both lock the one row (SELECT .. FOR UPDATE on PostgreSQL;
+        # SQLite's IMMEDIATE transactions already run writers one at a time).
+        m.OnlineGuard.objects.bulk_create([m.OnlineGuard(key=key)], ignore_conflicts=True)
+        row = m.OnlineGuard.objects.select_for_update().get(key=key)
+        failures = tuple(
+            Failure(FailureKind(f.kind), f.at, f.client)
+            for f in m.OnlineFailure.objects.filter(key=key, at__gt=since).order_by("at")
+        )
+        return NumberGuard(key, row.locked_until, row.lock_reason, row.noticed_at, failures)
+
+    def add_failure(self, key: str, failure: Failure) -> None:
+        m.OnlineFailure.objects.create(key=key, kind=failure.kind.value, client=failure.client, at=failure.at)
+
+    def set_lock(self, key: str, until: datetime, reason: str) -> None:
+        m.OnlineGuard.objects.filter(key=key).update(locked_until=until, lock_reason=reason)
+
+    def set_noticed(self, key: str, at: datetime) -> None:
+        m.OnlineGuard.objects.filter(key=key).update(noticed_at=at)
+
+
 class DjangoPatientFinder:
     def by_postcode_and_birth(self, postcode: str, date_of_birth: date) -> list[Patient]:
         # Stored postcodes may or may not have the space; the domain compares them properly.
@@ -79,7 +105,8 @@ class OutboxEntry:
 
 
 class OutboxNotifier:
-    """Keeps messages in a table. Readable at a development page in demo mode only."""
+    """Keeps messages in a table, with secrets such as the security code masked (ADR 0046): anyone
+    reading the database or a backup reads no live code. Readable at a development page in demo mode."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
@@ -91,7 +118,7 @@ class OutboxNotifier:
             to=message.to,
             template=message.template.value,
             subject=message.subject,
-            body=message.body,
+            body=message.stored_body,
             reference=message.reference,
         )
         return f"outbox-{row.id}"
@@ -99,3 +126,29 @@ class OutboxNotifier:
     def latest(self, limit: int = 50) -> list[OutboxEntry]:
         rows = m.OutboxMessage.objects.order_by("-id")[:limit]
         return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body) for r in rows]
+
+
+class DevNotifier(OutboxNotifier):
+    """Development and tests only (refused in production, ADR 0046): the masked outbox, and the
+    codes themselves in this process's memory only, so the development page and the tests can show
+    what the phone would have received. Nothing is written anywhere in clear."""
+
+    _codes: dict[int, str] = {}  # outbox id -> the message as sent; bounded, newest kept
+    _MAX = 1000
+
+    def send(self, message: Message) -> str:
+        reference = super().send(message)
+        if message.stored_body != message.body:
+            codes = DevNotifier._codes
+            codes[int(reference.removeprefix("outbox-"))] = message.body
+            while len(codes) > self._MAX:
+                codes.pop(next(iter(codes)))
+        return reference
+
+    @classmethod
+    def as_sent(cls, outbox_id: int) -> str | None:
+        """The body with its code, when this process sent it."""
+        return cls._codes.get(outbox_id)
+
+    def latest(self, limit: int = 50) -> list[OutboxEntry]:
+        return [replace(e, body=self.as_sent(e.id) or e.body) for e in super().latest(limit)]

@@ -3,7 +3,7 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
-from ndop.adapters.db.models.online import OutboxMessage, SecurityCode
+from ndop.adapters.db.models.online import OnlineFailure, OnlineGuard, OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.policy import PolicyFlow, PolicyFlowVersion
@@ -16,6 +16,8 @@ __all__ = [
     "ChoiceEvent",
     "CurrentChoice",
     "MeshRequest",
+    "OnlineFailure",
+    "OnlineGuard",
     "Organisation",
     "OrganisationApiKey",
     "OrganisationCheckLimits",
