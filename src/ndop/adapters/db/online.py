@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -128,10 +129,14 @@ class OutboxNotifier:
         return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body) for r in rows]
 
 
+DEV_CODE_LINE = "ndop dev notifier: security code for"
+
+
 class DevNotifier(OutboxNotifier):
     """Development and tests only (refused in production, ADR 0046): the masked outbox, and the
-    codes themselves in this process's memory only, so the development page and the tests can show
-    what the phone would have received. Nothing is written anywhere in clear."""
+    codes themselves in this process's memory and on its standard error (the terminal of `make run`;
+    a benchmark reads them there), so a newcomer can walk the journey. Nothing is stored in clear.
+    The line names the outbox row only, never the person or the contact detail."""
 
     _codes: dict[int, str] = {}  # outbox id -> the message as sent; bounded, newest kept
     _MAX = 1000
@@ -141,6 +146,9 @@ class DevNotifier(OutboxNotifier):
         if message.stored_body != message.body:
             codes = DevNotifier._codes
             codes[int(reference.removeprefix("outbox-"))] = message.body
+            code = message.personalisation.get("code", "")
+            sys.stderr.write(f"{DEV_CODE_LINE} {reference} {code}\n")
+            sys.stderr.flush()
             while len(codes) > self._MAX:
                 codes.pop(next(iter(codes)))
         return reference
