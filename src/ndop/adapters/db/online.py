@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
@@ -139,24 +140,27 @@ class DevNotifier(OutboxNotifier):
     The line names the outbox row only, never the person or the contact detail."""
 
     _codes: dict[int, str] = {}  # outbox id -> the message as sent; bounded, newest kept
+    _codes_lock = threading.Lock()  # the web server's threads share it
     _MAX = 1000
 
     def send(self, message: Message) -> str:
         reference = super().send(message)
         if message.stored_body != message.body:
-            codes = DevNotifier._codes
-            codes[int(reference.removeprefix("outbox-"))] = message.body
+            with self._codes_lock:
+                codes = DevNotifier._codes
+                codes[int(reference.removeprefix("outbox-"))] = message.body
+                while len(codes) > self._MAX:
+                    codes.pop(next(iter(codes)))
             code = message.personalisation.get("code", "")
             sys.stderr.write(f"{DEV_CODE_LINE} {reference} {code}\n")
             sys.stderr.flush()
-            while len(codes) > self._MAX:
-                codes.pop(next(iter(codes)))
         return reference
 
     @classmethod
     def as_sent(cls, outbox_id: int) -> str | None:
         """The body with its code, when this process sent it."""
-        return cls._codes.get(outbox_id)
+        with cls._codes_lock:
+            return cls._codes.get(outbox_id)
 
     def latest(self, limit: int = 50) -> list[OutboxEntry]:
         return [replace(e, body=self.as_sent(e.id) or e.body) for e in super().latest(limit)]
