@@ -215,12 +215,12 @@ class Outbox:
     def code_for(self, to: str) -> str:
         with self._lock:
             row = self._conn.execute(
-                'SELECT id FROM notification_outbox WHERE "to" = %s AND template = %s ORDER BY id DESC LIMIT 1',
+                'SELECT reference FROM notification_outbox WHERE "to" = %s AND template = %s ORDER BY id DESC LIMIT 1',
                 (to, "security_code"),
             ).fetchone()
         if row is None or DEV_CODES is None:
             raise RuntimeError("no code in the outbox")
-        return DEV_CODES.get(f"outbox-{row[0]}")
+        return DEV_CODES.get(row[0])
 
     def close(self) -> None:
         self._conn.close()

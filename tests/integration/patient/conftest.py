@@ -32,6 +32,6 @@ def last_code(to: str) -> str:
     row = m.OutboxMessage.objects.filter(to=to, template="security_code").order_by("-id").first()
     assert row is not None, "no security code was sent"
     assert not re.search(r"\d{6}", row.body), "the outbox keeps the code masked"
-    found = re.search(r"\b(\d{6})\b", DevNotifier.as_sent(row.id) or "")
+    found = re.search(r"\b(\d{6})\b", DevNotifier.as_sent(row.reference) or "")
     assert found is not None
     return found.group(1)

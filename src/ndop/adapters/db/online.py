@@ -104,6 +104,7 @@ class OutboxEntry:
     to: str
     subject: str
     body: str
+    reference: str = ""
 
 
 class OutboxNotifier:
@@ -127,7 +128,7 @@ class OutboxNotifier:
 
     def latest(self, limit: int = 50) -> list[OutboxEntry]:
         rows = m.OutboxMessage.objects.order_by("-id")[:limit]
-        return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body) for r in rows]
+        return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body, r.reference) for r in rows]
 
 
 DEV_CODE_LINE = "ndop dev notifier: security code for"
@@ -139,28 +140,30 @@ class DevNotifier(OutboxNotifier):
     a benchmark reads them there), so a newcomer can walk the journey. Nothing is stored in clear.
     The line names the outbox row only, never the person or the contact detail."""
 
-    _codes: dict[int, str] = {}  # outbox id -> the message as sent; bounded, newest kept
+    # The message's reference (the challenge id: random, never reused, unlike a row id after the
+    # tables are emptied) -> the message as sent; bounded, newest kept.
+    _codes: dict[str, str] = {}
     _codes_lock = threading.Lock()  # the web server's threads share it
     _MAX = 1000
 
     def send(self, message: Message) -> str:
         reference = super().send(message)
-        if message.stored_body != message.body:
+        if message.stored_body != message.body and message.reference:
             with self._codes_lock:
                 codes = DevNotifier._codes
-                codes[int(reference.removeprefix("outbox-"))] = message.body
+                codes[message.reference] = message.body
                 while len(codes) > self._MAX:
                     codes.pop(next(iter(codes)))
             code = message.personalisation.get("code", "")
-            sys.stderr.write(f"{DEV_CODE_LINE} {reference} {code}\n")
+            sys.stderr.write(f"{DEV_CODE_LINE} {message.reference} {code}\n")
             sys.stderr.flush()
         return reference
 
     @classmethod
-    def as_sent(cls, outbox_id: int) -> str | None:
+    def as_sent(cls, reference: str) -> str | None:
         """The body with its code, when this process sent it."""
         with cls._codes_lock:
-            return cls._codes.get(outbox_id)
+            return cls._codes.get(reference) if reference else None
 
     def latest(self, limit: int = 50) -> list[OutboxEntry]:
-        return [replace(e, body=self.as_sent(e.id) or e.body) for e in super().latest(limit)]
+        return [replace(e, body=self.as_sent(e.reference) or e.body) for e in super().latest(limit)]
