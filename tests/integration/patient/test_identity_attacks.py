@@ -123,6 +123,20 @@ def test_a_number_tried_from_many_addresses_is_paused_and_its_owner_told(online,
     assert find_patient(online, claim(jane), "198.51.100.20").status is MatchStatus.MATCHED
 
 
+def test_the_name_and_postcode_route_is_no_way_round_the_ceiling(online, jane) -> None:
+    def by_name(year: int | None = None) -> IdentityClaim:
+        born = jane.date_of_birth if year is None else jane.date_of_birth.replace(year=year)
+        return IdentityClaim(born, given_name="Jane", family_name="Smith", postcode="LS1 4AP")
+
+    for i in range(BIRTH_FAILURES_PER_CLIENT):
+        assert find_patient(online, by_name(1950 + i), "203.0.113.7").status is MatchStatus.NO_MATCH
+    assert find_patient(online, by_name(), "203.0.113.7").status is MatchStatus.HELD
+    assert find_patient(online, by_name(), "198.51.100.20").status is MatchStatus.MATCHED
+    for i in range(BIRTH_FAILURES_PER_NUMBER - BIRTH_FAILURES_PER_CLIENT):
+        find_patient(online, by_name(1950), f"192.0.2.{i}")
+    assert find_patient(online, by_name(), "198.51.100.20").status is MatchStatus.PAUSED
+
+
 def test_unknown_and_known_numbers_are_counted_alike(online, jane) -> None:
     """The same answers, rows and audit for a number nobody has, so the limits reveal nothing."""
     stranger = make_patient("900000002")

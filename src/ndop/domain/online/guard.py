@@ -108,7 +108,9 @@ class BirthCheck(StrEnum):
 
 
 def may_try_birth_date(guard: NumberGuard, client: str, now: datetime) -> BirthCheck:
-    if guard.locked(now):
+    # A lock after wrong codes shows at the code steps (the locked-out page), as before: only a lock
+    # after wrong dates of birth stops matching.
+    if guard.locked(now) and guard.lock_reason == LockReason.WRONG_BIRTH_DATES.value:
         return BirthCheck.NUMBER_LOCKED
     since = now - BIRTH_WINDOW
     if _count(guard.failures, FailureKind.WRONG_BIRTH_DATE, since, client) >= BIRTH_FAILURES_PER_CLIENT:

@@ -64,16 +64,17 @@ def find_patient(deps: OnlineDeps, claim: IdentityClaim, client: str = "") -> Ma
         guard: NumberGuard | None = None
         found: Patient | None = None
         if not identity.too_young(claim, today):
+            # Whether or not anyone has these details, the same row lock, counts and writes: the answer
+            # and its timing say nothing about who is registered. The name-and-postcode route is
+            # counted too, keyed by what was typed, so it is no way round the per-number ceiling.
+            guard = deps.guards.lock(number_key(_guarded(claim), deps.code_key), now - LOOKBACK)
+            held = may_try_birth_date(guard, client_key(client, deps.code_key), now)
+            if held is not BirthCheck.ALLOWED:
+                status = MatchStatus.PAUSED if held is BirthCheck.NUMBER_LOCKED else MatchStatus.HELD
+                registry.audit.append(AuditEntry(action="online.identity_refused", actor=PATIENT_ONLINE,
+                                                 details={"by": by, "reason": held.value}))
+                return Match(status)
             if claim.nhs_number is not None:
-                # Whether or not the number is in the index, the same row lock, counts and writes: the
-                # answer and its timing say nothing about who is registered.
-                guard = deps.guards.lock(number_key(claim.nhs_number.digits, deps.code_key), now - LOOKBACK)
-                held = may_try_birth_date(guard, client_key(client, deps.code_key), now)
-                if held is not BirthCheck.ALLOWED:
-                    status = MatchStatus.PAUSED if held is BirthCheck.NUMBER_LOCKED else MatchStatus.HELD
-                    registry.audit.append(AuditEntry(action="online.identity_refused", actor=PATIENT_ONLINE,
-                                                     details={"by": by, "reason": held.value}))
-                    return Match(status)
                 found = registry.patients.get(claim.nhs_number)
                 candidates = [found] if found is not None else []
             else:
@@ -104,6 +105,14 @@ def find_patient(deps: OnlineDeps, claim: IdentityClaim, client: str = "") -> Ma
     if patient is None:
         return Match(status)
     return Match(status, patient.nhs_number, contacts)
+
+
+def _guarded(claim: IdentityClaim) -> str:
+    """What the limits count against: the NHS number, or the name and postcode as typed."""
+    if claim.nhs_number is not None:
+        return claim.nhs_number.digits
+    names = (identity.normalise_name(claim.given_name), identity.normalise_name(claim.family_name))
+    return f"name:{names[0]}|{names[1]}|{claim.postcode}"
 
 
 def _count_wrong_birth_date(

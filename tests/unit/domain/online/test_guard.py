@@ -75,10 +75,13 @@ def test_who_may_try_a_date_of_birth(failures, client, expected) -> None:
     assert may_try_birth_date(guard(*failures), client, NOW) is expected
 
 
-def test_a_locked_number_refuses_every_client_until_the_lock_ends() -> None:
-    locked = guard(locked_until=NOW + timedelta(minutes=5))
+def test_a_paused_number_refuses_every_client_until_the_lock_ends() -> None:
+    locked = NumberGuard("k", locked_until=NOW + timedelta(minutes=5), lock_reason="wrong_birth_dates")
     assert may_try_birth_date(locked, "b", NOW) is BirthCheck.NUMBER_LOCKED
     assert may_try_birth_date(locked, "b", NOW + timedelta(minutes=5)) is BirthCheck.ALLOWED
+    # locked after wrong codes: matching goes on, the code steps refuse (the locked-out page)
+    by_codes = NumberGuard("k", locked_until=NOW + timedelta(minutes=5), lock_reason="wrong_codes")
+    assert may_try_birth_date(by_codes, "b", NOW) is BirthCheck.ALLOWED
 
 
 def test_only_many_clients_together_lock_a_number_by_dates_of_birth() -> None:
