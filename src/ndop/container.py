@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
     from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
+    from ndop.config import Config
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.stored import StoredChecks
@@ -63,11 +64,15 @@ def notifier(clock: Clock | None = None) -> Notifier:
     masked outbox with codes kept in memory (ADR 0046). Production refuses to start without Notify."""
     from django.conf import settings
 
-    notify = settings.CONFIG.notify
+    return notifier_for(settings.CONFIG, clock)
+
+
+def notifier_for(config: Config, clock: Clock | None = None) -> Notifier:
+    notify = config.notify
     if notify is None:
         from ndop.adapters.db.online import DevNotifier
 
-        if not settings.CONFIG.demo_mode:
+        if not config.demo_mode:
             raise RuntimeError("no notifier: NDOP_NOTIFY_API_KEY must be set outside development")
         return DevNotifier(clock)
     from ndop.adapters.notify.client import NotifyNotifier

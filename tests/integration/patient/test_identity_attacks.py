@@ -213,11 +213,10 @@ def test_production_refuses_to_start_without_a_real_notifier() -> None:
         load({"NDOP_ENV": "production", "NDOP_SECRET_KEY": "k" * 40})
 
 
-def test_the_container_gives_no_outbox_outside_development(monkeypatch) -> None:
+def test_the_container_gives_no_outbox_outside_development() -> None:
     from dataclasses import replace
 
-    from django.conf import settings
+    from ndop.config import load
 
-    monkeypatch.setattr(settings, "CONFIG", replace(settings.CONFIG, env="production", notify=None))
     with pytest.raises(RuntimeError, match="NDOP_NOTIFY_API_KEY"):
-        container.notifier()
+        container.notifier_for(replace(load({}), env="production", notify=None))
