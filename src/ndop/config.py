@@ -8,6 +8,7 @@ sandbox's password or shared key, MESH or GOV.UK Notify over plain HTTP.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
 import zlib
@@ -117,6 +118,8 @@ NOTIFY_TEMPLATE_VARIABLES = {
     ("email", "security_code"): "NDOP_NOTIFY_TEMPLATE_EMAIL_CODE",
     ("sms", "choice_confirmation"): "NDOP_NOTIFY_TEMPLATE_SMS_CONFIRMATION",
     ("email", "choice_confirmation"): "NDOP_NOTIFY_TEMPLATE_EMAIL_CONFIRMATION",
+    ("sms", "locked_notice"): "NDOP_NOTIFY_TEMPLATE_SMS_LOCKED",
+    ("email", "locked_notice"): "NDOP_NOTIFY_TEMPLATE_EMAIL_LOCKED",
 }
 
 
@@ -131,6 +134,8 @@ class NotifySettings(_FromEnvironment):
     template_email_code: str = ""
     template_sms_confirmation: str = ""
     template_email_confirmation: str = ""
+    template_sms_locked: str = ""
+    template_email_locked: str = ""
 
 
 @dataclass(frozen=True)
@@ -155,6 +160,8 @@ class Config(_FromEnvironment):
     # Built by `load` from their own prefixes, not read from NDOP_MESH / NDOP_NOTIFY themselves.
     mesh: MeshSettings = Field(default_factory=MeshSettings.model_construct, exclude=True)
     notify: NotifyConfig | None = Field(default=None, exclude=True)
+    # Reverse proxies whose X-Forwarded-For is believed (NDOP_TRUSTED_PROXIES, addresses or CIDRs; ADR 47).
+    trusted_proxies: Annotated[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode] = ()
 
     DATABASE_SCHEMES: ClassVar[tuple[str, ...]] = ("sqlite", "postgres", "postgresql", "pgsql")
 
@@ -164,6 +171,17 @@ class Config(_FromEnvironment):
         # A comma-separated list, as the README has always said (not JSON).
         if isinstance(value, str):
             return tuple(h.strip() for h in value.split(",") if h.strip())
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            try:
+                parts = [part.strip() for part in value.split(",") if part.strip()]
+                return tuple(ipaddress.ip_network(part, strict=False) for part in parts)
+            except ValueError:
+                raise ValueError("must be IP addresses or networks (CIDR), separated by commas") from None
         return value
 
     @field_validator("var_dir")
@@ -297,5 +315,7 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
     notify = _notify(notify_settings, config.env)
     if config.patient_rate_scale != 1 and config.is_production:
         raise ConfigError("NDOP_PATIENT_RATE_SCALE must be 1 in production")
+    if config.is_production and notify is None:
+        raise ConfigError("NDOP_NOTIFY_API_KEY must be set in production: security codes need a real notifier")
     database_url = config.database_url or f"sqlite:///{config.var_dir / 'ndop.sqlite3'}"
     return config.replace(secret_key=secret, database_url=database_url, mesh=mesh, notify=notify)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
     from ndop.adapters.mesh.sandbox import SandboxServer
+    from ndop.config import Config
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.stored import StoredChecks
@@ -108,14 +109,21 @@ def database_is_set_up() -> bool:
 
 
 def notifier(clock: Clock | None = None) -> Notifier:
-    """GOV.UK Notify when NDOP_NOTIFY_API_KEY is set, otherwise the outbox table."""
+    """GOV.UK Notify when NDOP_NOTIFY_API_KEY is set; otherwise, in development and tests only, the
+    masked outbox with codes kept in memory (ADR 0046). Production refuses to start without Notify."""
     from django.conf import settings
 
-    notify = settings.CONFIG.notify
-    if notify is None:
-        from ndop.adapters.db.online import OutboxNotifier
+    return notifier_for(settings.CONFIG, clock)
 
-        return OutboxNotifier(clock)
+
+def notifier_for(config: Config, clock: Clock | None = None) -> Notifier:
+    notify = config.notify
+    if notify is None:
+        from ndop.adapters.db.online import DevNotifier
+
+        if not config.demo_mode:
+            raise RuntimeError("no notifier: NDOP_NOTIFY_API_KEY must be set outside development")
+        return DevNotifier(clock)
     from ndop.adapters.notify.client import NotifyNotifier
     from ndop.domain.notifications.messages import ContactMethod, Template
 
@@ -130,17 +138,18 @@ def online(clock: Clock | None = None) -> OnlineDeps:
 
     from django.conf import settings
 
-    from ndop.adapters.db.online import DjangoPatientFinder, DjangoSecurityCodeStore
+    from ndop.adapters.db.online import DjangoGuardStore, DjangoPatientFinder, DjangoSecurityCodeStore
 
     code_key = hmac.new(settings.SECRET_KEY.encode(), b"ndop security codes", hashlib.sha256).digest()
-    return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key)
+    return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key,
+                      guards=DjangoGuardStore())
 
 
 def outbox_messages(limit: int = 50) -> list[object]:
     """The outbox's latest messages, for the development page (demo mode only)."""
-    from ndop.adapters.db.online import OutboxNotifier
+    from ndop.adapters.db.online import DevNotifier
 
-    return list(OutboxNotifier().latest(limit))
+    return list(DevNotifier().latest(limit))
 # -- check service channels (MESH worker, API, web upload) ---------------------------------------
 
 

@@ -7,9 +7,10 @@ from typing import Any
 import dj_database_url
 
 from ndop import config as _config
+from ndop.adapters.files.private import make_private
 
 CONFIG = _config.load()
-CONFIG.var_dir.mkdir(parents=True, exist_ok=True)
+make_private(CONFIG.var_dir)  # 0600 files in 0700 directories, now and later (ADR 0048)
 
 SECRET_KEY = CONFIG.secret_key.get_secret_value()
 DEBUG = False  # Never: error pages could show patient data. Development uses the same error pages.
@@ -30,6 +31,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ndop.web.kit.hardening.RequestHardeningMiddleware",  # 411 for chunked bodies; no-store (ADR 0048)
     "ndop.web.kit.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -82,6 +84,7 @@ CACHES: dict[str, dict[str, Any]] = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "ndop.web.kit.client_address.client_address"  # behind trusted proxies only (ADR 0047)
 
 # Background jobs (queued API checks, later letters and statistics) wait in the registry's own database
 # and are run by `ndop worker` (ADR 37).

@@ -29,6 +29,10 @@ PRODUCTION = {
     "NDOP_MESH_URL": "https://mesh.example.nhs.uk",
     "NDOP_MESH_PASSWORD": "the-mailbox-s-own-password",
     "NDOP_MESH_SHARED_KEY": "the-environment-s-shared-key",
+    # Production needs a real notifier (security codes): GOV.UK Notify with every template.
+    "NDOP_NOTIFY_API_KEY": "live-key",
+    **{f"NDOP_NOTIFY_TEMPLATE_{name}": f"template-{name.lower()}" for name in (
+        "SMS_CODE", "EMAIL_CODE", "SMS_CONFIRMATION", "EMAIL_CONFIRMATION", "SMS_LOCKED", "EMAIL_LOCKED")},
 }
 
 
@@ -76,6 +80,7 @@ def test_secrets_do_not_show_in_the_configuration_s_text() -> None:
     ("change", "setting"),
     [
         pytest.param({"NDOP_SECRET_KEY": ""}, "NDOP_SECRET_KEY", id="secret-key-missing"),
+        pytest.param({"NDOP_NOTIFY_API_KEY": ""}, "NDOP_NOTIFY_API_KEY", id="no-real-notifier"),
         pytest.param({"NDOP_SECRET_KEY": DEV_SECRET_KEY}, "NDOP_SECRET_KEY", id="secret-key-the-dev-default"),
         pytest.param({"NDOP_SECRET_KEY": "a" * 32}, "NDOP_SECRET_KEY", id="secret-key-32-as"),
         pytest.param({"NDOP_SECRET_KEY": "abcd" * 25}, "NDOP_SECRET_KEY", id="secret-key-a-repeated-pattern"),
@@ -91,7 +96,8 @@ def test_secrets_do_not_show_in_the_configuration_s_text() -> None:
         pytest.param(
             {"NDOP_NOTIFY_API_KEY": "k" * 80, "NDOP_NOTIFY_BASE_URL": "http://notify.example",
              "NDOP_NOTIFY_TEMPLATE_SMS_CODE": "a", "NDOP_NOTIFY_TEMPLATE_EMAIL_CODE": "b",
-             "NDOP_NOTIFY_TEMPLATE_SMS_CONFIRMATION": "c", "NDOP_NOTIFY_TEMPLATE_EMAIL_CONFIRMATION": "d"},
+             "NDOP_NOTIFY_TEMPLATE_SMS_CONFIRMATION": "c", "NDOP_NOTIFY_TEMPLATE_EMAIL_CONFIRMATION": "d",
+             "NDOP_NOTIFY_TEMPLATE_SMS_LOCKED": "e", "NDOP_NOTIFY_TEMPLATE_EMAIL_LOCKED": "f"},
             "NDOP_NOTIFY_BASE_URL", id="notify-over-plain-http"),
     ],
 )

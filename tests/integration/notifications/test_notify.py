@@ -66,6 +66,8 @@ def test_container_picks_notify_when_a_key_is_configured(notify, settings, monke
         "NDOP_NOTIFY_TEMPLATE_EMAIL_CODE": "b",
         "NDOP_NOTIFY_TEMPLATE_SMS_CONFIRMATION": "c",
         "NDOP_NOTIFY_TEMPLATE_EMAIL_CONFIRMATION": "d",
+        "NDOP_NOTIFY_TEMPLATE_SMS_LOCKED": "e",
+        "NDOP_NOTIFY_TEMPLATE_EMAIL_LOCKED": "f",
     }
     monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(notify=load(env).notify))
     notifier = container.notifier()

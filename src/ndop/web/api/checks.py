@@ -200,7 +200,7 @@ def create_check(request: HttpRequest) -> HttpResponse:  # noqa: C901 - the web 
             return refused(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes.")
         try:
             payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: `[[[…]]]` (ADR 0048)
             return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
         if not isinstance(payload, dict) or not isinstance(payload.get("nhs_numbers"), list):
             return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')

@@ -14,7 +14,7 @@ from ninja import Router, Schema
 
 from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow_json
-from ndop.domain.policy.parse import CHOICE_KEYS, CONDITIONAL_BOOLEANS
+from ndop.domain.policy.parse import CHOICE_KEYS, CONDITIONAL_BOOLEANS, NestedTooDeeply
 from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES
 from ndop.domain.policy.questions import QUESTIONS, Kind
 from ndop.domain.policy.rules import ORDER
@@ -101,6 +101,11 @@ class ProblemOut(Schema):
     allowed: list[str]
 
 
+class BadJsonOut(Schema):
+    error: str
+    message: str
+
+
 class InvalidFlowOut(Schema):
     detail: str
     problems: list[ProblemOut]
@@ -108,7 +113,7 @@ class InvalidFlowOut(Schema):
 
 @router.post(
     "/decisions",
-    response={200: DecisionOut, 422: InvalidFlowOut},
+    response={200: DecisionOut, 400: BadJsonOut, 422: InvalidFlowOut},
     auth=None,
     summary="Decide whether the national data opt-out applies to a data flow",
     description="The first reason decides. A 422 answer lists every problem with the input and the allowed values.",
@@ -117,6 +122,8 @@ class InvalidFlowOut(Schema):
 def create_decision(request: HttpRequest) -> dict[str, object] | JsonResponse:
     try:
         flow = parse_flow_json(request.body, today=today(SystemClock()))
+    except NestedTooDeeply as exc:  # not a flow at all: 400, not the 422 of a flow with problems (ADR 0048)
+        return JsonResponse({"error": "bad_json", "message": exc.problems[0].message}, status=400)
     except InvalidFlow as exc:
         return JsonResponse({"detail": exc.message, "problems": [p.as_dict() for p in exc.problems]}, status=422)
     return decide(flow).as_dict()

@@ -9,10 +9,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from ndop import container
 from ndop.services.organisations.accounts import record_sign_in
+from ndop.web.kit.client_address import client_address
 from ndop.web.org.access import ORG_PARTS, organisation_user_required
 
 GENERIC_FAILURE = "Enter a correct email address and password"  # never says which one was wrong
@@ -37,12 +38,11 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     errors: list[dict[str, str]] = []
     status = 200
     if request.method == "POST":
-        # Counted before the password is checked, so guessing costs the same whether right or wrong.
-        limited = is_ratelimited(request, group="org-sign-in-ip", key="ip", rate="30/15m", increment=True)
+        # Only failed sign-ins count (ADR 0045): checked here without counting, counted below when the
+        # password was wrong. A success already tells the guesser everything, so not counting it
+        # reveals nothing, and people who sign in often are not locked out by their own successes.
         email = request.POST.get("email", "").strip().lower()
-        limited |= is_ratelimited(request, group="org-sign-in-user", key=lambda _g, _r: email,
-                                  rate="5/15m", increment=True)
-        if limited:
+        if _sign_in_limited(request, email, count=False):
             errors, status = [{"text": TOO_MANY, "href": "#email"}], 429
         elif form.is_valid():
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
@@ -50,6 +50,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 login(request, user)  # rotates the session key
                 record_sign_in(container.registry(), email, succeeded=True, client=_client(request))
                 return HttpResponseRedirect(next_url or reverse("org:home"))
+            _sign_in_limited(request, email, count=True)
             record_sign_in(container.registry(), email, succeeded=False, client=_client(request))
             errors, status = [{"text": GENERIC_FAILURE, "href": "#email"}], 200
         else:
@@ -72,6 +73,16 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "org/home.jinja", {"parts": parts, "organisation": request.organisation})  # type: ignore[attr-defined]
 
 
+def _sign_in_limited(request: HttpRequest, email: str, *, count: bool) -> bool:
+    """Without `count`: are earlier failures already at a limit? With it: count one more failure."""
+    over = False
+    for group, key, rate in (("org-sign-in-ip", "ip", "30/15m"),
+                             ("org-sign-in-user", lambda _g, _r: email, "5/15m")):
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=count)
+        if usage is not None and (usage["should_limit"] if count else usage["count"] >= usage["limit"]):
+            over = True
+    return over
+
+
 def _client(request: HttpRequest) -> str:
-    address: str = request.META.get("REMOTE_ADDR", "")
-    return address
+    return client_address(request)

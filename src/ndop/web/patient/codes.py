@@ -22,7 +22,7 @@ MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 def _send(request: HttpRequest, method: ContactMethod) -> HttpResponse:
     number = journey.matched(request)
     assert number is not None
-    if limited(request, "patient-code-send", number):
+    if limited(request, "patient-code-send"):  # per number: in the database, under a lock (ADR 0045)
         return too_many_requests(request)
     try:
         challenge = send_security_code(container.online(), number, method)
@@ -79,7 +79,7 @@ def security_code(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         code, form = parse_code(request.POST)
         if code is not None:
-            if limited(request, "patient-code-try", number):
+            if limited(request, "patient-code-try"):  # per number: the lock-out (ADR 0045)
                 return too_many_requests(request)
             try:
                 result = verify_security_code(container.online(), challenge, number, code)

@@ -12,6 +12,7 @@ from ndop import container
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.online.identity import IdentityClaim, MatchStatus
 from ndop.services.online.find_patient import Match, find_patient
+from ndop.web.kit.client_address import client_address
 from ndop.web.patient import journey
 from ndop.web.patient.forms import Form, parse_date_of_birth, parse_name_and_postcode, parse_nhs_number
 from ndop.web.patient.limits import limited
@@ -61,7 +62,9 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
         born, form = parse_date_of_birth(request.POST, deps.registry.clock.now().date())
         if born is not None:
             number = NhsNumber(claim_fields["nhs_number"]) if "nhs_number" in claim_fields else None
-            if limited(request, "patient-match", number):
+            # Per client address only: per NHS number, wrong dates of birth are counted in the database
+            # per number and client, so that nobody can shut a number's owner out (ADR 0045).
+            if limited(request, "patient-match"):
                 return too_many_requests(request)
             claim = IdentityClaim(
                 date_of_birth=born,
@@ -70,7 +73,7 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
                 family_name=claim_fields.get("family_name", ""),
                 postcode=claim_fields.get("postcode", ""),
             )
-            return _after_match(request, find_patient(deps, claim))
+            return _after_match(request, find_patient(deps, claim, client_address(request)))
     return page(request, "date_of_birth.jinja", {"title": "What is your date of birth?", "form": form,
                                                  "errors": form.summary}, back=back)
 
@@ -79,6 +82,12 @@ def _after_match(request: HttpRequest, match: Match) -> HttpResponse:
     if match.status is MatchStatus.UNDER_13:
         journey.clear(request)
         return redirect("patient:under_13")
+    if match.status is MatchStatus.HELD:
+        journey.clear(request)
+        return too_many_requests(request)
+    if match.status is MatchStatus.PAUSED:
+        journey.clear(request)
+        return redirect("patient:paused")
     if match.status is MatchStatus.NO_MATCH:
         journey.clear(request)
         return redirect("patient:no_match")
@@ -111,4 +120,5 @@ def _stop(template: str, title: str) -> Callable[[HttpRequest], HttpResponse]:
 no_match = _stop("no_match.jinja", "We could not find a match for your details")
 under_13 = _stop("under_13.jinja", "You cannot make this choice online")
 cannot_continue = _stop("cannot_continue.jinja", "We cannot continue online")
+paused = _stop("paused.jinja", "We have paused online access for these details")
 no_contact_details = _stop("no_contact_details.jinja", "We cannot send you a security code")

@@ -17,9 +17,10 @@ from django_ratelimit.core import get_usage
 from ndop.domain.common.nhs_number import NhsNumber
 
 # (per client address per hour, per NHS number per hour); the address rates scale for benchmarks.
+# The views pass no NHS number any more: per-number limits live in the database (ADR 0045).
 RATES = {
     "patient-match": (100, 10),
-    "patient-code-send": (30, 6),
+    "patient-code-send": (10, 6),  # 10 people an hour from one address at most (issue 11, finding 6)
     "patient-code-try": (100, 20),
 }
 

@@ -4,7 +4,7 @@ from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
 from ndop.adapters.db.models.jobs import JobLease
-from ndop.adapters.db.models.online import OutboxMessage, SecurityCode
+from ndop.adapters.db.models.online import OnlineFailure, OnlineGuard, OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.policy import PolicyFlow, PolicyFlowVersion
@@ -18,6 +18,8 @@ __all__ = [
     "CurrentChoice",
     "JobLease",
     "MeshRequest",
+    "OnlineFailure",
+    "OnlineGuard",
     "Organisation",
     "OrganisationApiKey",
     "OrganisationCheckLimits",
