@@ -9,6 +9,8 @@ from django.templatetags.static import static
 from django.urls import reverse
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
+from ndop.web.kit.forms import JINJA_GLOBALS
+
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
 
 
@@ -20,5 +22,5 @@ def environment(**options: Any) -> Environment:
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES_DIR), PackageLoader("nhsuk_frontend_jinja")]),
         **options,
     )
-    env.globals.update(static=static, url=reverse)
+    env.globals.update(static=static, url=reverse, **JINJA_GLOBALS)
     return env

@@ -1,0 +1,161 @@
+"""The one forms approach: Django forms, rendered with the NHS.UK design system's macros.
+
+A page's form is a `NhsForm`: Django does the binding, cleaning and errors; the form says what each
+field means (label, hint, choices, the messages). The template says how it looks, in one call per
+field: `{{ field(form["nhs_number"], width=10, inputmode="numeric") }}`, or `{{ date_input(form, ...) }}`
+for a day/month/year group. The call builds the macro's parameters from the bound field: id, name,
+the value typed (cut to the field's limit), the first error, the label and the hint; the keyword
+arguments are the macro's own parameters, merged over those. The names and ids a page renders are
+therefore the ones the form reads, by construction.
+
+The error summary is `form.error_summary`: the first message of each field, in field order, each
+linking to its input; `kit.pages.page` puts it at the top of the page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django import forms
+from jinja2 import Environment, pass_environment
+from markupsafe import Markup
+
+from ndop.web.kit.pages import Problem
+
+
+class NhsForm(forms.Form):
+    """A Django form whose ids are its field names (`#nhs_number`), with the design system's error summary."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    @property
+    def error_summary(self) -> list[Problem]:
+        if not self.is_bound:
+            return []
+        return [{"text": str(self[name].errors[0]), "href": f"#{self[name].auto_id}"}
+                for name in self.fields if self[name].errors]
+
+    def first_error(self, name: str) -> str | None:
+        errors = self[name].errors if self.is_bound else []
+        return str(errors[0]) if errors else None
+
+    def only_error(self, name: str, message: str) -> None:
+        """Replace every error with this one (a rate limit, a refused sign-in): the one thing to fix."""
+        self.is_valid()
+        self.errors.clear()
+        self.add_error(name, message)
+
+
+class Text(forms.CharField):
+    """Text of at most `limit` characters kept (longer input is cut, not refused: the messages say what to fix)."""
+
+    def __init__(self, *, limit: int = 100, **kwargs: Any) -> None:
+        self.limit = limit
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> str:
+        return str(super().to_python(str(value or "")[: self.limit]))
+
+
+class Radios(forms.ChoiceField):
+    """One of a list of options, shown as radios; `hints` gives an option a hint of its own."""
+
+    widget = forms.RadioSelect
+
+    def __init__(self, *, message: str, hints: dict[str, str] | None = None, **kwargs: Any) -> None:
+        self.hints = hints or {}
+        kwargs["error_messages"] = {"required": message, "invalid_choice": message}
+        super().__init__(**kwargs)
+
+
+# --------------------------------------------------------------------------- rendering
+
+_MACROS = {
+    "input": "nhsuk/components/input/macro.jinja",
+    "textarea": "nhsuk/components/textarea/macro.jinja",
+    "radios": "nhsuk/components/radios/macro.jinja",
+    "fileUpload": "nhsuk/components/file-upload/macro.jinja",
+    "dateInput": "nhsuk/components/date-input/macro.jinja",
+}
+
+
+def _macro(env: Environment, name: str, params: dict[str, Any]) -> Markup:
+    return Markup(getattr(env.get_template(_MACROS[name]).module, name)(params))
+
+
+def _merge(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """`extra` over `base`, nested parameters (label, hint, fieldset.legend) merged rather than replaced."""
+    out = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _typed(bound: forms.BoundField) -> str:
+    value = bound.value()
+    text = "" if value is None else str(value)
+    return text[: getattr(bound.field, "limit", len(text))]
+
+
+def _common(bound: forms.BoundField) -> dict[str, Any]:
+    params: dict[str, Any] = {"id": bound.auto_id, "name": bound.html_name}
+    if bound.help_text:
+        params["hint"] = {"text": str(bound.help_text)}
+    if bound.errors:
+        params["errorMessage"] = {"text": str(bound.errors[0])}
+    return params
+
+
+@pass_environment
+def field(env: Environment, bound: forms.BoundField, **extra: Any) -> Markup:
+    """The design system's component for one field: input, textarea, radios or file upload."""
+    widget = bound.field.widget
+    params = _common(bound)
+    label = {"text": str(bound.label)}
+    if isinstance(widget, forms.RadioSelect):
+        current = _typed(bound)
+        hints = getattr(bound.field, "hints", {})
+        params.update(idPrefix=params.pop("id"), fieldset={"legend": label}, items=[
+            {"value": str(value), "text": str(text), "checked": str(value) == current,
+             **({"hint": {"text": hints[str(value)]}} if str(value) in hints else {})}
+            for value, text in bound.field.choices
+        ])
+        return _macro(env, "radios", _merge(params, extra))
+    params["label"] = label
+    if isinstance(widget, forms.ClearableFileInput | forms.FileInput):
+        return _macro(env, "fileUpload", _merge(params, extra))
+    if isinstance(widget, forms.Textarea):
+        return _macro(env, "textarea", _merge({**params, "value": _typed(bound)}, extra))
+    input_type = getattr(widget, "input_type", "text")
+    if input_type != "password":  # a password is never sent back to the browser
+        params["value"] = _typed(bound)
+    params["type"] = input_type
+    return _macro(env, "input", _merge(params, extra))
+
+
+@pass_environment
+def date_input(env: Environment, form: NhsForm, id: str, parts: Iterable[str] = ("day", "month", "year"),  # noqa: A002
+               **extra: Any) -> Markup:
+    """A day/month/year group from three of the form's fields, with the group's first error."""
+    bounds = [form[name] for name in parts]
+    error = next((str(b.errors[0]) for b in bounds if b.errors), None)
+    widths = {"day": 2, "month": 2, "year": 4}
+    item_extra = extra.pop("items", {})
+    items = [{"id": b.auto_id, "name": b.html_name, "label": str(b.label), "value": _typed(b),
+              "width": widths.get(b.name, 2), "classes": "nhsuk-input--error" if error else "",
+              **item_extra.get(b.name, {})} for b in bounds]
+    params: dict[str, Any] = {"id": id, "items": items}
+    if error:
+        params["errorMessage"] = {"text": error}
+    return _macro(env, "dateInput", _merge(params, extra))
+
+
+JINJA_GLOBALS = {"field": field, "date_input": date_input}
