@@ -23,6 +23,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ndop.web.kit.http.HttpMethodsMiddleware",  # HEAD wherever GET; 405 in the API's envelope
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ndop.web.kit.security.ContentSecurityPolicyMiddleware",

@@ -8,11 +8,14 @@ and the folder its templates live in. A page gets the back link and the error su
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template import engines
 from django.urls import reverse
+from markupsafe import Markup
 
 
 @dataclass(frozen=True)
@@ -42,7 +45,7 @@ def page(request: HttpRequest, service: Service, template: str, context: dict[st
     `back` is a path (or URL name) for the back link. `errors` is the error summary; when left out it is the
     summary of the context's `form`, if there is one.
     """
-    ctx: dict[str, Any] = {"service_name": service.name, "service_href": service.href()}
+    ctx: dict[str, Any] = {"service_name": service.name, "service_href": service.href(), "chrome": chrome(service)}
     ctx.update(context or {})
     if errors is None:
         form = ctx.get("form")
@@ -55,3 +58,21 @@ def page(request: HttpRequest, service: Service, template: str, context: dict[st
 
 def _href(back: str) -> str:
     return back if back.startswith("/") else reverse(back)
+
+
+@lru_cache(maxsize=32)
+def chrome(service: Service) -> dict[str, Markup]:
+    """The header and footer of a service's pages, rendered once per process.
+
+    They are about a third of a page's CPU time, and they are made of the `Service` alone (a constant of
+    the module that declares it), so nothing of a request can be in them.
+    """
+    env = engines["jinja2"].env  # type: ignore[attr-defined]
+
+    def macro(component: str, name: str, params: dict[str, Any]) -> Markup:
+        return Markup(getattr(env.get_template(f"nhsuk/components/{component}/macro.jinja").module, name)(params))
+
+    return {
+        "header": macro("header", "header", {"service": {"text": service.name, "href": service.href()}}),
+        "footer": macro("footer", "footer", {"meta": {"items": [{"href": "/", "text": "National Data Opt-out"}]}}),
+    }

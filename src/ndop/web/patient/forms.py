@@ -13,14 +13,16 @@ from django import forms
 
 from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber, invalid_reason
 from ndop.domain.online.identity import InvalidClaim, normalise_name, normalise_postcode
-from ndop.domain.online.security_code import is_well_formed, normalise_code
+from ndop.domain.online.security_code import CODE_LIFETIME, is_well_formed, normalise_code
 from ndop.web.kit.forms import NhsForm, Radios, Text
 
 
 class NhsNumberForm(NhsForm):
     nhs_number = Text(limit=20, label="What is your NHS number?",
                       help_text="This is a 10 digit number, like 999 123 4567. You can find it on any letter from "
-                                "the NHS, on a prescription, or in the NHS App.")
+                                "the NHS, on a prescription, or in the NHS App.",
+                      design={"label": {"isPageHeading": True, "size": "l"}, "inputmode": "numeric",
+                              "spellcheck": False, "autocomplete": "off", "width": 10})
 
     def clean_nhs_number(self) -> NhsNumber:
         text = self.cleaned_data["nhs_number"]
@@ -39,9 +41,9 @@ class NhsNumberForm(NhsForm):
 
 
 class NameAndPostcodeForm(NhsForm):
-    given_name = Text(label="First name")
-    family_name = Text(label="Last name")
-    postcode = Text(limit=12, label="Postcode")
+    given_name = Text(label="First name", design={"autocomplete": "given-name", "spellcheck": False})
+    family_name = Text(label="Last name", design={"autocomplete": "family-name", "spellcheck": False})
+    postcode = Text(limit=12, label="Postcode", design={"autocomplete": "postal-code", "width": 10})
 
     def clean_given_name(self) -> str:
         return _name(self.cleaned_data["given_name"], "Enter your first name")
@@ -76,6 +78,12 @@ class DateOfBirthForm(NhsForm):
     day = Text(limit=4, label="Day")
     month = Text(limit=4, label="Month")
     year = Text(limit=6, label="Year")
+    date_design = {
+        "fieldset": {"legend": {"text": "What is your date of birth?", "isPageHeading": True, "size": "l"}},
+        "hint": {"text": "For example, 15 3 1984"},
+        "items": {"day": {"autocomplete": "bday-day"}, "month": {"autocomplete": "bday-month"},
+                  "year": {"autocomplete": "bday-year"}},
+    }
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         kwargs.setdefault("auto_id", "dob-%s")
@@ -113,7 +121,11 @@ class DateOfBirthForm(NhsForm):
 
 
 class SecurityCodeForm(NhsForm):
-    security_code = Text(limit=20, label="Security code")
+    security_code = Text(
+        limit=20, label="Security code",
+        help_text=f"The code is 6 numbers. It expires after {int(CODE_LIFETIME.total_seconds() // 60)} minutes.",
+        design={"label": {"size": "s"}, "inputmode": "numeric", "autocomplete": "one-time-code",
+                "spellcheck": False, "width": 5})
 
     def clean_security_code(self) -> str:
         code = normalise_code(self.cleaned_data["security_code"])
@@ -129,7 +141,7 @@ class SendCodeForm(NhsForm):
 
     method = Radios(label="Where should we send your security code?", message="Select where to send your security code",
                     help_text="We found these contact details on your NHS record. We have hidden part of them to "
-                              "keep them safe.")
+                              "keep them safe.", design={"fieldset": {"legend": {"isPageHeading": True, "size": "l"}}})
 
     def __init__(self, *args: Any, contacts: list[list[str]], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -141,4 +153,4 @@ class SendCodeForm(NhsForm):
 class YourChoiceForm(NhsForm):
     allow = Radios(label="I allow my confidential patient information to be used for research and planning",
                    message="Select yes if you allow your confidential patient information to be used",
-                   choices=[("yes", "Yes"), ("no", "No")])
+                   choices=[("yes", "Yes"), ("no", "No")], design={"fieldset": {"legend": {"size": "m"}}})
