@@ -11,11 +11,11 @@ from django.core.cache import cache
 from django.core.cache.backends.db import DatabaseCache
 from django.test import RequestFactory
 
+from ndop.services.registry.load_patients import load_patients
 from ndop.web.kit import forms as kit_forms
 from ndop.web.kit.limits import keyed, over
 from ndop.web.patient.forms import DateOfBirthForm, NhsNumberForm, SendCodeForm
 from ndop.web.policy.forms import FlowDateForm
-from ndop.services.registry.load_patients import load_patients
 from tests.conftest import make_patient
 from tests.integration.patient.test_pages import BASE, identify
 from tests.integration.policy.test_questionnaire import S251_STUDY, walk

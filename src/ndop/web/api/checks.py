@@ -148,7 +148,8 @@ class _Call:
             raise _Refused(429, "rate_limited", f"More than {per_minute} checks in a minute. Wait a minute and "
                            "try again.", Retry_After="60")
         if self.content_type != "application/json" and self.content_type not in FILE_TYPES:
-            raise _Refused(415, "unsupported_media_type", "Send application/json, text/csv or text/plain (a .dat file).")
+            raise _Refused(415, "unsupported_media_type",
+                           "Send application/json, text/csv or text/plain (a .dat file).")
         if self.declared > self.limits.max_request_bytes:
             raise _Refused(413, "too_large", f"The largest request is {self.limits.max_request_bytes:,} bytes. "
                            "Split the list, or send it over MESH.")
