@@ -49,29 +49,30 @@ UNAUTHORIZED = "Send the API key your organisation was given in the X-API-Key he
 AUTHENTICATED = {401: Error}
 
 
-def _unauthorized(request: HttpRequest, exc: Exception) -> HttpResponse:
+# Ninja types a handler's exception as "the class or an instance": the handlers take any object.
+def _unauthorized(request: HttpRequest, exc: object) -> HttpResponse:
     return api_error(401, "unauthorized", UNAUTHORIZED)
 
 
-def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _forbidden(request: HttpRequest, exc: object) -> HttpResponse:
     return api_error(403, "forbidden", "Your API key does not give access to this.")
 
 
-def _http_error(request: HttpRequest, exc: Exception) -> HttpResponse:
-    assert isinstance(exc, HttpError)
-    return api_error(exc.status_code, "http_error", str(exc))
+def _http_error(request: HttpRequest, exc: object) -> HttpResponse:
+    status = exc.status_code if isinstance(exc, HttpError) else 400
+    return api_error(status, "http_error", str(exc))
 
 
-def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
-    assert isinstance(exc, ValidationError)
+def _invalid(request: HttpRequest, exc: object) -> HttpResponse:
+    errors = exc.errors if isinstance(exc, ValidationError) else []
     problems: list[dict[str, Any]] = [
         {"key": ".".join(str(part) for part in e.get("loc", ())), "message": str(e.get("msg", "")), "allowed": []}
-        for e in exc.errors
+        for e in errors
     ]
     return api_error(422, "invalid_request", "The request does not match the API's schema: see problems.", problems)
 
 
-def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+def _not_found(request: HttpRequest, exc: object) -> HttpResponse:
     return api_error(404, "not_found", "There is nothing at this address.")
 
 

@@ -67,7 +67,7 @@ def chrome(service: Service) -> dict[str, Markup]:
     They are about a third of a page's CPU time, and they are made of the `Service` alone (a constant of
     the module that declares it), so nothing of a request can be in them.
     """
-    env = engines["jinja2"].env  # type: ignore[attr-defined]
+    env = engines["jinja2"].env
 
     def macro(component: str, name: str, params: dict[str, Any]) -> Markup:
         return Markup(getattr(env.get_template(f"nhsuk/components/{component}/macro.jinja").module, name)(params))

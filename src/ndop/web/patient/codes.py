@@ -8,15 +8,13 @@ from django.views.decorators.http import require_http_methods
 
 from ndop import container
 from ndop.domain.notifications.messages import ContactMethod
-from ndop.domain.online.security_code import CODE_LIFETIME, CodeRefused, Outcome
+from ndop.domain.online.security_code import CodeRefused, Outcome
 from ndop.services.online.send_security_code import send_security_code
 from ndop.services.online.verify_security_code import UnknownChallenge, verify_security_code
 from ndop.web.patient import journey
 from ndop.web.patient.forms import SecurityCodeForm, SendCodeForm
 from ndop.web.patient.limits import limited
 from ndop.web.patient.pages import page, too_many_requests
-
-MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 
 
 def _send(request: HttpRequest, method: ContactMethod) -> HttpResponse:
@@ -95,7 +93,7 @@ def security_code(request: HttpRequest) -> HttpResponse:
             form.add_error("security_code", "This security code has expired. Ask for a new code")
     return page(request, "security_code.jinja", {
         "title": "Enter your security code", "form": form, "masked": _masked(request),
-        "minutes": MINUTES, "expired": expired,
+        "expired": expired,
     }, back="patient:send_code")
 
 

@@ -14,7 +14,6 @@ from ndop.web.kit import pages
 
 SERVICE = pages.Service("Manage your choice", "patient:start", "patient")
 PHONE = "0300 303 5678"
-SERVICE_NAME = SERVICE.name
 
 
 def page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200,
