@@ -82,3 +82,8 @@ def test_name_and_postcode_form_never_raises(given_name: str, family: str, postc
 def test_long_input_is_cut_to_the_fields_limit_not_refused() -> None:
     form = NhsNumberForm({"nhs_number": "9434765919" + " " * 10 + "x" * 10_000})
     assert form.is_valid()
+
+
+def test_a_null_character_gets_the_forms_own_message_only() -> None:
+    assert summary(dob(day="", month="", year="\x00")) == {"#dob-day": "Date of birth must include a day"}
+    assert nhs_error("943476\x005919") == "NHS number must only include numbers"

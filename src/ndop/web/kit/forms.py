@@ -26,6 +26,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.core import validators
 from jinja2 import Environment, pass_environment
 from markupsafe import Markup
 
@@ -68,6 +69,9 @@ class Text(forms.CharField):
         self.design = design or {}
         kwargs.setdefault("required", False)
         super().__init__(**kwargs)
+        # Django's null-character check would add its own English message beside the form's one message
+        # for the field; each form's own cleaning already refuses what is not a name, number or date.
+        self.validators = [v for v in self.validators if not isinstance(v, validators.ProhibitNullCharactersValidator)]
 
     def to_python(self, value: Any) -> str:
         return str(super().to_python(str(value or "")[: self.limit]))

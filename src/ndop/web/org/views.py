@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ndop import container
 from ndop.services.organisations.accounts import record_sign_in
-from ndop.web.kit.forms import NhsForm, Text
+from ndop.web.kit.forms import NhsForm
 from ndop.web.kit.limits import keyed, over
 from ndop.web.kit.pages import page
 from ndop.web.org.access import ORG_PARTS, ORG_SERVICE, organisation_user_required
@@ -21,10 +21,11 @@ TOO_MANY = "You have tried to sign in too many times. Wait 15 minutes, then try 
 
 
 class SignInForm(NhsForm):
-    email = Text(limit=254, required=True, label="Email address",
-                 error_messages={"required": "Enter your email address"})
-    password = Text(limit=200, required=True, strip=False, label="Password", widget=forms.PasswordInput,
-                    error_messages={"required": "Enter your password"})
+    # Django's own CharField (length and null-character checks as before), rendered by the kit like any field.
+    email = forms.CharField(max_length=254, label="Email address",
+                            error_messages={"required": "Enter your email address"})
+    password = forms.CharField(max_length=200, strip=False, label="Password", widget=forms.PasswordInput,
+                               error_messages={"required": "Enter your password"})
 
 
 @require_http_methods(["GET", "POST"])
