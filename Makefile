@@ -8,7 +8,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -56,6 +56,9 @@ bench-policy: $(STAMP)
 # Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.
 bench-patient: $(STAMP)
 	$(BIN)/python bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
+# CPU time and Python calls per form page of the patient journey, in one process (ADR 33).
+bench-render: $(STAMP)
+	$(BIN)/python bench/page_render.py
 # Generate + import 1M and 10M patients on SQLite and PostgreSQL, beside Django bulk_create (about 30 min).
 bench-population: $(STAMP)
 	$(BIN)/python bench/population.py $(BENCH_ARGS)

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ndop.web.kit.http.HttpMethodsMiddleware",  # HEAD wherever GET; 405 in the API's envelope
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "ndop.web.kit.hardening.RequestHardeningMiddleware",  # 411 for chunked bodies; no-store (ADR 0048)

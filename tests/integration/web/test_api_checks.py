@@ -65,8 +65,10 @@ def test_api_check_json_list_returns_cleaned_list_version_job_and_licence(client
 def test_api_check_one_invalid_number_rejects_the_list(client, api_key) -> None:
     response = post_json(client, api_key, [A, "1234567890"])
     assert response.status_code == 422
-    assert response.json()["message"] == "The file contains one or more invalid NHS Numbers."
-    assert m.CheckJob.objects.get(id=response.json()["job_id"]).rejected
+    body = response.json()
+    assert body["message"] == "The file contains one or more invalid NHS Numbers."
+    assert {"error", "message", "problems", "job_id", "licence"} == set(body) and body["problems"] == []
+    assert m.CheckJob.objects.get(id=body["job_id"]).rejected
 
 
 def test_api_check_json_item_cannot_smuggle_a_second_line(client, api_key) -> None:
@@ -93,8 +95,10 @@ def test_api_check_csv_file_returns_csv(client, api_key) -> None:
 
 
 def test_api_check_without_a_key_or_with_a_wrong_key_is_401(client, api_key) -> None:
-    assert post_json(client, "", [A]).status_code == 401
-    assert post_json(client, api_key[:-1] + ("A" if api_key[-1] != "A" else "B"), [A]).status_code == 401
+    for key in ("", api_key[:-1] + ("A" if api_key[-1] != "A" else "B")):
+        response = post_json(client, key, [A])
+        assert response.status_code == 401
+        assert response.json()["error"] == "unauthorized" and response.json()["problems"] == []
     assert not m.CheckJob.objects.exists()
 
 
@@ -136,6 +140,8 @@ def test_api_check_larger_than_the_organisation_limit_is_413(client, api_key, re
 def test_api_check_unsupported_media_type_is_415(client, api_key) -> None:
     response = client.post("/api/v1/checks", b"<x/>", content_type="application/xml", HTTP_X_API_KEY=api_key)
     assert response.status_code == 415
+    assert response.json() == {"error": "unsupported_media_type", "problems": [],
+                               "message": "Send application/json, text/csv or text/plain (a .dat file)."}
     assert m.CheckJob.objects.get(id=response["X-Check-Job-Id"]).rejection == "unsupported_media_type"
 
 
@@ -196,3 +202,10 @@ def test_api_prefixed_stream_reads_prefix_then_rest_in_order(prefix: bytes, rest
         assert len(block) <= size
         out += block
     assert out == prefix + rest
+
+
+def test_api_check_malformed_json_is_400_in_the_envelope_and_recorded(client, api_key) -> None:
+    response = client.post("/api/v1/checks", b"{nope", content_type="application/json", HTTP_X_API_KEY=api_key)
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_json" and "nhs_numbers" in response.json()["message"]
+    assert m.CheckJob.objects.get(id=response["X-Check-Job-Id"]).rejection == "bad_json"

@@ -13,11 +13,14 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 
 from ndop import container
 from ndop.domain.organisations.accounts import OrganisationRole
+from ndop.web.kit.pages import Service, page
+
+# The header of every page for organisation users (sign-in, home, checks, the register of flows).
+ORG_SERVICE = Service("National Data Opt-out for organisations", "org:home")
 
 View = Callable[..., HttpResponseBase]  # pages, and file downloads (FileResponse)
 
@@ -39,8 +42,9 @@ def organisation_user_required(*roles: OrganisationRole) -> Callable[[View], Vie
                 return HttpResponseRedirect(f"{reverse('org:sign-in')}?{query}")
             user, organisation = signed_in
             if roles and user.role not in roles:
-                return render(
+                return page(
                     request,
+                    ORG_SERVICE,
                     "error.jinja",
                     {"title": "You cannot use this page",
                      "body": "Your account does not give you access to this page. "

@@ -5,7 +5,6 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
@@ -14,19 +13,20 @@ from django_ratelimit.core import get_usage
 from ndop import container
 from ndop.services.organisations.accounts import record_sign_in
 from ndop.web.kit.client_address import client_address
-from ndop.web.org.access import ORG_PARTS, organisation_user_required
+from ndop.web.kit.forms import NhsForm
+from ndop.web.kit.pages import page
+from ndop.web.org.access import ORG_PARTS, ORG_SERVICE, organisation_user_required
 
 GENERIC_FAILURE = "Enter a correct email address and password"  # never says which one was wrong
 TOO_MANY = "You have tried to sign in too many times. Wait 15 minutes, then try again."
 
 
-class SignInForm(forms.Form):
-    email = forms.CharField(max_length=254, error_messages={"required": "Enter your email address"})
-    password = forms.CharField(max_length=200, strip=False, error_messages={"required": "Enter your password"})
-
-
-def _errors(form: SignInForm) -> list[dict[str, str]]:
-    return [{"text": str(msgs[0]), "href": f"#{field}"} for field, msgs in form.errors.items()]
+class SignInForm(NhsForm):
+    # Django's own CharField (length and null-character checks as before), rendered by the kit like any field.
+    email = forms.CharField(max_length=254, label="Email address",
+                            error_messages={"required": "Enter your email address"})
+    password = forms.CharField(max_length=200, strip=False, label="Password", widget=forms.PasswordInput,
+                               error_messages={"required": "Enter your password"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,8 +34,7 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
-    form = SignInForm(request.POST or None)
-    errors: list[dict[str, str]] = []
+    form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
         # Only failed sign-ins count (ADR 0045): checked here without counting, counted below when the
@@ -43,7 +42,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
         # reveals nothing, and people who sign in often are not locked out by their own successes.
         email = request.POST.get("email", "").strip().lower()
         if _sign_in_limited(request, email, count=False):
-            errors, status = [{"text": TOO_MANY, "href": "#email"}], 429
+            form.only_error("email", TOO_MANY)
+            status = 429
         elif form.is_valid():
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if user is not None and hasattr(user, "organisation_user"):
@@ -52,12 +52,9 @@ def sign_in(request: HttpRequest) -> HttpResponse:
                 return HttpResponseRedirect(next_url or reverse("org:home"))
             _sign_in_limited(request, email, count=True)
             record_sign_in(container.registry(), email, succeeded=False, client=_client(request))
-            errors, status = [{"text": GENERIC_FAILURE, "href": "#email"}], 200
-        else:
-            errors = _errors(form)
-    field_errors = {e["href"][1:]: e["text"] for e in reversed(errors)}
-    context = {"form": form, "errors": errors, "field_errors": field_errors, "next": next_url}
-    return render(request, "org/sign_in.jinja", context, status=status)
+            form.only_error("email", GENERIC_FAILURE)
+    context = {"title": "Sign in to your organisation's account", "form": form, "next": next_url}
+    return page(request, ORG_SERVICE, "org/sign_in.jinja", context, status=status)
 
 
 @require_POST
@@ -70,7 +67,8 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.organisation_user  # type: ignore[attr-defined]
     parts = [part for part in ORG_PARTS if part[3] == user.role]
-    return render(request, "org/home.jinja", {"parts": parts, "organisation": request.organisation})  # type: ignore[attr-defined]
+    return page(request, ORG_SERVICE, "org/home.jinja",
+                {"parts": parts, "organisation": request.organisation})  # type: ignore[attr-defined]
 
 
 def _sign_in_limited(request: HttpRequest, email: str, *, count: bool) -> bool:
