@@ -16,6 +16,7 @@ from ndop.domain.common.clock import Clock
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
+from ndop.domain.registry.integrity import HistoryReader
 from ndop.domain.registry.ports import Registry
 from ndop.services.online.deps import OnlineDeps
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:
     from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
+    from ndop.domain.check.ports import OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
@@ -167,15 +169,34 @@ def check_service() -> CheckService:
     global _check_service
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
-        from ndop.adapters.files.snapshots import FileSnapshotStore
-        from ndop.config import load
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
-        store = FileSnapshotStore(load().var_dir / "snapshots")
+        store = snapshot_store()
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service
+
+
+def snapshot_store() -> SnapshotStore:
+    """The persisted opt-out snapshots, MAC'd with a key derived from the configured secret (ADR 43)."""
+    from django.conf import settings
+
+    from ndop.adapters.files.snapshots import FileSnapshotStore, snapshot_key
+
+    return FileSnapshotStore(Path(settings.CONFIG.var_dir) / "snapshots", snapshot_key(settings.SECRET_KEY))
+
+
+def history_reader() -> HistoryReader:
+    from ndop.adapters.db.integrity import DjangoHistoryReader
+
+    return DjangoHistoryReader()
+
+
+def opt_out_source() -> OptOutSource:
+    from ndop.adapters.db.check import DjangoOptOutSource
+
+    return DjangoOptOutSource()
 
 
 def population_store() -> PopulationStore:

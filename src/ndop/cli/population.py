@@ -15,7 +15,13 @@ from ndop.cli.common import fail, operator, refuse
 from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import generate_population
-from ndop.services.population.import_population import CHOICES_FILE, PATIENTS_FILE, PopulationRefused, import_population
+from ndop.services.population.import_population import (
+    CHOICES_FILE,
+    PATIENTS_FILE,
+    AlreadyImported,
+    PopulationRefused,
+    import_population,
+)
 
 
 @main.group()
@@ -74,7 +80,8 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
 
 @population.command("import")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def import_(directory: Path) -> None:
+@click.option("--again", is_flag=True, help="Import files whose content was imported before (adds their choices again).")
+def import_(directory: Path, again: bool) -> None:
     """Load DIRECTORY/patients.csv and DIRECTORY/choices.csv: both whole, or nothing."""
     paths = (directory / PATIENTS_FILE, directory / CHOICES_FILE)
     for path in paths:
@@ -93,7 +100,10 @@ def import_(directory: Path) -> None:
                 imported_by=operator(),
                 source=f"population:{directory.resolve().name}",
                 progress=bar.update,
+                again=again,
             )
+    except AlreadyImported as exc:
+        refuse(exc.message)
     except PopulationRefused as exc:
         click.echo(f"Error: {exc.message}", err=True)
         for error in exc.errors:

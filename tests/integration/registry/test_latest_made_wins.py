@@ -25,7 +25,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def service(registry, tmp_path) -> CheckService:
-    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots"))
+    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots", b"test snapshot key"))
     return CheckService(registry, DjangoCheckJobStore(), keeper)
 
 
@@ -55,7 +55,7 @@ def test_postal_form_signed_before_a_later_online_choice_does_not_win(registry, 
 
     # A fresh snapshot (rebuilt from the projection) agrees with the caught-up one.
     fresh = CheckService(
-        registry, DjangoCheckJobStore(), SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "fresh"))
+        registry, DjangoCheckJobStore(), SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "fresh", b"test snapshot key"))
     )
     assert kept(fresh, nhs.digits)
 

@@ -6,6 +6,7 @@ from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.errors import ChoiceMadeInFuture, PatientNotFound
 from ndop.domain.registry import eligibility
 from ndop.domain.registry.choices import ChoiceEvent, ChoiceRequest
+from ndop.domain.registry.integrity import event_row, events_digest
 from ndop.domain.registry.ports import Registry
 
 
@@ -39,6 +40,8 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
         registry.choices.append(event)
         details: dict[str, object] = {
             "sequence": event.sequence,
+            # Seals the whole stored event in the audit chain (ADR 40).
+            "event_sha256": events_digest([event_row(event)]),
             "choice": event.choice.value,
             "channel": event.channel.value,
         }
