@@ -25,6 +25,11 @@ class Config:
     notify: NotifyConfig | None = None
     # Multiplies the patient service's per-client-address rate limits (benchmarks from one address).
     patient_rate_scale: int = 1
+    # Audit checkpoints (ADR 41): the Ed25519 signing key, and the public key that verifies them.
+    checkpoint_key: Path | None = None
+    checkpoint_public_key: Path | None = None
+    # Migrations run as the owner role; the service as the application role (ADR 42). "" = DATABASE_URL.
+    migrate_database_url: str = ""
 
     @property
     def is_production(self) -> bool:
@@ -88,4 +93,11 @@ def load(environ: os._Environ[str] | dict[str, str] = os.environ) -> Config:
     return Config(
         env=env, secret_key=secret, database_url=database_url, var_dir=var_dir, allowed_hosts=hosts,
         notify=_notify(environ), patient_rate_scale=rate_scale,
+        checkpoint_key=_path(environ.get("NDOP_CHECKPOINT_KEY_FILE")),
+        checkpoint_public_key=_path(environ.get("NDOP_CHECKPOINT_PUBLIC_KEY_FILE")),
+        migrate_database_url=environ.get("NDOP_MIGRATE_DATABASE_URL", ""),
     )
+
+
+def _path(value: str | None) -> Path | None:
+    return Path(value).expanduser() if value else None
