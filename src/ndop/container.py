@@ -54,10 +54,21 @@ def policy_register(clock: Clock | None = None) -> PolicyRegisterUnit:
 
 def migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
+    from django.db import connections
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    # With NDOP_MIGRATE_DATABASE_URL, migrations run as the owner role, which then grants the service's
+    # role (DATABASE_URL's user) exactly what it needs (ADR 42).
+    alias = "owner" if "owner" in connections.databases else "default"
+    call_command("migrate", interactive=False, verbosity=verbosity, database=alias)
     # The shared cache (rate limits) lives in a table that migrations do not manage.
-    call_command("createcachetable", verbosity=verbosity)
+    call_command("createcachetable", verbosity=verbosity, database=alias)
+    app_user = connections.databases["default"].get("USER") or ""
+    owner = connections[alias]
+    if alias == "owner" and owner.vendor == "postgresql" and app_user and app_user != owner.settings_dict.get("USER"):
+        from ndop.adapters.db.roles import apply_app_role_grants
+
+        with owner.cursor() as cursor:
+            apply_app_role_grants(cursor, app_user)
 
 
 def notifier(clock: Clock | None = None) -> Notifier:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -52,7 +52,8 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Path) -> None:
     """Write OUT/patients.csv and OUT/choices.csv: deterministic for a seed, streamed in chunks."""
     try:
-        spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of)
+        spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of,
+                              not_after=datetime.now(UTC))
     except PopulationSpecError as exc:
         refuse(str(exc))
     try:
