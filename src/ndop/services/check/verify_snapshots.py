@@ -28,8 +28,7 @@ def verify_snapshots(source: OptOutSource, store: SnapshotStore) -> SnapshotVerd
         if owner != identity:
             continue  # another database's snapshot: its MAC held, its content is that database's to check
         if snapshot.version > version_now or snapshot.fingerprint != source.fingerprint(snapshot.version):
-            return SnapshotVerdict(checked, f"snapshot {name} claims registry version {snapshot.version}, "
-                                            "which this registry does not hold")
+            continue  # of another history (a reset or restored database): the keeper never uses it, it rebuilds
         expected = build_at(source, snapshot.version, snapshot.links_version, dict(snapshot.links))
         differing = int(np.count_nonzero(np.bitwise_xor(expected.bitmap, snapshot.bitmap)))
         if differing:
