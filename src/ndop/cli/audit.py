@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -14,13 +15,16 @@ from ndop.cli.common import fail, refuse
 from ndop.services.check.verify_snapshots import verify_snapshots
 from ndop.services.registry.verify_audit import verify_registry
 
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
 
 @main.group()
 def audit() -> None:
     """The audit trail."""
 
 
-def _public_key():  # type: ignore[no-untyped-def]
+def _public_key() -> Ed25519PublicKey:
     from django.conf import settings
 
     from ndop.adapters.files import checkpoints as files

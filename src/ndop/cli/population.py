@@ -81,7 +81,8 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
 
 @population.command("import")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--again", is_flag=True, help="Import files whose content was imported before (adds their choices again).")
+@click.option("--again", is_flag=True,
+              help="Import files whose content was imported before (adds their choices again).")
 def import_(directory: Path, again: bool) -> None:
     """Load DIRECTORY/patients.csv and DIRECTORY/choices.csv: both whole, or nothing."""
     paths = (directory / PATIENTS_FILE, directory / CHOICES_FILE)

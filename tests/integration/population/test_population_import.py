@@ -18,7 +18,12 @@ from ndop.demo.population.writer import generate_population
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
-from ndop.services.population.import_population import AlreadyImported, MAX_REPORTED, PopulationRefused, import_population
+from ndop.services.population.import_population import (
+    MAX_REPORTED,
+    AlreadyImported,
+    PopulationRefused,
+    import_population,
+)
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.registry.verify_audit import verify_audit

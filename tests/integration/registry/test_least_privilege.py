@@ -63,7 +63,8 @@ def test_the_application_role_is_refused(app_role, what) -> None:
     with psycopg.connect(app_role, autocommit=True) as conn:
         with pytest.raises(psycopg.Error) as error:
             conn.execute(FORBIDDEN[what])
-        assert isinstance(error.value, psycopg.errors.InsufficientPrivilege | psycopg.errors.IntegrityConstraintViolation)
+        refusals = psycopg.errors.InsufficientPrivilege | psycopg.errors.IntegrityConstraintViolation
+        assert isinstance(error.value, refusals)
         assert conn.execute("SELECT choice FROM choice_event").fetchall() == [("opted_out",)]
         assert conn.execute("SELECT count(*) FROM maintenance_permit").fetchone() == (0,)
 

@@ -82,7 +82,7 @@ class FileSnapshotStore:
                 return SnapshotInvalid(f"{bin_path.name} has the wrong size")
             bitmap = np.empty(BITMAP_BYTES, np.uint8)
             mac = hmac.new(self._key, _meta_bytes(meta), hashlib.sha256)
-            view = memoryview(bitmap)
+            view = bitmap.data
             with open(bin_path, "rb") as handle:
                 offset = 0
                 while offset < BITMAP_BYTES:
@@ -107,7 +107,7 @@ class FileSnapshotStore:
         name = f"{stem}-v{snapshot.version}-l{snapshot.links_version}-{uuid.uuid4().hex[:8]}.bin"
         # A new file (never rewritten in place): other processes may be reading the old one.
         tmp_bin = self._dir / f"{name}.tmp"
-        data = memoryview(np.ascontiguousarray(snapshot.bitmap))
+        data = np.ascontiguousarray(snapshot.bitmap).data
         with open(tmp_bin, "wb") as handle:
             handle.write(data)
         os.replace(tmp_bin, self._dir / name)

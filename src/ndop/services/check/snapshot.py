@@ -102,5 +102,5 @@ def build_at(source: OptOutSource, version: int, links_version: int, links: dict
         version=version,
         links_version=links_version,
         fingerprint=source.fingerprint(version),
-        linked={k: v for k, v in source.linked_currents(version).items()},
+        linked=source.linked_currents(version),
     )
