@@ -21,13 +21,17 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: st
             raise PatientNotFound(
                 "There is no patient with this NHS number in the patient index. Check the number."
             )
-        now = registry.clock.now()
-        eligibility.check(patient, request, now.date())
-        made_at = now if request.made_at is None else request.made_at
-        if made_at > now:
+        checked = registry.clock.now()
+        eligibility.check(patient, request, checked.date())
+        if request.made_at is not None and request.made_at > checked:
             raise ChoiceMadeInFuture("The date the choice was made cannot be in the future. Check the date.")
+        sequence = registry.choices.next_sequence()
+        # Read under the counter's lock, so that "now" advances with the sequence: concurrent choices made
+        # now are ordered as they were recorded, and the latest-made rule agrees with the latest write.
+        now = registry.clock.now()
+        made_at = now if request.made_at is None else request.made_at
         event = ChoiceEvent(
-            sequence=registry.choices.next_sequence(),
+            sequence=sequence,
             nhs_number=request.nhs_number,
             choice=request.choice,
             recorded_at=now,
