@@ -8,7 +8,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -46,7 +46,7 @@ test-postgres: $(STAMP)
 test: lint test-sqlite test-postgres
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-channels bench-patient bench-policy bench-population
+bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
@@ -69,3 +69,9 @@ bench-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
+# The cost of trust: `ndop audit verify` on 1M patients / 70k events, record_choice with 20 writers before/after
+# the chained history. "Before" needs a checkout of main without it: git worktree add /tmp/ndop-main 233c915,
+# and a .venv there (python3.11 -m venv .venv && .venv/bin/pip install -e .). Results: docs/benchmarks/trust.md.
+NDOP_BENCH_BEFORE ?= /tmp/ndop-main
+bench-trust: $(STAMP)
+	$(BIN)/python bench/trust.py --before "$(NDOP_BENCH_BEFORE)" $(BENCH_ARGS)

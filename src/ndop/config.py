@@ -160,6 +160,11 @@ class Config(_FromEnvironment):
     # Built by `load` from their own prefixes, not read from NDOP_MESH / NDOP_NOTIFY themselves.
     mesh: MeshSettings = Field(default_factory=MeshSettings.model_construct, exclude=True)
     notify: NotifyConfig | None = Field(default=None, exclude=True)
+    # Audit checkpoints (ADR 41): the Ed25519 signing key, and the public key that verifies them.
+    checkpoint_key: Path | None = Field(default=None, validation_alias="NDOP_CHECKPOINT_KEY_FILE")
+    checkpoint_public_key: Path | None = Field(default=None, validation_alias="NDOP_CHECKPOINT_PUBLIC_KEY_FILE")
+    # Migrations run as the owner role; the service as the application role (ADR 42). "" = DATABASE_URL.
+    migrate_database_url: str = Field(default="", validation_alias="NDOP_MIGRATE_DATABASE_URL")
     # Reverse proxies whose X-Forwarded-For is believed (NDOP_TRUSTED_PROXIES, addresses or CIDRs; ADR 47).
     trusted_proxies: Annotated[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...], NoDecode] = ()
 

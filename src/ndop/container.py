@@ -17,6 +17,7 @@ from ndop.domain.common.jobs import JobLeases
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
+from ndop.domain.registry.integrity import HistoryReader
 from ndop.domain.registry.ports import Registry
 from ndop.services.online.deps import OnlineDeps
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from ndop.config import Config
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
+    from ndop.domain.check.ports import OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
@@ -56,10 +58,21 @@ def policy_register(clock: Clock | None = None) -> PolicyRegisterUnit:
 
 def migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
+    from django.db import connections
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    # With NDOP_MIGRATE_DATABASE_URL, migrations run as the owner role, which then grants the service's
+    # role (DATABASE_URL's user) exactly what it needs (ADR 42).
+    alias = "owner" if "owner" in connections.databases else "default"
+    call_command("migrate", interactive=False, verbosity=verbosity, database=alias)
     # The shared cache (rate limits) lives in a table that migrations do not manage.
-    call_command("createcachetable", verbosity=verbosity)
+    call_command("createcachetable", verbosity=verbosity, database=alias)
+    app_user = connections.databases["default"].get("USER") or ""
+    owner = connections[alias]
+    if alias == "owner" and owner.vendor == "postgresql" and app_user and app_user != owner.settings_dict.get("USER"):
+        from ndop.adapters.db.roles import apply_app_role_grants
+
+        with owner.cursor() as cursor:
+            apply_app_role_grants(cursor, app_user)
 
 
 class DatabaseUnreachable(Exception):
@@ -228,11 +241,10 @@ def check_service() -> CheckService:
     global _check_service
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
-        from ndop.adapters.files.snapshots import FileSnapshotStore
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
-        store = FileSnapshotStore(var_dir() / "snapshots")
+        store = snapshot_store()
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service
@@ -243,6 +255,27 @@ def job_leases() -> JobLeases:
     from ndop.adapters.db.jobs import DjangoJobLeases
 
     return DjangoJobLeases()
+
+
+def snapshot_store() -> SnapshotStore:
+    """The persisted opt-out snapshots, MAC'd with a key derived from the configured secret (ADR 43)."""
+    from django.conf import settings
+
+    from ndop.adapters.files.snapshots import FileSnapshotStore, snapshot_key
+
+    return FileSnapshotStore(Path(settings.CONFIG.var_dir) / "snapshots", snapshot_key(settings.SECRET_KEY))
+
+
+def history_reader() -> HistoryReader:
+    from ndop.adapters.db.integrity import DjangoHistoryReader
+
+    return DjangoHistoryReader()
+
+
+def opt_out_source() -> OptOutSource:
+    from ndop.adapters.db.check import DjangoOptOutSource
+
+    return DjangoOptOutSource()
 
 
 def population_store() -> PopulationStore:

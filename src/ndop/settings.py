@@ -71,6 +71,10 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     _db["TEST"] = {"NAME": str(CONFIG.var_dir / "test-ndop.sqlite3")}
 DATABASES = {"default": _db}
+if CONFIG.migrate_database_url:
+    # Migrations run as the owner role; the service as the application role (ADR 42).
+    DATABASES["owner"] = {**dj_database_url.parse(CONFIG.migrate_database_url, conn_max_age=0),
+                          "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every worker process, in the database we already have: rate limits

@@ -40,6 +40,8 @@ def show(nhs_number: NhsNumber) -> None:
             f"recorded {event.recorded_at.isoformat(timespec='seconds')} {event.choice.value} "
             f"channel={event.channel.value} by={who} recorded_by={event.recorded_by}"
             + (f" case={event.case_reference}" if event.case_reference else "")
+            # The history is the person's, across every number in their chain of supersessions (ADR 44).
+            + (f" under={event.nhs_number.display}" if event.nhs_number != nhs_number else "")
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
@@ -16,7 +16,13 @@ from ndop.cli.startup import Database
 from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import generate_population
-from ndop.services.population.import_population import CHOICES_FILE, PATIENTS_FILE, PopulationRefused, import_population
+from ndop.services.population.import_population import (
+    CHOICES_FILE,
+    PATIENTS_FILE,
+    AlreadyImported,
+    PopulationRefused,
+    import_population,
+)
 
 
 @main.group()
@@ -47,7 +53,8 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Path) -> None:
     """Write OUT/patients.csv and OUT/choices.csv: deterministic for a seed, streamed in chunks."""
     try:
-        spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of)
+        spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of,
+                              not_after=datetime.now(UTC))
     except PopulationSpecError as exc:
         refuse(str(exc))
     try:
@@ -75,7 +82,9 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
 
 @population.command("import")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def import_(directory: Path) -> None:
+@click.option("--again", is_flag=True,
+              help="Import files whose content was imported before (adds their choices again).")
+def import_(directory: Path, again: bool) -> None:
     """Load DIRECTORY/patients.csv and DIRECTORY/choices.csv: both whole, or nothing."""
     paths = (directory / PATIENTS_FILE, directory / CHOICES_FILE)
     for path in paths:
@@ -94,7 +103,10 @@ def import_(directory: Path) -> None:
                 imported_by=operator(),
                 source=f"population:{directory.resolve().name}",
                 progress=bar.update,
+                again=again,
             )
+    except AlreadyImported as exc:
+        refuse(exc.message)
     except PopulationRefused as exc:
         click.echo(f"Error: {exc.message}", err=True)
         for error in exc.errors:

@@ -15,8 +15,10 @@ from typing import Any, Final
 
 from django.db import connection
 
+from ndop.adapters.db import models as m
+from ndop.adapters.db.integrity import events_digest_between
 from ndop.adapters.db.registry import reserve_sequences
-from ndop.domain.population.bulk_load import StagedCheck
+from ndop.domain.population.bulk_load import EarlierImport, StagedCheck
 from ndop.domain.population.files import ChoiceRow, PatientRow
 
 BATCH: Final = 20_000
@@ -46,11 +48,6 @@ _CHECKS: Final = {
     StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT: """
         FROM stage_choice s WHERE NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number)
           AND NOT EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number)""",
-    StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER: """
-        FROM stage_choice s WHERE EXISTS (
-            SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number AND t.superseded_by <> '')
-          OR (NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number)
-              AND EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number AND p.superseded_by <> ''))""",
 }
 
 
@@ -226,6 +223,19 @@ class DjangoPopulationStore:
                 [first_version, last],
             )
         )
+
+    def events_digest(self, first: int, last: int) -> str:
+        return events_digest_between(first, last)
+
+    def earlier_imports(self) -> list[EarlierImport]:
+        rows = m.AuditEvent.objects.filter(action="population.imported").order_by("sequence")
+        result = []
+        for row in rows.iterator():
+            details = row.details or {}
+            patients, choices = details.get("patients.csv") or {}, details.get("choices.csv") or {}
+            result.append(EarlierImport(row.sequence, row.occurred_at, row.subject, str(patients.get("sha256", "")),
+                                        str(choices.get("sha256", "")), int(choices.get("rows") or 0)))
+        return result
 
     def finish(self) -> None:
         self._execute("DROP TABLE IF EXISTS stage_choice")

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Final
 
 import numpy as np
@@ -47,6 +47,9 @@ class PopulationSpec:
     opt_out_rate: float  # the target share of people whose current choice is opted out, 0..0.5
     seed: int
     as_of: date  # choices are recorded on or before this day; deaths fall in the year before it
+    # No time later than this (the moment `ndop population generate` runs, UTC): `as_of` is a local day,
+    # so on it, or when the local day runs ahead of UTC, a choice could otherwise fall after now (finding 9).
+    not_after: datetime | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.patients <= MAX_PATIENTS:
@@ -121,6 +124,8 @@ class PopulationGenerator:
         ss = np.random.SeedSequence([spec.seed, 0])
         rng = np.random.default_rng(ss)
         self._as_of = np.datetime64(spec.as_of, "D")
+        self._not_after = (None if spec.not_after is None
+                           else np.datetime64(spec.not_after.astimezone(UTC).replace(tzinfo=None), "s"))
         self._prefix_offset = int(rng.integers(_PREFIX_SPAN))
         self._next_candidate = 0
         counts = np.array(model.AGE_BAND_THOUSANDS, dtype=np.float64)
@@ -332,6 +337,9 @@ class PopulationGenerator:
         role2, channel2 = self._proxies(rng, born_w[again], later, self._other_channels(rng, len(again)),
                                         np.zeros(len(again), dtype=bool))
 
+        if self._not_after is not None:
+            at = np.minimum(at, self._not_after)
+            at2 = np.minimum(at2, self._not_after)
         order = np.concatenate([who, who[again]])
         sequence = np.concatenate([np.zeros(m, dtype=np.int64), np.ones(len(again), dtype=np.int64)])
         rows = np.lexsort((sequence, order))

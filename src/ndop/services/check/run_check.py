@@ -88,7 +88,7 @@ class CheckService:
         is written only once the whole request has been checked (spooled to a temporary file first).
         """
         started = self._registry.clock.now()
-        snapshot = self.snapshots.current()
+        snapshot, sync = self.snapshots.current_with_sync()
         direct = _seekable(response)
         start = response.tell() if direct else 0
         spool: BinaryIO = response if direct else tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # type: ignore[assignment]  # noqa: SIM115
@@ -136,6 +136,7 @@ class CheckService:
             request_bytes=result.bytes_in,
             request_sha256=result.request_sha256,
             response_sha256=response_sha256,
+            snapshot_note=sync.note,
         )
         outcome = CheckOutcome(
             job_id=job.id,
@@ -212,6 +213,7 @@ class CheckService:
                         "rows_kept": job.rows_kept,
                         "request_sha256": job.request_sha256,
                         "response_sha256": job.response_sha256,
+                        **({"snapshot_note": job.snapshot_note} if job.snapshot_note else {}),
                     },
                 )
             )
