@@ -20,6 +20,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the Swagger UI assets itself, not from a CDN (our CSP allows only self)
     "ndop.adapters.db",
+    # Staff two-factor sign-in: TOTP devices (django-otp), see adapters/db/staff.py and ADR 0052.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [

@@ -3,6 +3,7 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
+from ndop.adapters.db.models.contact_centre import ContactCase, Letter, StaffAccount, StaffRecoveryCode
 from ndop.adapters.db.models.online import OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
@@ -14,7 +15,9 @@ __all__ = [
     "AuditHead",
     "CheckJob",
     "ChoiceEvent",
+    "ContactCase",
     "CurrentChoice",
+    "Letter",
     "MeshRequest",
     "Organisation",
     "OrganisationApiKey",
@@ -26,5 +29,7 @@ __all__ = [
     "PolicyFlowVersion",
     "RegistryCounter",
     "SecurityCode",
+    "StaffAccount",
+    "StaffRecoveryCode",
     "StoredCheck",
 ]

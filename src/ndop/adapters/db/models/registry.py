@@ -19,9 +19,15 @@ class Patient(models.Model):
     date_of_death = models.DateField(null=True, blank=True)
     superseded_by = models.CharField(max_length=10, blank=True)
     sensitive = models.BooleanField(default=False)
+    address_line_1 = models.CharField(max_length=100, blank=True, default="")
+    address_line_2 = models.CharField(max_length=100, blank=True, default="")
+    address_line_3 = models.CharField(max_length=100, blank=True, default="")
+    town = models.CharField(max_length=100, blank=True, default="")
 
     class Meta:
         db_table = "patient"
+        # The staff portal's trace (family name + date of birth + postcode): a handful of rows per key.
+        indexes = [models.Index(fields=["date_of_birth", "postcode"], name="patient_trace")]
 
 
 class ChoiceEvent(models.Model):
