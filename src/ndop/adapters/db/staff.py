@@ -7,8 +7,8 @@ import base64
 import hashlib
 import secrets
 import uuid
-from typing import Any
 from datetime import UTC, date, datetime, time
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password as check_hash

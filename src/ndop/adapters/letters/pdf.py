@@ -110,8 +110,7 @@ def _describe(c: Canvas, title: str) -> None:
     c.setAuthor("NHS England, National Data Opt-out")
     c.setSubject("National Data Opt-out letter")
     c.setCreator("ndop")
-    c.setViewerPreference("DisplayDocTitle", "true")
-    c._doc.Catalog.Lang = "en-GB"  # reportlab has no public setter; screen readers use it to pick a voice
+    c.setViewerPreference("DisplayDocTitle", "true")  # readers show the title, not the file name
 
 
 class ReportlabLetterRenderer:
@@ -120,7 +119,7 @@ class ReportlabLetterRenderer:
 
     def render(self, letter: Letter) -> bytes:
         out = io.BytesIO()
-        c = Canvas(out, pagesize=A4, pageCompression=int(self._compress), invariant=True)
+        c = Canvas(out, pagesize=A4, pageCompression=int(self._compress), invariant=True, lang="en-GB")
         _describe(c, text_of(letter).title)
         draw(c, letter)
         c.showPage()
@@ -134,7 +133,7 @@ class ReportlabLetterRenderer:
 def render_print_run(letters: Sequence[Letter], title: str) -> bytes:
     """Every letter on its own page of one PDF, for a print run."""
     out = io.BytesIO()
-    c = Canvas(out, pagesize=A4, pageCompression=1, invariant=True)
+    c = Canvas(out, pagesize=A4, pageCompression=1, invariant=True, lang="en-GB")
     _describe(c, title)
     for letter in letters:
         draw(c, letter)

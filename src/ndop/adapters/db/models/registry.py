@@ -19,10 +19,10 @@ class Patient(models.Model):
     date_of_death = models.DateField(null=True, blank=True)
     superseded_by = models.CharField(max_length=10, blank=True)
     sensitive = models.BooleanField(default=False)
-    address_line_1 = models.CharField(max_length=100, blank=True, default="")
-    address_line_2 = models.CharField(max_length=100, blank=True, default="")
-    address_line_3 = models.CharField(max_length=100, blank=True, default="")
-    town = models.CharField(max_length=100, blank=True, default="")
+    address_line_1 = models.CharField(max_length=100, blank=True, default="", db_default="")
+    address_line_2 = models.CharField(max_length=100, blank=True, default="", db_default="")
+    address_line_3 = models.CharField(max_length=100, blank=True, default="", db_default="")
+    town = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "patient"
