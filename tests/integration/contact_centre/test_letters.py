@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
@@ -34,7 +35,7 @@ def test_confirmation_letter_names_the_person_the_choice_and_the_reference(centr
     assert send_pending_letters(centre.letters, ReportlabLetterRenderer(), OutboxDispatcher(tmp_path)) == 1
     [letter] = centre.letters.listed(case_reference=case.reference)
     assert letter.status is LetterStatus.IN_OUTBOX and letter.path.startswith(str(tmp_path))
-    pdf = open(letter.path, "rb").read()
+    pdf = Path(letter.path).read_bytes()
     text = _text(pdf)
     for expected in ("Jane Smith", "1 Wellington Place", "LS1 4AP", case.reference, "opted out", "0300 303 5678",
                      "change this choice", "943 476 5919"):
@@ -50,7 +51,7 @@ def test_rejection_letter_goes_to_the_proxy_with_the_reason(centre, agent, appro
     approvals.reject(centre, approver.username, case.reference, RejectionReason.EVIDENCE_NOT_VALID)
     send_pending_letters(centre.letters, ReportlabLetterRenderer(), OutboxDispatcher(tmp_path))
     [letter] = centre.letters.listed(case_reference=case.reference)
-    text = _text(open(letter.path, "rb").read())
+    text = _text(Path(letter.path).read_bytes())
     assert "Dear Jane Smith" in text and "Sam Smith" in text and "could not be verified" in text
 
 
@@ -73,7 +74,7 @@ def test_the_fake_refuses_what_notify_refuses() -> None:
     from notifications_python_client.errors import HTTPError
 
     with FakeNotify() as notify:
-        client = NotifyLetterDispatcher.connect(__import__("pathlib").Path("/tmp"), notify.api_key, notify.base_url)
+        client = NotifyLetterDispatcher.connect(Path("/tmp"), notify.api_key, notify.base_url)
         with pytest.raises(HTTPError):
             client._client.send_precompiled_letter_notification(reference="x", pdf_file=io.BytesIO(b"not a pdf"))
     assert notify.rejected == ["Letter content is not a valid PDF"]
