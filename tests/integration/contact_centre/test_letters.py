@@ -96,3 +96,15 @@ def test_container_sends_to_the_outbox_under_the_var_directory(centre, agent, pe
                               identity_confirmed=ID, nic_reference="1")
     assert container.send_letters() == 1
     assert list((tmp_path / "letters").glob("*/*.pdf"))
+
+
+def test_the_fast_writer_says_what_reportlab_says(centre, agent, people) -> None:
+    phone.record_phone_choice(centre, agent.username, people["adult"].nhs_number, Choice.OPTED_OUT,
+                              identity_confirmed=ID, nic_reference="1")
+    [letter] = centre.letters.listed()
+    fast = ReportlabLetterRenderer().render(letter)
+    reference = ReportlabLetterRenderer(via_canvas=True).render(letter)
+    assert _text(fast) == _text(reference)
+    fast_pdf, reference_pdf = PdfReader(io.BytesIO(fast)), PdfReader(io.BytesIO(reference))
+    assert fast_pdf.metadata.title == reference_pdf.metadata.title
+    assert fast_pdf.pages[0].mediabox == reference_pdf.pages[0].mediabox
