@@ -8,6 +8,21 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def restore_sqlite_patient_triggers(apps, schema_editor):
+    """SQLite cannot add a column with a default in place: Django rebuilds the `patient` table, and the
+    rebuild drops its triggers. Put back the supersession-link triggers of migration 0004."""
+    if schema_editor.connection.vendor != "sqlite":
+        return
+    from importlib import import_module
+
+    triggers = import_module("ndop.adapters.db.migrations.0004_check_jobs").SQLITE
+    with schema_editor.connection.cursor() as cursor:
+        for op in ("insert", "update", "delete"):
+            cursor.execute(f"DROP TRIGGER IF EXISTS patient_links_{op}")
+        for statement in triggers:
+            cursor.execute(statement)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -127,4 +142,5 @@ class Migration(migrations.Migration):
             name='account',
             field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='recovery_codes', to='ndop.staffaccount'),
         ),
+        migrations.RunPython(restore_sqlite_patient_triggers, migrations.RunPython.noop),
     ]
