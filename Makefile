@@ -8,7 +8,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -46,13 +46,16 @@ test-postgres: $(STAMP)
 test: lint test-sqlite test-postgres
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust
+bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust bench-letters
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
 	$(BIN)/python bench/channels.py $(BENCH_ARGS)
 bench-policy: $(STAMP)
 	$(BIN)/python bench/policy.py
+# 10,000 confirmation letters (target: under 60 s) beside reportlab's canvas and platypus.
+bench-letters: $(STAMP)
+	$(BIN)/python bench/letters.py $(BENCH_ARGS)
 # Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.
 bench-patient: $(STAMP)
 	$(BIN)/python bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING
 
 from ndop.domain.common.clock import Clock
 from ndop.domain.common.jobs import JobLeases
+from ndop.domain.contact_centre.ports import ContactCentre
+from ndop.domain.letters.letters import Letter
+from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
@@ -283,3 +286,57 @@ def population_store() -> PopulationStore:
     from ndop.adapters.db.population import DjangoPopulationStore
 
     return DjangoPopulationStore()
+
+
+# -- contact centre and letters (issue 13) -------------------------------------------------------
+
+
+def contact_centre(clock: Clock | None = None) -> ContactCentre:
+    """The registry's unit of work with staff accounts, cases and letters."""
+    from ndop.adapters.db.staff import DjangoContactCentre
+
+    return DjangoContactCentre(clock)  # type: ignore[return-value]
+
+
+def letter_renderer() -> LetterRenderer:
+    from ndop.adapters.letters.pdf import ReportlabLetterRenderer
+
+    return ReportlabLetterRenderer()
+
+
+def letters_dir() -> Path:
+    return var_dir() / "letters"
+
+
+def letter_dispatcher() -> LetterDispatcher:
+    """GOV.UK Notify's precompiled letters when NDOP_NOTIFY_API_KEY is set, otherwise the outbox on disk."""
+    from django.conf import settings
+
+    notify = settings.CONFIG.notify
+    if notify is None:
+        from ndop.adapters.letters.dispatch import OutboxDispatcher
+
+        return OutboxDispatcher(letters_dir())
+    from ndop.adapters.letters.dispatch import NotifyLetterDispatcher
+
+    return NotifyLetterDispatcher.connect(letters_dir(), notify.api_key, notify.base_url)
+
+
+def send_letters(clock: Clock | None = None) -> int:
+    """Render and send the pending letters (after the cases that queued them committed)."""
+    from ndop.services.staff.letters import send_pending_letters
+
+    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher())
+
+
+def print_run(letters: list[Letter], title: str) -> bytes:
+    from ndop.adapters.letters.pdf import render_print_run
+
+    return render_print_run(letters, title)
+
+
+def totp_code(secret_b32: str) -> str:
+    """The current TOTP code for a secret (the demo and the tests)."""
+    from ndop.adapters.db.staff import totp_now
+
+    return totp_now(secret_b32)

@@ -26,6 +26,9 @@ INSTALLED_APPS = [
     # Background jobs (ADR 37): the Tasks API, and its backend that keeps the queue in our own database.
     "django_tasks",
     "django_tasks_db",
+    # Staff two-factor sign-in: TOTP devices (django-otp), see adapters/db/staff.py and ADR 0052.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [

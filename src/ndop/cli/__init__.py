@@ -13,6 +13,7 @@ def _register() -> None:
         choice,
         demo,
         jobs,
+        letters,
         mesh,
         migrate,
         org,
@@ -20,6 +21,7 @@ def _register() -> None:
         policy,
         population,
         serve,
+        staff,
     )
 
 

@@ -35,6 +35,15 @@ COMMANDS: dict[str, list[str]] = {
     "population import": [sys.argv[2]],
     "worker": ["--batch"],
     "jobs list": [],
+    "staff add": ["agent.one", "--name", "Agent One", "--role", "agent"],
+    "staff list": [],
+    "staff disable": ["agent.one"],
+    "staff enable": ["agent.one"],
+    "staff reset": ["agent.one"],
+    "staff role": ["agent.one", "--role", "approver"],
+    "letters list": [],
+    "letters send": [],
+    "letters print": ["--date", "2026-12-01", "--out", str(work / "letters.pdf")],
 }
 
 

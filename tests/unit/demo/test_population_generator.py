@@ -20,7 +20,7 @@ from ndop.demo.population.generator import (
     check_digits,
 )
 from ndop.domain.common.nhs_number import check_digit, is_valid
-from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS, parse_choices, parse_patients
+from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS_WITH_ADDRESS, parse_choices, parse_patients
 from ndop.domain.registry.patients import Gender, NhsNumber, Patient
 
 AS_OF = date(2026, 11, 1)
@@ -55,7 +55,7 @@ def test_generator_other_seed_other_people() -> None:
 def test_generator_writes_exactly_the_rows_asked_for(big) -> None:
     patients, _ = big
     assert len(patients) == CHUNK_SIZE + 20_000
-    assert all(len(r) == len(PATIENT_COLUMNS) for r in patients)
+    assert all(len(r) == len(PATIENT_COLUMNS_WITH_ADDRESS) for r in patients)
 
 
 def test_generator_numbers_valid_unique_and_from_the_test_range(big) -> None:

@@ -26,6 +26,7 @@ SQLITE_CACHE_KIB: Final = 128 * 1024
 PATIENT_FIELDS: Final = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "gender", "postcode", "lsoa_code",
     "gp_practice_code", "mobile", "email", "date_of_death", "superseded_by", "sensitive",
+    "address_line_1", "address_line_2", "address_line_3", "town",
 )
 CHOICE_FIELDS: Final = ("nhs_number", "choice", "recorded_at", "channel", "proxy_role", "case_reference")
 
@@ -34,7 +35,7 @@ _TYPES: Final = {
     "sqlite": {"date": "text", "int": "integer", "bool": "integer", "time": "text", "text": "text"},
 }
 _PATIENT_TYPES: Final = ("text", "text", "text", "date", "int", "text", "text", "text", "text", "text", "date",
-                         "text", "bool")
+                         "text", "bool", "text", "text", "text", "text")
 _CHOICE_TYPES: Final = ("text", "text", "time", "text", "text", "text")
 
 _CHECKS: Final = {
@@ -114,7 +115,7 @@ class DjangoPopulationStore:
                 PATIENT_FIELDS,
                 (
                     (line, r[0], r[1], r[2], r[3].isoformat(), r[4], r[5], r[6], r[7], r[8], r[9],
-                     _sqlite_date(r[10]), r[11], int(r[12]))
+                     _sqlite_date(r[10]), r[11], int(r[12]), r[13], r[14], r[15], r[16])
                     for line, r in rows
                 ),
             )

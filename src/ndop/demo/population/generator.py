@@ -16,13 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Final
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from ndop.demo.population import model as model
-from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS
+from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS_WITH_ADDRESS
 
 CHUNK_SIZE: Final = 100_000
 _PREFIX_BASE: Final = 901_000_000  # 900000000..900999999 are kept for hand-made demo people
@@ -76,7 +76,7 @@ def header(columns: tuple[str, ...]) -> str:
     return ",".join(columns) + "\n"
 
 
-PATIENTS_HEADER: Final = header(PATIENT_COLUMNS)
+PATIENTS_HEADER: Final = header(PATIENT_COLUMNS_WITH_ADDRESS)
 CHOICES_HEADER: Final = header(CHOICE_COLUMNS)
 
 
@@ -181,8 +181,10 @@ class PopulationGenerator:
         self._outward = np.array(
             [f"{areas[a]}{d} {s}" for a, d, s in zip(area.tolist(), district.tolist(), sector.tolist(), strict=True)]
         )
+        self._towns = np.array([model.POST_TOWNS[areas[a]] for a in area.tolist()])
         letters = model.POSTCODE_UNIT_LETTERS
         self._units = np.array([a + b for a in letters for b in letters])
+        self._streets = np.array(model.STREET_NAMES)
 
     # ---- people ------------------------------------------------------------------------------------
 
@@ -268,6 +270,9 @@ class PopulationGenerator:
         postcode_arr[old] = postcode_arr[new]
         superseded_by = np.full(n, "", dtype=object)
         superseded_by[old] = nhs[new].astype(str)
+        line1, line2, town = self._addresses(nhs, lsoa, unit)
+        for address_column in (line1, line2, town):
+            address_column[old] = address_column[new]
 
         patients_csv = _rows(
             nhs.astype(str).tolist(),
@@ -283,11 +288,29 @@ class PopulationGenerator:
             np.where(dead, died.astype(str), "").tolist(),
             superseded_by.tolist(),
             np.where(sensitive, "true", "false").tolist(),
+            line1.tolist(),
+            line2.tolist(),
+            [""] * n,
+            town.tolist(),
         )
         # Choices fall before the as-of day (so a file made today holds nothing later than now).
         end = np.minimum(np.where(dead, died, as_of), as_of - np.timedelta64(1, "D"))
         choices_csv, choice_rows, opted_out = self._choices(rng, nhs, band, female, born, end, ~superseded)
         return Chunk(first, n, patients_csv, choices_csv, choice_rows, opted_out)
+
+    def _addresses(self, nhs: IntArray, lsoa: IntArray, unit: IntArray) -> tuple[Any, Any, Any]:
+        """House (or flat) and street, and the post town of the postcode area. Derived from the NHS number
+        and the postcode, not from the random stream, so that adding addresses left every other column of a
+        seed's output unchanged."""
+        mixed = (nhs.astype(np.uint64) * np.uint64(2654435761)) >> np.uint64(7)
+        house = (mixed % np.uint64(199) + np.uint64(1)).astype(np.int64)
+        flat = (mixed >> np.uint64(9)) % np.uint64(1000) < np.uint64(int(model.FLAT_SHARE * 1000))
+        flat_no = ((mixed >> np.uint64(19)) % np.uint64(40) + np.uint64(1)).astype(np.int64)
+        street = self._streets[(lsoa * 31 + unit) % len(self._streets)]
+        house_street = np.char.add(np.char.add(house.astype(str), " "), street)
+        line1 = np.where(flat, np.char.add("Flat ", flat_no.astype(str)), house_street).astype(object)
+        line2 = np.where(flat, house_street, "").astype(object)
+        return line1, line2, self._towns[lsoa].astype(object)
 
     # ---- choices -----------------------------------------------------------------------------------
 

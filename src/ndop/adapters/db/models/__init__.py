@@ -3,6 +3,7 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
+from ndop.adapters.db.models.contact_centre import ContactCase, Letter, StaffAccount, StaffRecoveryCode
 from ndop.adapters.db.models.jobs import JobLease
 from ndop.adapters.db.models.online import OnlineFailure, OnlineGuard, OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
@@ -15,8 +16,10 @@ __all__ = [
     "AuditHead",
     "CheckJob",
     "ChoiceEvent",
+    "ContactCase",
     "CurrentChoice",
     "JobLease",
+    "Letter",
     "MeshRequest",
     "OnlineFailure",
     "OnlineGuard",
@@ -30,5 +33,7 @@ __all__ = [
     "PolicyFlowVersion",
     "RegistryCounter",
     "SecurityCode",
+    "StaffAccount",
+    "StaffRecoveryCode",
     "StoredCheck",
 ]
