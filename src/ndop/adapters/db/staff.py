@@ -94,7 +94,8 @@ class DjangoStaffSignIn:
     def check_password(self, username: str, password: str) -> bool:
         user = _user(username)
         if user is None:
-            check_hash(password, None)  # the same work whether or not the account exists  # type: ignore[arg-type]
+            # The same work whether or not the account exists.
+            check_hash(password, None)  # type: ignore[arg-type]
             return False
         return bool(user.check_password(password))
 
