@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ndop.domain.check.stored import StoredChecks
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+    from ndop.services.statistics.publish import StatisticsDeps
 
 
 def setup_django() -> None:
@@ -183,3 +184,14 @@ def population_store() -> PopulationStore:
     from ndop.adapters.db.population import DjangoPopulationStore
 
     return DjangoPopulationStore()
+
+
+def statistics(clock: Clock | None = None) -> StatisticsDeps:
+    """The statistics publication: the registry streamed into columns, the record, the file writers."""
+    from ndop.adapters.db.statistics import DjangoPublicationRecords, DjangoRegistryColumns
+    from ndop.adapters.publication.writer import FilePublicationWriter
+    from ndop.domain.common.clock import SystemClock
+    from ndop.services.statistics.publish import StatisticsDeps
+
+    clock = clock or SystemClock()
+    return StatisticsDeps(DjangoRegistryColumns(), DjangoPublicationRecords(clock), FilePublicationWriter(), clock)

@@ -90,3 +90,28 @@ def rate(opt_out: int, list_size: int) -> float | None:
 
 def ach_date_text(day: date) -> str:
     return day.strftime("%d/%m/%Y")
+
+
+# The real rule (reference §6.1): publish when the England rate moved by more than 0.1 percentage
+# points since the last publication, or when the last one is a year old.
+CHANGE_HUNDREDTHS: Final = 10
+MAX_AGE_DAYS: Final = 365
+
+
+def publishing_decision(
+    last_rate: int | None, last_published: datetime | None, last_label: str, new_rate: int | None, now: datetime
+) -> tuple[bool, str]:
+    """Whether `--if-changed` publishes, and why (or why not), in one sentence."""
+    if last_published is None:
+        return True, "there is no earlier publication"
+    age = (now - last_published).days
+    if age >= MAX_AGE_DAYS:
+        return True, f"the last publication ({last_label}) is {age} days old"
+    if last_rate is None or new_rate is None:
+        return (last_rate != new_rate), "the England list size changed to or from zero"
+    moved = abs(new_rate - last_rate)
+    shown = f"{moved // 100}.{moved % 100:02d}"
+    if moved > CHANGE_HUNDREDTHS:
+        return True, f"the England rate moved {shown} percentage points since {last_label}"
+    return False, (f"the England rate moved {shown} percentage points since {last_label} (more than 0.10 is needed) "
+                   f"and that publication is {age} days old (less than a year)")

@@ -8,6 +8,7 @@ from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.policy import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
+from ndop.adapters.db.models.statistics import StatisticsPublication
 
 __all__ = [
     "AuditEvent",
@@ -26,5 +27,6 @@ __all__ = [
     "PolicyFlowVersion",
     "RegistryCounter",
     "SecurityCode",
+    "StatisticsPublication",
     "StoredCheck",
 ]
