@@ -239,3 +239,24 @@ def test_the_database_columns_match_what_was_stored(small_registry) -> None:
     assert superseded[4010232153] == 4010232161 and superseded[4857773457] == 0
     assert choices.key.size == 6 and int(choices.opted_out.sum()) == 5
     assert choices.made_at.min() == int(at(2020, 1, 1).timestamp())
+
+
+def test_a_generated_population_publishes_with_its_own_lookups_and_no_code_missing(db, tmp_path) -> None:
+    pop = tmp_path / "pop"
+    run = CliRunner().invoke
+    result = run(main, ["population", "generate", "--patients", "3000", "--seed", "5", "--as-of", "2026-11-01",
+                        "--out", str(pop)])
+    assert result.exit_code == 0, result.output
+    assert {p.name for p in pop.iterdir()} == {"patients.csv", "choices.csv", "practices.csv", "lsoas.csv"}
+    assert run(main, ["population", "import", str(pop)]).exit_code == 0
+    result = run(main, ["stats", "publish", "--month", "2026-11", "--months", "2", "--out", str(tmp_path / "out"),
+                        "--include-test-range", "--practices", str(pop / "practices.csv"),
+                        "--lsoas", str(pop / "lsoas.csv")])
+    assert result.exit_code == 0, result.output
+    assert "0 practices, 0 LSOAs" in result.output
+    reg = [r for r in read(tmp_path / "out" / "NDOP_reg_geog_Nov_2026.csv") if r["GP_PRACTICE"] != "Unallocated"]
+    assert reg and all(r["PRACTICE_NAME"] and r["ICB_NAME"] and r["COMM_REGION_CODE"].startswith("Y") for r in reg)
+    res = [r for r in read(tmp_path / "out" / "NDOP_res_geog_Nov_2026.csv") if r["LSOA_CODE"] != "Unallocated"]
+    assert res and all(r["LA_NAME"] and r["SUB_ICB_LOCATION_CODE"] for r in res)
+    england = [r for r in read(tmp_path / "out" / "NDOP_age_gen_Nov_2026.csv") if r["AGE_BAND"] == r["GENDER"] == "All"]
+    assert int(england[-1]["LIST_SIZE"]) > 2500 and 0 < float(england[-1]["OPT_OUT_RATE"]) < 20
