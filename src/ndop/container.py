@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.stored import StoredChecks
+    from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
     from ndop.services.statistics.publish import StatisticsDeps
@@ -195,3 +196,9 @@ def statistics(clock: Clock | None = None) -> StatisticsDeps:
 
     clock = clock or SystemClock()
     return StatisticsDeps(DjangoRegistryColumns(), DjangoPublicationRecords(clock), FilePublicationWriter(), clock)
+
+
+def publication_records() -> PublicationRecords:
+    from ndop.adapters.db.statistics import DjangoPublicationRecords
+
+    return DjangoPublicationRecords()

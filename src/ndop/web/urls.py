@@ -14,4 +14,5 @@ urlpatterns = [
     path("org/check/", include("ndop.web.org.checks.urls")),
     path("policy/", include("ndop.web.policy.urls")),
     path("your-data-matters/", include("ndop.web.patient.urls")),
+    path("statistics/", include("ndop.web.statistics.urls")),
 ]

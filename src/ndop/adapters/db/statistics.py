@@ -147,6 +147,10 @@ class DjangoPublicationRecords:
         row = m.StatisticsPublication.objects.order_by("-published_at", "-id").first()
         return None if row is None else _record(row)
 
+    def get(self, publication_id: int) -> PublishedRecord | None:
+        row = m.StatisticsPublication.objects.filter(id=publication_id).first()
+        return None if row is None else _record(row)
+
     def all(self) -> Sequence[PublishedRecord]:
         return [_record(r) for r in m.StatisticsPublication.objects.order_by("-published_at", "-id")]
 
@@ -179,6 +183,7 @@ def _record(row: m.StatisticsPublication) -> PublishedRecord:
         directory=row.directory,
         files=tuple(row.files),
         summary=row.summary,
+        id=row.id,
     )
 
 

@@ -34,10 +34,13 @@ class PublishedRecord:
     directory: str
     files: tuple[str, ...] = ()
     summary: Mapping[str, Any] = field(default_factory=dict)  # headline, chart alt text and tables
+    id: int = 0  # given by the store
 
 
 class PublicationRecords(Protocol):
     def latest(self) -> PublishedRecord | None: ...
+
+    def get(self, publication_id: int) -> PublishedRecord | None: ...
 
     def all(self) -> Sequence[PublishedRecord]:
         """Newest first."""
