@@ -14,6 +14,7 @@ from ndop import container
 from ndop.domain.statistics.ports import PublishedRecord
 from ndop.services.statistics.publications import list_publications, publication, publication_file
 
+# Django ships no type hints, hence the ignores on its decorators below.
 SERVICE = {"service_name": "National Data Opt-out statistics", "service_href": "/statistics/"}
 
 
@@ -32,13 +33,13 @@ def _page(request: HttpRequest, chosen: PublishedRecord | None, records: list[Pu
     return render(request, "statistics/index.jinja", context)
 
 
-@require_safe  # type: ignore[untyped-decorator]  (Django ships no type hints)
+@require_safe  # type: ignore[untyped-decorator]
 def index(request: HttpRequest) -> HttpResponse:
     records = list(list_publications(container.publication_records()))
     return _page(request, records[0] if records else None, records)
 
 
-@require_safe  # type: ignore[untyped-decorator]  (Django ships no type hints)
+@require_safe  # type: ignore[untyped-decorator]
 def detail(request: HttpRequest, publication_id: int) -> HttpResponse:
     records = container.publication_records()
     chosen = publication(records, publication_id)
@@ -47,7 +48,7 @@ def detail(request: HttpRequest, publication_id: int) -> HttpResponse:
     return _page(request, chosen, list(list_publications(records)))
 
 
-@require_safe  # type: ignore[untyped-decorator]  (Django ships no type hints)
+@require_safe  # type: ignore[untyped-decorator]
 def download(request: HttpRequest, publication_id: int, name: str) -> FileResponse:
     chosen = publication(container.publication_records(), publication_id)
     found = None if chosen is None else publication_file(chosen, name)
