@@ -25,25 +25,37 @@ from ndop.domain.statistics.ports import PublishedRecord
 
 FETCH: Final = 50_000
 
+# Dates of birth and death and the gender travel packed in one integer (yyyymmdd * 10^9 + yyyymmdd * 10 +
+# gender): each value handed from the driver to Python costs more than the arithmetic, so fewer, wider
+# columns stream faster. Supersession links are few and come in a query of their own.
+_PACK: Final = 1_000_000_000
 _PATIENTS: Final = {
     "sqlite": """
         SELECT CASE WHEN length(nhs_number) = 10 AND nhs_number NOT GLOB '*[^0-9]*'
                     THEN CAST(nhs_number AS INTEGER) ELSE 0 END,
-               CAST(replace(substr(date_of_birth, 1, 10), '-', '') AS INTEGER),
-               COALESCE(CAST(replace(substr(date_of_death, 1, 10), '-', '') AS INTEGER), 0),
-               gender, gp_practice_code, lsoa_code,
-               CASE WHEN superseded_by = '' THEN 0
-                    WHEN length(superseded_by) = 10 AND superseded_by NOT GLOB '*[^0-9]*'
-                    THEN CAST(superseded_by AS INTEGER) ELSE -1 END
+               CAST(replace(substr(date_of_birth, 1, 10), '-', '') AS INTEGER) * 1000000000
+               + COALESCE(CAST(replace(substr(date_of_death, 1, 10), '-', '') AS INTEGER), 0) * 10
+               + CASE WHEN gender IN (1, 2) THEN gender ELSE 0 END,
+               gp_practice_code, lsoa_code
         FROM patient""",
     "postgresql": """
         SELECT CASE WHEN nhs_number ~ '^[0-9]{10}$' THEN nhs_number::bigint ELSE 0 END,
-               to_char(date_of_birth, 'YYYYMMDD')::integer,
-               COALESCE(to_char(date_of_death, 'YYYYMMDD')::integer, 0),
-               gender, gp_practice_code, lsoa_code,
-               CASE WHEN superseded_by = '' THEN 0
-                    WHEN superseded_by ~ '^[0-9]{10}$' THEN superseded_by::bigint ELSE -1 END
+               to_char(date_of_birth, 'YYYYMMDD')::bigint * 1000000000
+               + COALESCE(to_char(date_of_death, 'YYYYMMDD')::bigint, 0) * 10
+               + CASE WHEN gender IN (1, 2) THEN gender ELSE 0 END,
+               gp_practice_code, lsoa_code
         FROM patient""",
+}
+_LINKS: Final = {
+    "sqlite": """
+        SELECT CAST(nhs_number AS INTEGER),
+               CASE WHEN length(superseded_by) = 10 AND superseded_by NOT GLOB '*[^0-9]*'
+                    THEN CAST(superseded_by AS INTEGER) ELSE -1 END
+        FROM patient WHERE superseded_by <> ''""",
+    "postgresql": """
+        SELECT CASE WHEN nhs_number ~ '^[0-9]{10}$' THEN nhs_number::bigint ELSE 0 END,
+               CASE WHEN superseded_by ~ '^[0-9]{10}$' THEN superseded_by::bigint ELSE -1 END
+        FROM patient WHERE superseded_by <> ''""",
 }
 _CHOICES: Final = {
     "sqlite": """
@@ -120,14 +132,28 @@ class DjangoRegistryColumns:
                 yield list(zip(*rows, strict=True))
 
     def _patients(self, vendor: str) -> PatientColumns:
-        dtypes = (np.int64, np.int32, np.int32, np.int8, np.int32, np.int32, np.int64)
-        out = _Columns(dtypes, self._count("patient"))
+        out = _Columns((np.int64, np.int64, np.int32, np.int32), self._count("patient"))
         practices, lsoas = _Codes(), _Codes()
-        for key, born, died, gender, practice, lsoa, superseded in self._stream(_PATIENTS[vendor]):
-            out.extend((key, born, died, gender, practices.of(practice), lsoas.of(lsoa), superseded))
-        key, born, died, gender, practice, lsoa, superseded = out.done()
+        for key, packed, practice, lsoa in self._stream(_PATIENTS[vendor]):
+            out.extend((key, packed, practices.of(practice), lsoas.of(lsoa)))
+        key, packed, practice, lsoa = out.done()
+        born = (packed // _PACK).astype(np.int32)
+        died = ((packed % _PACK) // 10).astype(np.int32)
+        gender = (packed % 10).astype(np.int8)
+        del packed
+        superseded = np.zeros(key.size, dtype=np.int64)
+        links = [np.asarray(c, dtype=np.int64) for c in zip(*self._all(_LINKS[vendor]), strict=True)]
+        if links and links[0].size:
+            order = np.argsort(key, kind="stable")
+            at = order[np.searchsorted(key[order], links[0])]
+            superseded[at] = np.where(links[1] == 0, -1, links[1])  # never 0: 0 means not superseded
         return PatientColumns(key, born, died, gender, practice, lsoa, superseded,
                               practice_codes=practices.codes(), lsoa_codes=lsoas.codes())
+
+    def _all(self, sql: str) -> list[tuple[int, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [(int(a), int(b)) for a, b in cursor.fetchall()]
 
     def _choices(self, vendor: str) -> ChoiceColumns:
         out = _Columns((np.int64, np.int64, np.int64, np.bool_), self._count("choice_event"))
