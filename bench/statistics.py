@@ -27,6 +27,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from itertools import repeat
 from pathlib import Path
 
 # This file's name is also the standard library's `statistics`: keep its folder off the import path,
@@ -77,9 +78,10 @@ def build(db: Path, people: int, seed: int = 7) -> None:
     superseded[old[keys[old] == np.array([int(s) for s in superseded[old]])]] = ""
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous=OFF")
-    born_text, died_text = born.astype(str), died.astype(str)
-    rows = ((str(keys[i]), "B", "P", born_text[i], int(gender[i]), "", lsoa[i], practice[i], "", "",
-             None if died_text[i] == "NaT" else died_text[i], superseded[i], 0) for i in range(people))
+    died_text = [None if d == "NaT" else d for d in died.astype(str).tolist()]
+    rows = zip(keys.astype(str).tolist(), repeat("B"), repeat("P"), born.astype(str).tolist(), gender.tolist(),
+               repeat(""), lsoa.tolist(), practice.tolist(), repeat(""), repeat(""), died_text, superseded.tolist(),
+               repeat(0))
     con.executemany("INSERT INTO patient (nhs_number, given_name, family_name, date_of_birth, gender, postcode, "
                     "lsoa_code, gp_practice_code, mobile, email, date_of_death, superseded_by, sensitive) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)
@@ -95,8 +97,10 @@ def build(db: Path, people: int, seed: int = 7) -> None:
     opted = first | (rng.random(who.size) < 0.5)  # a first choice is an opt-out; later ones either way
     made_text = np.char.replace(made.astype(str), "T", " ")
     recorded = (rng.permutation(who.size) + 1).astype(np.int64)  # recorded in another order than made
-    events = ((int(recorded[i]), str(keys[who[i]]), "opted_out" if opted[i] else "not_opted_out", made_text[i],
-               made_text[i], "OP", "", "", "", "", "", "bench") for i in range(who.size))
+    choice = np.where(opted, "opted_out", "not_opted_out").tolist()
+    made_list = made_text.tolist()
+    events = zip(recorded.tolist(), keys[who].astype(str).tolist(), choice, made_list, made_list, repeat("OP"),
+                 repeat(""), repeat(""), repeat(""), repeat(""), repeat(""), repeat("bench"))
     con.executemany("INSERT INTO choice_event (sequence, nhs_number, choice, made_at, recorded_at, channel, "
                     "proxy_role, proxy_name, proxy_evidence_type, proxy_evidence_reference, case_reference, "
                     "recorded_by) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", events)
