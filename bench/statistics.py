@@ -60,7 +60,8 @@ def build(db: Path, people: int, seed: int = 7) -> None:
 
     connections.close_all()
     rng = np.random.default_rng(seed)
-    keys = rng.permutation(np.unique(valid_numbers(int(people * 1.02) + 100, seed=seed))[:people])
+    keys = rng.permutation(np.unique(valid_numbers(int(people * 1.1) + 100, seed=seed))[:people])
+    people = keys.size  # the generator may repeat a number; a few fewer people rather than a duplicate
     born = np.datetime64("1925-01-01") + rng.integers(0, 36500, people).astype("timedelta64[D]")
     dead = rng.random(people) < 0.015
     died = np.datetime64("2018-01-01") + rng.integers(0, 3300, people).astype("timedelta64[D]")
@@ -227,6 +228,43 @@ def child_pandas(db: Path, months: int, result: Path) -> None:
                                   "peak_mib": _peak_mib(), "baseline_mib": baseline, "figures": out}))
 
 
+def child_engine(people: int, months: int, result: Path) -> None:
+    """The engine alone on columns made in memory (no database): the computing part at any size."""
+    import numpy as np
+
+    sys.path.insert(0, str(ROOT / "src"))
+    sys.path.insert(0, str(ROOT))
+    from ndop.domain.statistics.engine import ChoiceColumns, Engine, PatientColumns
+    from ndop.domain.statistics.rules import ReportingPeriod
+    from tests.synthetic import valid_numbers
+
+    rng = np.random.default_rng(7)
+    keys = rng.permutation(np.unique(valid_numbers(int(people * 1.1) + 100, seed=7))[:people])
+    people = keys.size
+    born = (rng.integers(1925, 2026, people) * 10000 + rng.integers(1, 13, people) * 100
+            + rng.integers(1, 29, people)).astype(np.int32)
+    died = np.where(rng.random(people) < 0.015, rng.integers(20180101, 20261101, people), 0).astype(np.int32)
+    patients = PatientColumns(keys, born, died, rng.choice(np.array([0, 1, 2, 9], dtype=np.int8), people),
+                              rng.integers(0, max(1, people // 10_000), people).astype(np.int32),
+                              rng.integers(0, max(1, people // 1_700), people).astype(np.int32),
+                              np.zeros(people, dtype=np.int64),
+                              tuple(f"P{i:05d}" for i in range(max(1, people // 10_000))),
+                              tuple(f"E01{i:06d}" for i in range(max(1, people // 1_700))))
+    chosen = np.nonzero(rng.random(people) < 0.08)[0]
+    who = np.repeat(chosen, rng.choice(np.array([1, 2, 3]), chosen.size, p=[0.8, 0.15, 0.05]))
+    events = who.size
+    choices = ChoiceColumns(keys[who], rng.integers(1527206400, 1793577600, events), np.arange(1, events + 1),
+                            rng.random(events) < 0.8)
+    baseline = _peak_mib()
+    period = ReportingPeriod.parse(REPORT_MONTH, months)
+    t0 = time.perf_counter()
+    engine = Engine(patients, choices, include_test_range=True)
+    del patients, choices
+    engine.figures(period.dates)
+    result.write_text(json.dumps({"compute_s": time.perf_counter() - t0, "peak_mib": _peak_mib(),
+                                  "baseline_mib": baseline, "events": events}))
+
+
 # ---- the parent: build, run the children, compare, print --------------------------------------------
 
 
@@ -242,13 +280,25 @@ def main() -> None:
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--peer-max", type=int, default=10_000_000, help="Skip the pandas peer above this size.")
-    parser.add_argument("--child", choices=("ours", "pandas", "build"))
+    parser.add_argument("--child", choices=("ours", "pandas", "build", "engine"))
+    parser.add_argument("--engine-only", type=int, help="Only the engine on in-memory columns of this many people.")
     parser.add_argument("--people", type=int)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--result", type=Path)
     args = parser.parse_args()
     if args.child == "build":
         build(args.db, args.people)
+        return
+    if args.child == "engine":
+        child_engine(args.people, args.months, args.result)
+        return
+    if args.engine_only:
+        OUT.mkdir(parents=True, exist_ok=True)
+        for months in (1, args.months):
+            result = OUT / f"statistics-engine-{args.engine_only}-{months}.json"
+            subprocess.run([sys.executable, __file__, "--child", "engine", "--people", str(args.engine_only),
+                            "--months", str(months), "--result", str(result)], check=True, cwd=ROOT)
+            print(f"engine only, {args.engine_only:,} people, {months} months: {result.read_text()}")
         return
     if args.child:
         (child_ours if args.child == "ours" else child_pandas)(args.db, args.months, args.result)
