@@ -8,7 +8,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -46,7 +46,7 @@ test-postgres: $(STAMP)
 test: lint test-sqlite test-postgres
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust bench-letters
+bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust bench-letters bench-statistics
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
@@ -78,3 +78,7 @@ clean:
 NDOP_BENCH_BEFORE ?= /tmp/ndop-main
 bench-trust: $(STAMP)
 	$(BIN)/python bench/trust.py --before "$(NDOP_BENCH_BEFORE)" $(BENCH_ARGS)
+# The statistics publication (12 months) at 1M and 10M people beside a pandas peer (installs the `bench` extra).
+bench-statistics: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/statistics.py $(BENCH_ARGS)

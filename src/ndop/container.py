@@ -33,8 +33,10 @@ if TYPE_CHECKING:
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.ports import OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
+    from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+    from ndop.services.statistics.publish import StatisticsDeps
 
     LocalMesh = SandboxServer
 
@@ -340,3 +342,18 @@ def totp_code(secret_b32: str) -> str:
     from ndop.adapters.db.staff import totp_now
 
     return totp_now(secret_b32)
+def statistics(clock: Clock | None = None) -> StatisticsDeps:
+    """The statistics publication: the registry streamed into columns, the record, the file writers."""
+    from ndop.adapters.db.statistics import DjangoPublicationRecords, DjangoRegistryColumns
+    from ndop.adapters.publication.writer import FilePublicationWriter
+    from ndop.domain.common.clock import SystemClock
+    from ndop.services.statistics.publish import StatisticsDeps
+
+    clock = clock or SystemClock()
+    return StatisticsDeps(DjangoRegistryColumns(), DjangoPublicationRecords(clock), FilePublicationWriter(), clock)
+
+
+def publication_records() -> PublicationRecords:
+    from ndop.adapters.db.statistics import DjangoPublicationRecords
+
+    return DjangoPublicationRecords()

@@ -22,6 +22,7 @@ def _register() -> None:
         population,
         serve,
         staff,
+        stats,
     )
 
 

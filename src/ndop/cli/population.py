@@ -14,6 +14,7 @@ from ndop.cli.common import fail, operator, refuse
 from ndop.cli.root import main
 from ndop.cli.startup import Database
 from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
+from ndop.demo.population.geography import LSOAS_FILE, PRACTICES_FILE, lookup_csvs
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import generate_population
 from ndop.services.population.import_population import (
@@ -49,9 +50,10 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed and as-of date, same files.")
 @click.option("--as-of", callback=_as_of, help="The day the population is taken (YYYY-MM-DD). Default: today.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for patients.csv and choices.csv (created if missing).")
+              help="Directory for patients.csv, choices.csv, practices.csv and lsoas.csv (created if missing).")
 def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Path) -> None:
-    """Write OUT/patients.csv and OUT/choices.csv: deterministic for a seed, streamed in chunks."""
+    """Write OUT/patients.csv and OUT/choices.csv (deterministic for a seed, streamed in chunks), and the
+    matching geography lookups OUT/practices.csv and OUT/lsoas.csv."""
     try:
         spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of,
                               not_after=datetime.now(UTC))
@@ -68,16 +70,23 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
             total=patients, unit=" patients", unit_scale=True, disable=None, desc="generate"
         ) as bar:
             summary = generate_population(spec, patients_out, choices_out, progress=bar.update)
+        # The geography lookups `ndop stats publish --practices/--lsoas` reads, matching these people.
+        lookups = dict(zip((PRACTICES_FILE, LSOAS_FILE), lookup_csvs(spec), strict=True))
+        for name, text in lookups.items():
+            (out / f"{name}.part").write_text(text, encoding="utf-8")
         for part, target in zip(parts, targets, strict=True):
             os.replace(part, target)  # the files appear whole or not at all
+        for name in lookups:
+            os.replace(out / f"{name}.part", out / name)
     except OSError as exc:
-        for part in parts:
+        for part in (*parts, out / f"{PRACTICES_FILE}.part", out / f"{LSOAS_FILE}.part"):
             part.unlink(missing_ok=True)
         fail(f"could not write the files: {exc.strerror}")
     click.echo(
         f"Wrote {targets[0]} ({summary.patients:,} patients) and {targets[1]} ({summary.choice_rows:,} choices); "
         f"opted out now: {summary.opted_out:,} ({summary.opt_out_rate:.2%}). Seed {seed}, as of {as_of.isoformat()}."
     )
+    click.echo(f"Wrote {out / PRACTICES_FILE} and {out / LSOAS_FILE}: the geography lookups for these people.")
 
 
 @population.command("import")

@@ -15,4 +15,5 @@ urlpatterns = [
     path("policy/", include("ndop.web.policy.urls")),
     path("staff/", include("ndop.web.staff.urls")),
     path("your-data-matters/", include("ndop.web.patient.urls")),
+    path("statistics/", include("ndop.web.statistics.urls")),
 ]

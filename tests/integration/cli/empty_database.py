@@ -42,6 +42,7 @@ COMMANDS: dict[str, list[str]] = {
     "staff reset": ["agent.one"],
     "staff role": ["agent.one", "--role", "approver"],
     "letters list": [],
+    "stats publish": ["--month", "2026-10", "--out", str(work / "stats")],
     "letters send": [],
     "letters print": ["--date", "2026-12-01", "--out", str(work / "letters.pdf")],
 }

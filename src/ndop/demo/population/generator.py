@@ -116,6 +116,18 @@ def calendar_age(born: DayArray, on: DayArray) -> IntArray:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Geography:
+    practice_codes: tuple[str, ...]
+    practice_centre: tuple[int, ...]  # the LSOA (by index) at the centre of each practice's catchment
+    lsoa_codes: tuple[str, ...]
+    outward: tuple[str, ...]  # by LSOA: the postcode's outward code and sector
+    units: tuple[str, ...]
+
+    def postcode(self, lsoa: int) -> str:
+        return self.outward[lsoa] + self.units[(lsoa * 37) % len(self.units)]
+
+
 class PopulationGenerator:
     """Yields `Chunk`s. The practices and areas are drawn once; people are drawn chunk by chunk."""
 
@@ -185,6 +197,16 @@ class PopulationGenerator:
         letters = model.POSTCODE_UNIT_LETTERS
         self._units = np.array([a + b for a in letters for b in letters])
         self._streets = np.array(model.STREET_NAMES)
+
+    def geography(self) -> Geography:
+        """The practices and areas drawn for this population (for the matching lookup files)."""
+        return Geography(
+            practice_codes=tuple(self._practice_codes.tolist()),
+            practice_centre=tuple(int(c) for c in self._practice_centre.tolist()),
+            lsoa_codes=tuple(self._lsoa_codes.tolist()),
+            outward=tuple(self._outward.tolist()),
+            units=tuple(self._units.tolist()),
+        )
 
     # ---- people ------------------------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.policy import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
+from ndop.adapters.db.models.statistics import StatisticsPublication
 
 __all__ = [
     "AuditEvent",
@@ -35,5 +36,6 @@ __all__ = [
     "SecurityCode",
     "StaffAccount",
     "StaffRecoveryCode",
+    "StatisticsPublication",
     "StoredCheck",
 ]
