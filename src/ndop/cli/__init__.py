@@ -16,7 +16,20 @@ def main() -> None:
 
 def _register() -> None:
     # Each command group lives in its own module; importing registers it on `main`.
-    from ndop.cli import audit, check, choice, demo, mesh, org, org_keys, policy, population, serve  # noqa: F401
+    from ndop.cli import (  # noqa: F401
+        audit,
+        check,
+        choice,
+        demo,
+        mesh,
+        org,
+        org_keys,
+        policy,
+        population,
+        serve,
+        snapshot,
+        spark_check,
+    )
 
 
 _register()
