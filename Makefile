@@ -20,13 +20,17 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/ndop demo
-	@# A local MESH (mesh-sandbox) and the MESH worker run beside the web service, and stop with it.
-	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; trap 'kill $$mesh 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
+	@# A local MESH (mesh-sandbox) with the MESH worker, and the job worker (queued API checks), run
+	@# beside the web service and stop with it.
+	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; $(BIN)/ndop worker & jobs=$$!; \
+	  trap 'kill $$mesh $$jobs 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/mypy src/ndop/domain
+	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	@# Models and migrations agree (against a scratch SQLite file: no database needs to exist).
+	env -u DATABASE_URL NDOP_VAR_DIR="$$(mktemp -d)" $(BIN)/django-admin makemigrations --check --dry-run --settings=ndop.settings
 
 # The Spark tests run once (test-spark), not in each database run.
 test-sqlite: $(STAMP)

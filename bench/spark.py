@@ -35,11 +35,11 @@ import pyarrow.parquet as pq
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from ndop.adapters.files.snapshot_export import public_pem, write_export  # noqa: E402
-from ndop.domain.check.export import ExportedSnapshot, ExportHeader  # noqa: E402
-from tests.synthetic import valid_numbers  # noqa: E402
+from ndop.adapters.files.snapshot_export import public_pem, write_export
+from ndop.domain.check.export import ExportedSnapshot, ExportHeader
+from tests.synthetic import valid_numbers
 
 CHUNK = 5_000_000
 
@@ -131,7 +131,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from pyspark.sql import SparkSession
-    from pyspark.sql import functions as F
+    from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user writes
     from pyspark.sql.types import BooleanType
 
     from ndop.domain.check.export import contains

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ndop.domain.common.clock import Clock
+from ndop.domain.common.jobs import JobLeases
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
@@ -24,13 +25,15 @@ if TYPE_CHECKING:
 
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
-    from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
+    from ndop.adapters.mesh.sandbox import SandboxServer
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.export import ExportedSnapshot
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.stored import StoredChecks
     from ndop.services.check.mesh_worker import CheckRunner, MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+
+    LocalMesh = SandboxServer
 
 
 def setup_django() -> None:
@@ -59,6 +62,52 @@ def migrate(verbosity: int = 0) -> None:
     call_command("migrate", interactive=False, verbosity=verbosity)
     # The shared cache (rate limits) lives in a table that migrations do not manage.
     call_command("createcachetable", verbosity=verbosity)
+
+
+class DatabaseUnreachable(Exception):
+    """The configured database cannot be opened; the message is one line, without credentials."""
+
+
+def connect_database() -> None:
+    """Open the database connection now, so that a wrong DATABASE_URL is one clear line."""
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        # psycopg's message spans lines ("connection failed: ... FATAL: database "x" does not exist").
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise DatabaseUnreachable(" ".join(lines[-1].split()) if lines else type(exc).__name__) from None
+
+
+def database_is_set_up() -> bool:
+    """Every migration applied and the cache table there: what `migrate` leaves behind."""
+    import pkgutil
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connect_database()
+    # The migration files' names against the applied ones, without importing every migration (Django's
+    # loader would, at ~100 ms a command). No app squashes its migrations, so names are the whole story.
+    on_disk = set()
+    for app in apps.get_app_configs():
+        module_name, _ = MigrationLoader.migrations_module(app.label)
+        try:
+            module = import_module(module_name) if module_name else None
+        except ModuleNotFoundError:
+            module = None
+        if module is not None and hasattr(module, "__path__"):
+            on_disk |= {(app.label, name) for _, name, is_pkg in pkgutil.iter_modules(module.__path__)
+                        if not is_pkg and not name.startswith(("_", "~"))}
+    if not on_disk <= set(MigrationRecorder(connection).applied_migrations()):
+        return False
+    cache_tables = {c["LOCATION"] for c in settings.CACHES.values() if c["BACKEND"].endswith("DatabaseCache")}
+    return cache_tables <= set(connection.introspection.table_names())
 
 
 def notifier(clock: Clock | None = None) -> Notifier:
@@ -117,9 +166,12 @@ def var_dir() -> Path:
 
 
 def mesh_config() -> MeshConfig:
-    from ndop.adapters.mesh.config import load
+    """The MESH settings, validated, read now: `ndop mesh-sandbox --worker` points them at itself."""
+    from django.conf import settings
 
-    return load()
+    from ndop.config import load_mesh
+
+    return load_mesh(env=settings.CONFIG.env)
 
 
 def local_mesh(mailboxes: dict[str, str], *, host: str = "127.0.0.1", port: int = 0) -> LocalMesh:
@@ -171,14 +223,20 @@ def check_service() -> CheckService:
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
         from ndop.adapters.files.snapshots import FileSnapshotStore
-        from ndop.config import load
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
-        store = FileSnapshotStore(load().var_dir / "snapshots")
+        store = FileSnapshotStore(var_dir() / "snapshots")
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service
+
+
+def job_leases() -> JobLeases:
+    """Leases on running background jobs, and the list of jobs (ADR 38)."""
+    from ndop.adapters.db.jobs import DjangoJobLeases
+
+    return DjangoJobLeases()
 
 
 def population_store() -> PopulationStore:

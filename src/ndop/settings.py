@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 
 from ndop import config as _config
@@ -9,7 +11,7 @@ from ndop import config as _config
 CONFIG = _config.load()
 CONFIG.var_dir.mkdir(parents=True, exist_ok=True)
 
-SECRET_KEY = CONFIG.secret_key
+SECRET_KEY = CONFIG.secret_key.get_secret_value()
 DEBUG = False  # Never: error pages could show patient data. Development uses the same error pages.
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts) + (["testserver"] if not CONFIG.is_production else [])
 
@@ -20,6 +22,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the Swagger UI assets itself, not from a CDN (our CSP allows only self)
     "ndop.adapters.db",
+    # Background jobs (ADR 37): the Tasks API, and its backend that keeps the queue in our own database.
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -67,7 +72,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every worker process, in the database we already have: rate limits
 # (django-ratelimit) must count across gunicorn workers, and no extra server is needed.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ndop_cache",
@@ -77,6 +82,10 @@ CACHES = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+
+# Background jobs (queued API checks, later letters and statistics) wait in the registry's own database
+# and are run by `ndop worker` (ADR 37).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

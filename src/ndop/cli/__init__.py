@@ -2,16 +2,7 @@
 
 from __future__ import annotations
 
-import click
-
-from ndop import container
-
-
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="ndop")
-def main() -> None:
-    """National Data Opt-out: registry, services and tools."""
-    container.setup_django()
+from ndop.cli.root import main
 
 
 def _register() -> None:
@@ -21,7 +12,9 @@ def _register() -> None:
         check,
         choice,
         demo,
+        jobs,
         mesh,
+        migrate,
         org,
         org_keys,
         policy,
@@ -33,3 +26,5 @@ def _register() -> None:
 
 
 _register()
+
+__all__ = ["main"]

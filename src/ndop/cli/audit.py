@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.cli.root import main
 from ndop.services.registry.verify_audit import verify_audit
 
 

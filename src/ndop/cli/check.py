@@ -18,8 +18,8 @@ from typing import BinaryIO, TextIO
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator
+from ndop.cli.root import main
 
 EXIT_REJECTED = 3
 PROGRESS_FROM = 16 * 1024 * 1024  # bytes: smaller files finish before a bar is worth drawing

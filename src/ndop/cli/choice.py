@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import domain_errors_refused, nhs_number_argument, operator
+from ndop.cli.root import main
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest, Proxy, ProxyRole
 from ndop.services.registry.record_choice import record_choice

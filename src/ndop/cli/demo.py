@@ -5,8 +5,9 @@ from __future__ import annotations
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 from ndop.demo.accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.demo.check_channels import install_demo_check_channels
 from ndop.demo.personas import install_demo_data
@@ -15,7 +16,7 @@ from ndop.demo.small_population import DEMO_SEED, install_demo_population
 from ndop.domain.common.nhs_number import NhsNumber
 
 
-@main.command()
+@main.command(database=Database.REACHABLE)
 def demo() -> None:
     """Migrate and install demo personas, a small synthetic population and demo accounts (safe to run
     again). Refused in production."""

@@ -10,8 +10,9 @@ import click
 from tqdm import tqdm
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator, refuse
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import generate_population
@@ -35,7 +36,7 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     return day
 
 
-@population.command("generate")
+@population.command("generate", database=Database.NOT_USED)
 @click.option("--patients", required=True, type=int, help="How many patient records (up to 80 million).")
 @click.option("--opt-out-rate", default=DEFAULT_OPT_OUT_RATE, show_default=True, type=float,
               help="Target share opted out, 0 to 0.5; varies by age and sex around it.")

@@ -8,8 +8,9 @@ from pathlib import Path
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator, refuse
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 
 
 @main.group()
@@ -43,7 +44,7 @@ def export(out: Path, gp_data: bool) -> None:
     )
 
 
-@snapshot.command("public-key")
+@snapshot.command("public-key", database=Database.NOT_USED)
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write the PEM here instead of printing it.")
 def public_key(out: Path | None) -> None:
@@ -61,7 +62,7 @@ def public_key(out: Path | None) -> None:
         click.echo(f"Wrote {out}.")
 
 
-@snapshot.command("verify")
+@snapshot.command("verify", database=Database.NOT_USED)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--public-key", "key_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="The registry's public key (PEM); default: this registry's own.")

@@ -10,13 +10,14 @@ from pathlib import Path
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator, refuse
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 
 EXIT_REJECTED = 3  # as `ndop check`: the input has invalid NHS numbers
 
 
-@main.command("spark-check")
+@main.command("spark-check", database=Database.NOT_USED)  # only without --snapshot, checked there
 @click.argument("input_path", metavar="INPUT")
 @click.argument("output_path", metavar="OUTPUT")
 @click.option("--column", default="nhs_number", show_default=True, help="The column holding NHS numbers.")
@@ -47,6 +48,8 @@ def spark_check(input_path: str, output_path: str, column: str, fmt: str, snapsh
         refuse(f"{output_path} already exists: choose a new output location.")
     with tempfile.TemporaryDirectory() as scratch:
         if snapshot_file is None:
+            if not container.database_is_set_up():
+                fail("The database is not set up: run ndop migrate (or give --snapshot).")
             snapshot_file = Path(scratch) / "snapshot.bin"
             export_snapshot(container.registry(), container.check_service().snapshots,
                             container.snapshot_export_writer(snapshot_file), exported_by=operator())

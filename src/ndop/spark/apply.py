@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Literal
 
 import numpy as np
@@ -67,7 +67,7 @@ def count_invalid(df: DataFrame, column: str = "nhs_number") -> int:
 
     _check(df, column)
 
-    def counts(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def counts(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         total = 0
         for batch in batches:
             _, valid = numbers(batch.column(0))
@@ -103,7 +103,7 @@ def remove_opted_out(
     if invalid == "flag":
         schema = StructType([*schema.fields, StructField(flag_name, BooleanType(), False)])
 
-    def keep(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         removed_keys = keys.value
         for batch in batches:
             valid, opted_out = _verdict(batch, column, removed_keys)
@@ -134,7 +134,7 @@ def flag_opted_out(
     keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
     schema = StructType([*df.schema.fields, StructField(as_column, BooleanType(), True)])
 
-    def flag(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         removed_keys = keys.value
         for batch in batches:
             valid, opted_out = _verdict(batch, column, removed_keys)

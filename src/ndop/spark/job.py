@@ -13,7 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -63,7 +63,7 @@ def run(
     rows_in, removed, dropped = sc.accumulator(0), sc.accumulator(0), sc.accumulator(0)
     keys = sc.broadcast(snapshot.keys_for(gp_data))
 
-    def keep(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+    def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             valid, opted_out = _verdict(batch, column, keys.value)
             rows_in.add(len(valid))

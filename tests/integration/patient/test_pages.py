@@ -10,6 +10,7 @@ from django.conf import settings
 from django.test import Client
 
 from ndop.adapters.db import models as m
+from ndop.config import Environment
 from ndop.domain.registry.choices import Channel, Choice
 from ndop.services.registry.load_patients import load_patients
 from ndop.web.patient import limits
@@ -188,7 +189,7 @@ def test_outbox_page_exists_in_demo_mode_only(client, jane, monkeypatch) -> None
     client.post(BASE + "send-code", {"method": "sms"})
     assert "Your security code" in client.get(BASE + "dev/outbox").content.decode() or \
         "security code" in client.get(BASE + "dev/outbox").content.decode()
-    monkeypatch.setattr(settings, "CONFIG", replace(settings.CONFIG, env="production"))
+    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(env=Environment.PRODUCTION))
     assert client.get(BASE + "dev/outbox").status_code == 404
 
 

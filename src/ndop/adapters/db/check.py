@@ -21,7 +21,7 @@ FETCH = 100_000
 
 class DjangoCheckJobStore:
     def add(self, job: CheckJob) -> None:
-        fields = {name: getattr(job, name) for name in CheckJob.__slots__}  # type: ignore[attr-defined]
+        fields = {name: getattr(job, name) for name in CheckJob.__slots__}
         fields["channel"] = job.channel.value
         m.CheckJob.objects.create(**fields)
 
@@ -29,7 +29,7 @@ class DjangoCheckJobStore:
         row = m.CheckJob.objects.filter(id=job_id).first()
         if row is None:
             return None
-        fields = {name: getattr(row, name) for name in CheckJob.__slots__}  # type: ignore[attr-defined]
+        fields = {name: getattr(row, name) for name in CheckJob.__slots__}
         fields["channel"] = CheckChannel(row.channel)
         return CheckJob(**fields)
 

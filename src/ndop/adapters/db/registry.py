@@ -21,8 +21,11 @@ from ndop.adapters.db.organisations import DjangoOrganisationDirectory
 from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
 from ndop.domain.common.clock import Clock, SystemClock
 from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.common.ports import AuditLog
+from ndop.domain.organisations.ports import OrganisationDirectory
 from ndop.domain.registry.choices import ChoiceEvent
 from ndop.domain.registry.patients import Patient
+from ndop.domain.registry.ports import ChoiceStore, PatientIndex
 
 CHOICE_SEQUENCE = "choice_sequence"
 
@@ -119,10 +122,11 @@ class DjangoRegistry:
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
-        self.patients = DjangoPatientIndex()
-        self.choices = DjangoChoiceStore()
-        self.audit = DjangoAuditLog(self.clock)
-        self.organisations = DjangoOrganisationDirectory()
+        # Typed as the ports: a protocol's attributes are invariant, so `Registry` wants exactly these.
+        self.patients: PatientIndex = DjangoPatientIndex()
+        self.choices: ChoiceStore = DjangoChoiceStore()
+        self.audit: AuditLog = DjangoAuditLog(self.clock)
+        self.organisations: OrganisationDirectory = DjangoOrganisationDirectory()
 
     def transaction(self) -> AbstractContextManager[None]:
         return transaction.atomic()

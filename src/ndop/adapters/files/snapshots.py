@@ -53,7 +53,7 @@ class FileSnapshotStore:
         # A new file (never rewritten in place): other processes may have the old one mapped.
         tmp_bin = self._dir / f"{name}.tmp"
         with open(tmp_bin, "wb") as handle:
-            handle.write(memoryview(np.ascontiguousarray(snapshot.bitmap)))
+            handle.write(np.ascontiguousarray(snapshot.bitmap).data)
         os.replace(tmp_bin, self._dir / name)
         meta = {
             "format": FORMAT,

@@ -76,9 +76,13 @@ class CheckService:
         reference: str = "",
         requested_by: str = "",
         progress: Progress | None = None,
+        then: Callable[[CheckOutcome], None] | None = None,
     ) -> CheckOutcome:
         """Stream `request`; write the response bytes to `response` (the cleaned list, or the single
         rejection line / message); record a CheckJob and its audit event; return the outcome.
+
+        `then` runs inside the transaction that records the CheckJob: a caller's own record of the
+        outcome commits with it or not at all, and an exception from `then` rolls the CheckJob back.
 
         A seekable `response` is written in place and cut back if the request is rejected; any other
         is written only once the whole request has been checked (spooled to a temporary file first).
@@ -133,8 +137,7 @@ class CheckService:
             request_sha256=result.request_sha256,
             response_sha256=response_sha256,
         )
-        self._record(job)
-        return CheckOutcome(
+        outcome = CheckOutcome(
             job_id=job.id,
             rejected=job.rejected,
             rejection=job.rejection,
@@ -148,6 +151,8 @@ class CheckService:
             request_sha256=job.request_sha256,
             response_sha256=job.response_sha256,
         )
+        self._record(job, then=None if then is None else (lambda: then(outcome)))
+        return outcome
 
     def refuse(
         self,
@@ -184,7 +189,7 @@ class CheckService:
         self._record(job)
         return job.id
 
-    def _record(self, job: CheckJob) -> None:
+    def _record(self, job: CheckJob, then: Callable[[], None] | None = None) -> None:
         actor = job.requested_by or (f"org:{job.organisation}" if job.organisation else f"{job.channel.value}")
         with self._registry.transaction():
             self._jobs.add(job)
@@ -210,3 +215,5 @@ class CheckService:
                     },
                 )
             )
+            if then is not None:
+                then()

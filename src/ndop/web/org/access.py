@@ -12,14 +12,14 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 
 from ndop import container
 from ndop.domain.organisations.accounts import OrganisationRole
 
-View = Callable[..., HttpResponse]
+View = Callable[..., HttpResponseBase]  # pages, and file downloads (FileResponse)
 
 # Parts that organisation users can open, shown on their home page: (title, url name, description, role).
 ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = [
@@ -32,7 +32,7 @@ ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = [
 def organisation_user_required(*roles: OrganisationRole) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             signed_in = current_organisation_user(request)
             if signed_in is None:
                 query = urlencode({"next": request.get_full_path()})

@@ -64,7 +64,8 @@ def resend_code(request: HttpRequest) -> HttpResponse:
 
 def _masked(request: HttpRequest) -> str:
     s = journey.state(request)
-    return dict(s.get("contacts", [])).get(s.get("method", ""), "")
+    masked: str = dict(s.get("contacts", [])).get(s.get("method", ""), "")
+    return masked
 
 
 @require_http_methods(["GET", "POST"])

@@ -3,6 +3,7 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
+from ndop.adapters.db.models.jobs import JobLease
 from ndop.adapters.db.models.online import OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
@@ -15,6 +16,7 @@ __all__ = [
     "CheckJob",
     "ChoiceEvent",
     "CurrentChoice",
+    "JobLease",
     "MeshRequest",
     "Organisation",
     "OrganisationApiKey",

@@ -85,7 +85,7 @@ def result(request: HttpRequest, check_id: str) -> HttpResponse:
 
 @organisation_user_required(OrganisationRole.CHECKER)
 @require_GET
-def download(request: HttpRequest, check_id: str) -> HttpResponse:
+def download(request: HttpRequest, check_id: str) -> FileResponse:
     check = _own_check(request, check_id)
     if check.status is not StoredCheckStatus.DONE or check.rejected:
         raise Http404
