@@ -3,12 +3,13 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 # PostgreSQL for the second test run; pytest-django creates and drops test_<name>.
 NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics test-spark bench-spark
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -31,19 +32,30 @@ lint: $(STAMP)
 	@# Models and migrations agree (against a scratch SQLite file: no database needs to exist).
 	env -u DATABASE_URL NDOP_VAR_DIR="$$(mktemp -d)" $(BIN)/django-admin makemigrations --check --dry-run --settings=ndop.settings
 
+# The Spark tests run once (test-spark), not in each database run.
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL $(BIN)/pytest -m "not spark"
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python scripts/pg_ready.py "$(NDOP_TEST_PG_URL)"; then \
-	  DATABASE_URL="$(NDOP_TEST_PG_URL)" $(BIN)/pytest; \
+	  DATABASE_URL="$(NDOP_TEST_PG_URL)" $(BIN)/pytest -m "not spark"; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is required under CI=true and is not reachable at $(NDOP_TEST_PG_URL)"; exit 1; \
 	else \
 	  echo "SKIPPED: PostgreSQL run (not reachable at $(NDOP_TEST_PG_URL)); CI=true makes this an error"; \
 	fi
 
-test: lint test-sqlite test-postgres
+# ndop.spark on real Spark in local mode: installs the `spark` extra (pyspark needs a Java 17 runtime:
+# Debian's openjdk-17-jre-headless, which .ci/run installs).
+$(SPARK_STAMP): $(STAMP)
+	@command -v java >/dev/null || { echo "Spark needs Java 17: apt-get install openjdk-17-jre-headless"; exit 1; }
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+test-spark: $(SPARK_STAMP)
+	env -u DATABASE_URL $(BIN)/pytest -m spark
+
+test: lint test-sqlite test-postgres test-spark
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
 bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust bench-letters bench-statistics
@@ -51,6 +63,9 @@ bench: bench-check bench-channels bench-patient bench-policy bench-population be
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
 	$(BIN)/python bench/channels.py $(BENCH_ARGS)
+# ndop.spark against a broadcast anti-join on 100M rows of Parquet, local mode (docs/benchmarks/spark.md).
+bench-spark: $(SPARK_STAMP)
+	$(BIN)/python bench/spark.py $(BENCH_ARGS)
 bench-policy: $(STAMP)
 	$(BIN)/python bench/policy.py
 # 10,000 confirmation letters (target: under 60 s) beside reportlab's canvas and platypus.

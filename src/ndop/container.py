@@ -25,11 +25,14 @@ from ndop.domain.registry.ports import Registry
 from ndop.services.online.deps import OnlineDeps
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
     from ndop.adapters.mesh.sandbox import SandboxServer
     from ndop.config import Config
     from ndop.domain.check.clients import CheckClients
+    from ndop.domain.check.export import ExportedSnapshot
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.ports import OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
@@ -357,3 +360,26 @@ def publication_records() -> PublicationRecords:
     from ndop.adapters.db.statistics import DjangoPublicationRecords
 
     return DjangoPublicationRecords()
+# -- exported snapshots for data platforms (Spark) ------------------------------------------------
+
+
+def snapshot_signing_key_path() -> Path:
+    """NDOP_SNAPSHOT_SIGNING_KEY, or (outside production) a key pair kept under the var directory."""
+    configured = os.environ.get("NDOP_SNAPSHOT_SIGNING_KEY", "")
+    return Path(configured) if configured else var_dir() / "keys" / "snapshot-signing.pem"
+
+
+def snapshot_signing_key() -> Ed25519PrivateKey:
+    from django.conf import settings
+
+    from ndop.adapters.files.snapshot_export import load_or_create_signing_key
+
+    production = settings.CONFIG.is_production
+    return load_or_create_signing_key(snapshot_signing_key_path(), create=not production)
+
+
+def snapshot_export_writer(path: Path) -> Callable[[ExportedSnapshot], int]:
+    from ndop.adapters.files.snapshot_export import write_export
+
+    key = snapshot_signing_key()
+    return lambda snapshot: write_export(path, snapshot, key)

@@ -21,6 +21,8 @@ def _register() -> None:
         policy,
         population,
         serve,
+        snapshot,
+        spark_check,
         staff,
         stats,
     )

@@ -45,6 +45,7 @@ COMMANDS: dict[str, list[str]] = {
     "stats publish": ["--month", "2026-10", "--out", str(work / "stats")],
     "letters send": [],
     "letters print": ["--date", "2026-12-01", "--out", str(work / "letters.pdf")],
+    "snapshot export": ["--out", str(work / "snapshot.bin")],
 }
 
 
