@@ -170,7 +170,8 @@ def main() -> None:
     print("Plans (physical):")
     for name in ("ndop mapInArrow, invalid=drop", "peer: broadcast left anti-join"):
         plan = runs[name]()._jdf.queryExecution().executedPlan().toString()
-        print(f"  {name}: {'no shuffle' if 'Exchange' not in plan else 'SHUFFLE'};"
+        shuffle = "ShuffleExchange" in plan or "Exchange hashpartitioning" in plan
+        print(f"  {name}: {'SHUFFLE' if shuffle else 'no shuffle'};"
               f" {'BroadcastExchange' if 'BroadcastExchange' in plan else 'broadcast variable (no exchange)'}")
     for name, build in runs.items():
         timed(name, build, results)
