@@ -3,12 +3,13 @@ PYTHON ?= python3.11
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 # PostgreSQL for the second test run; pytest-django creates and drops test_<name>.
 NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics test-spark bench-spark
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -19,39 +20,63 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/ndop demo
-	@# A local MESH (mesh-sandbox) and the MESH worker run beside the web service, and stop with it.
-	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; trap 'kill $$mesh 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
+	@# A local MESH (mesh-sandbox) with the MESH worker, and the job worker (queued API checks), run
+	@# beside the web service and stop with it.
+	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; $(BIN)/ndop worker & jobs=$$!; \
+	  trap 'kill $$mesh $$jobs 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts
-	$(BIN)/mypy src/ndop/domain
+	$(BIN)/mypy src
 	$(BIN)/lint-imports
+	@# Models and migrations agree (against a scratch SQLite file: no database needs to exist).
+	env -u DATABASE_URL NDOP_VAR_DIR="$$(mktemp -d)" $(BIN)/django-admin makemigrations --check --dry-run --settings=ndop.settings
 
+# The Spark tests run once (test-spark), not in each database run.
 test-sqlite: $(STAMP)
-	env -u DATABASE_URL $(BIN)/pytest
+	env -u DATABASE_URL $(BIN)/pytest -m "not spark"
 
 test-postgres: $(STAMP)
 	@if $(BIN)/python scripts/pg_ready.py "$(NDOP_TEST_PG_URL)"; then \
-	  DATABASE_URL="$(NDOP_TEST_PG_URL)" $(BIN)/pytest; \
+	  DATABASE_URL="$(NDOP_TEST_PG_URL)" $(BIN)/pytest -m "not spark"; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL is required under CI=true and is not reachable at $(NDOP_TEST_PG_URL)"; exit 1; \
 	else \
 	  echo "SKIPPED: PostgreSQL run (not reachable at $(NDOP_TEST_PG_URL)); CI=true makes this an error"; \
 	fi
 
-test: lint test-sqlite test-postgres
+# ndop.spark on real Spark in local mode: installs the `spark` extra (pyspark needs a Java 17 runtime:
+# Debian's openjdk-17-jre-headless, which .ci/run installs).
+$(SPARK_STAMP): $(STAMP)
+	@command -v java >/dev/null || { echo "Spark needs Java 17: apt-get install openjdk-17-jre-headless"; exit 1; }
+	$(BIN)/pip install --quiet -e '.[dev,spark]'
+	@touch $(SPARK_STAMP)
+
+test-spark: $(SPARK_STAMP)
+	env -u DATABASE_URL $(BIN)/pytest -m spark
+
+test: lint test-sqlite test-postgres test-spark
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-channels bench-patient bench-policy bench-population
+bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust bench-letters bench-statistics
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
 	$(BIN)/python bench/channels.py $(BENCH_ARGS)
+# ndop.spark against a broadcast anti-join on 100M rows of Parquet, local mode (docs/benchmarks/spark.md).
+bench-spark: $(SPARK_STAMP)
+	$(BIN)/python bench/spark.py $(BENCH_ARGS)
 bench-policy: $(STAMP)
 	$(BIN)/python bench/policy.py
+# 10,000 confirmation letters (target: under 60 s) beside reportlab's canvas and platypus.
+bench-letters: $(STAMP)
+	$(BIN)/python bench/letters.py $(BENCH_ARGS)
 # Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.
 bench-patient: $(STAMP)
 	$(BIN)/python bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
+# CPU time and Python calls per form page of the patient journey, in one process (ADR 33).
+bench-render: $(STAMP)
+	$(BIN)/python bench/page_render.py
 # Generate + import 1M and 10M patients on SQLite and PostgreSQL, beside Django bulk_create (about 30 min).
 bench-population: $(STAMP)
 	$(BIN)/python bench/population.py $(BENCH_ARGS)
@@ -62,3 +87,13 @@ bench-check: $(STAMP)
 
 clean:
 	rm -rf $(VENV) var/*.sqlite3* .pytest_cache .mypy_cache .ruff_cache
+# The cost of trust: `ndop audit verify` on 1M patients / 70k events, record_choice with 20 writers before/after
+# the chained history. "Before" needs a checkout of main without it: git worktree add /tmp/ndop-main 233c915,
+# and a .venv there (python3.11 -m venv .venv && .venv/bin/pip install -e .). Results: docs/benchmarks/trust.md.
+NDOP_BENCH_BEFORE ?= /tmp/ndop-main
+bench-trust: $(STAMP)
+	$(BIN)/python bench/trust.py --before "$(NDOP_BENCH_BEFORE)" $(BENCH_ARGS)
+# The statistics publication (12 months) at 1M and 10M people beside a pandas peer (installs the `bench` extra).
+bench-statistics: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/statistics.py $(BENCH_ARGS)

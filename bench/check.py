@@ -157,7 +157,7 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def main() -> None:  # noqa: PLR0915
+def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000,10000000,50000000")
     parser.add_argument("--optouts", type=int, default=3_400_000)

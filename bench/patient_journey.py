@@ -42,7 +42,8 @@ ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "bench" / "out"
 JOURNEY = "/your-data-matters/"
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-CODE = re.compile(r"\b(\d{6})\b")
+# What the development notifier prints for each code (src/ndop/adapters/db/online.py, DEV_CODE_LINE).
+DEV_CODE_LINE = "ndop dev notifier: security code for"
 TARGET_P95_MS = 200.0
 
 
@@ -176,6 +177,34 @@ def token(response: requests.Response) -> str:
     return found.group(1)
 
 
+class DevCodes:
+    """The codes the server's development notifier prints on its standard error (the outbox keeps
+    them masked, ADR 0046), read as they come; the pipe is drained so the server never blocks on it."""
+
+    def __init__(self, stream) -> None:
+        self.codes: dict[str, str] = {}
+        self._changed = threading.Condition()
+        threading.Thread(target=self._read, args=(stream,), daemon=True).start()
+
+    def _read(self, stream) -> None:
+        for raw in iter(stream.readline, b""):
+            line = raw.decode(errors="replace").strip()
+            if line.startswith(DEV_CODE_LINE):
+                reference, code = line[len(DEV_CODE_LINE):].split()
+                with self._changed:
+                    self.codes[reference] = code
+                    self._changed.notify_all()
+
+    def get(self, reference: str, timeout: float = 5) -> str:
+        with self._changed:
+            if not self._changed.wait_for(lambda: reference in self.codes, timeout):
+                raise RuntimeError("no code printed for that message")
+            return self.codes.pop(reference)
+
+
+DEV_CODES: DevCodes | None = None
+
+
 class Outbox:
     """One connection shared by every simulated patient (the server's own connections come first)."""
 
@@ -186,14 +215,12 @@ class Outbox:
     def code_for(self, to: str) -> str:
         with self._lock:
             row = self._conn.execute(
-                'SELECT body FROM notification_outbox WHERE "to" = %s ORDER BY id DESC LIMIT 1', (to,)
+                'SELECT reference FROM notification_outbox WHERE "to" = %s AND template = %s ORDER BY id DESC LIMIT 1',
+                (to, "security_code"),
             ).fetchone()
-        if row is None:
+        if row is None or DEV_CODES is None:
             raise RuntimeError("no code in the outbox")
-        found = CODE.search(row[0])
-        if found is None:
-            raise RuntimeError("no code in the message")
-        return found.group(1)
+        return DEV_CODES.get(row[0])
 
     def close(self) -> None:
         self._conn.close()
@@ -359,6 +386,8 @@ def main() -> int:
         ndop = Path(sys.executable).with_name("ndop")
         server = subprocess.Popen([str(ndop), "serve", "--port", str(port), "--workers", str(args.workers)],
                                   env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+        global DEV_CODES
+        DEV_CODES = DevCodes(server.stderr)
         wait_up(base, server)
         order = list(range(len(numbers)))
         random.Random(5).shuffle(order)

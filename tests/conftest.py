@@ -59,6 +59,19 @@ def _append_only_permit(request: pytest.FixtureRequest):
         _permit(True)
 
 
+def run_jobs(worker_id: str = "test-worker") -> None:
+    """Run every queued background job now, as `ndop worker --batch` does, in this process."""
+    from unittest import mock
+
+    from django.utils import timezone
+
+    from ndop.jobs.runner import JobRunner
+
+    # As Django's test client does: the worker loop must not close the test's connection (and its transaction).
+    with mock.patch("django_tasks_db.management.commands.db_worker.close_old_connections"):
+        JobRunner(leases=container.job_leases(), now=timezone.now, worker_id=worker_id, batch=True).run()
+
+
 @pytest.fixture
 def clock() -> FixedClock:
     return FixedClock(NOW)

@@ -13,22 +13,35 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ndop.domain.common.clock import Clock
+from ndop.domain.common.jobs import JobLeases
+from ndop.domain.contact_centre.ports import ContactCentre
+from ndop.domain.letters.letters import Letter
+from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
+from ndop.domain.registry.integrity import HistoryReader
 from ndop.domain.registry.ports import Registry
 from ndop.services.online.deps import OnlineDeps
 
 if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     from ndop.adapters.mesh.client import MeshClientMailbox
     from ndop.adapters.mesh.config import MeshConfig
-    from ndop.adapters.mesh.sandbox import SandboxServer as LocalMesh
+    from ndop.adapters.mesh.sandbox import SandboxServer
+    from ndop.config import Config
     from ndop.domain.check.clients import CheckClients
+    from ndop.domain.check.export import ExportedSnapshot
     from ndop.domain.check.mesh import MeshMailbox
-    from ndop.domain.check.ports import CheckRunner
+    from ndop.domain.check.ports import CheckRunner, OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
+    from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+    from ndop.services.statistics.publish import StatisticsDeps
+
+    LocalMesh = SandboxServer
 
 
 def setup_django() -> None:
@@ -53,21 +66,85 @@ def policy_register(clock: Clock | None = None) -> PolicyRegisterUnit:
 
 def migrate(verbosity: int = 0) -> None:
     from django.core.management import call_command
+    from django.db import connections
 
-    call_command("migrate", interactive=False, verbosity=verbosity)
+    # With NDOP_MIGRATE_DATABASE_URL, migrations run as the owner role, which then grants the service's
+    # role (DATABASE_URL's user) exactly what it needs (ADR 42).
+    alias = "owner" if "owner" in connections.databases else "default"
+    call_command("migrate", interactive=False, verbosity=verbosity, database=alias)
     # The shared cache (rate limits) lives in a table that migrations do not manage.
-    call_command("createcachetable", verbosity=verbosity)
+    call_command("createcachetable", verbosity=verbosity, database=alias)
+    app_user = connections.databases["default"].get("USER") or ""
+    owner = connections[alias]
+    if alias == "owner" and owner.vendor == "postgresql" and app_user and app_user != owner.settings_dict.get("USER"):
+        from ndop.adapters.db.roles import apply_app_role_grants
+
+        with owner.cursor() as cursor:
+            apply_app_role_grants(cursor, app_user)
+
+
+class DatabaseUnreachable(Exception):
+    """The configured database cannot be opened; the message is one line, without credentials."""
+
+
+def connect_database() -> None:
+    """Open the database connection now, so that a wrong DATABASE_URL is one clear line."""
+    from django.db import OperationalError, connection
+
+    try:
+        connection.ensure_connection()
+    except OperationalError as exc:
+        # psycopg's message spans lines ("connection failed: ... FATAL: database "x" does not exist").
+        lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+        raise DatabaseUnreachable(" ".join(lines[-1].split()) if lines else type(exc).__name__) from None
+
+
+def database_is_set_up() -> bool:
+    """Every migration applied and the cache table there: what `migrate` leaves behind."""
+    import pkgutil
+    from importlib import import_module
+
+    from django.apps import apps
+    from django.conf import settings
+    from django.db import connection
+    from django.db.migrations.loader import MigrationLoader
+    from django.db.migrations.recorder import MigrationRecorder
+
+    connect_database()
+    # The migration files' names against the applied ones, without importing every migration (Django's
+    # loader would, at ~100 ms a command). No app squashes its migrations, so names are the whole story.
+    on_disk = set()
+    for app in apps.get_app_configs():
+        module_name, _ = MigrationLoader.migrations_module(app.label)
+        try:
+            module = import_module(module_name) if module_name else None
+        except ModuleNotFoundError:
+            module = None
+        if module is not None and hasattr(module, "__path__"):
+            on_disk |= {(app.label, name) for _, name, is_pkg in pkgutil.iter_modules(module.__path__)
+                        if not is_pkg and not name.startswith(("_", "~"))}
+    if not on_disk <= set(MigrationRecorder(connection).applied_migrations()):
+        return False
+    cache_tables = {c["LOCATION"] for c in settings.CACHES.values() if c["BACKEND"].endswith("DatabaseCache")}
+    return cache_tables <= set(connection.introspection.table_names())
 
 
 def notifier(clock: Clock | None = None) -> Notifier:
-    """GOV.UK Notify when NDOP_NOTIFY_API_KEY is set, otherwise the outbox table."""
+    """GOV.UK Notify when NDOP_NOTIFY_API_KEY is set; otherwise, in development and tests only, the
+    masked outbox with codes kept in memory (ADR 0046). Production refuses to start without Notify."""
     from django.conf import settings
 
-    notify = settings.CONFIG.notify
-    if notify is None:
-        from ndop.adapters.db.online import OutboxNotifier
+    return notifier_for(settings.CONFIG, clock)
 
-        return OutboxNotifier(clock)
+
+def notifier_for(config: Config, clock: Clock | None = None) -> Notifier:
+    notify = config.notify
+    if notify is None:
+        from ndop.adapters.db.online import DevNotifier
+
+        if not config.demo_mode:
+            raise RuntimeError("no notifier: NDOP_NOTIFY_API_KEY must be set outside development")
+        return DevNotifier(clock)
     from ndop.adapters.notify.client import NotifyNotifier
     from ndop.domain.notifications.messages import ContactMethod, Template
 
@@ -82,17 +159,18 @@ def online(clock: Clock | None = None) -> OnlineDeps:
 
     from django.conf import settings
 
-    from ndop.adapters.db.online import DjangoPatientFinder, DjangoSecurityCodeStore
+    from ndop.adapters.db.online import DjangoGuardStore, DjangoPatientFinder, DjangoSecurityCodeStore
 
     code_key = hmac.new(settings.SECRET_KEY.encode(), b"ndop security codes", hashlib.sha256).digest()
-    return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key)
+    return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key,
+                      guards=DjangoGuardStore())
 
 
 def outbox_messages(limit: int = 50) -> list[object]:
     """The outbox's latest messages, for the development page (demo mode only)."""
-    from ndop.adapters.db.online import OutboxNotifier
+    from ndop.adapters.db.online import DevNotifier
 
-    return list(OutboxNotifier().latest(limit))
+    return list(DevNotifier().latest(limit))
 # -- check service channels (MESH worker, API, web upload) ---------------------------------------
 
 
@@ -115,9 +193,12 @@ def var_dir() -> Path:
 
 
 def mesh_config() -> MeshConfig:
-    from ndop.adapters.mesh.config import load
+    """The MESH settings, validated, read now: `ndop mesh-sandbox --worker` points them at itself."""
+    from django.conf import settings
 
-    return load()
+    from ndop.config import load_mesh
+
+    return load_mesh(env=settings.CONFIG.env)
 
 
 def local_mesh(mailboxes: dict[str, str], *, host: str = "127.0.0.1", port: int = 0) -> LocalMesh:
@@ -167,15 +248,41 @@ def check_service() -> CheckService:
     global _check_service
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
-        from ndop.adapters.files.snapshots import FileSnapshotStore
-        from ndop.config import load
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
-        store = FileSnapshotStore(load().var_dir / "snapshots")
+        store = snapshot_store()
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
         _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
     return _check_service
+
+
+def job_leases() -> JobLeases:
+    """Leases on running background jobs, and the list of jobs (ADR 38)."""
+    from ndop.adapters.db.jobs import DjangoJobLeases
+
+    return DjangoJobLeases()
+
+
+def snapshot_store() -> SnapshotStore:
+    """The persisted opt-out snapshots, MAC'd with a key derived from the configured secret (ADR 43)."""
+    from django.conf import settings
+
+    from ndop.adapters.files.snapshots import FileSnapshotStore, snapshot_key
+
+    return FileSnapshotStore(Path(settings.CONFIG.var_dir) / "snapshots", snapshot_key(settings.SECRET_KEY))
+
+
+def history_reader() -> HistoryReader:
+    from ndop.adapters.db.integrity import DjangoHistoryReader
+
+    return DjangoHistoryReader()
+
+
+def opt_out_source() -> OptOutSource:
+    from ndop.adapters.db.check import DjangoOptOutSource
+
+    return DjangoOptOutSource()
 
 
 def population_store() -> PopulationStore:
@@ -183,3 +290,95 @@ def population_store() -> PopulationStore:
     from ndop.adapters.db.population import DjangoPopulationStore
 
     return DjangoPopulationStore()
+
+
+# -- contact centre and letters (issue 13) -------------------------------------------------------
+
+
+def contact_centre(clock: Clock | None = None) -> ContactCentre:
+    """The registry's unit of work with staff accounts, cases and letters."""
+    from ndop.adapters.db.staff import DjangoContactCentre
+
+    return DjangoContactCentre(clock)  # type: ignore[return-value]
+
+
+def letter_renderer() -> LetterRenderer:
+    from ndop.adapters.letters.pdf import ReportlabLetterRenderer
+
+    return ReportlabLetterRenderer()
+
+
+def letters_dir() -> Path:
+    return var_dir() / "letters"
+
+
+def letter_dispatcher() -> LetterDispatcher:
+    """GOV.UK Notify's precompiled letters when NDOP_NOTIFY_API_KEY is set, otherwise the outbox on disk."""
+    from django.conf import settings
+
+    notify = settings.CONFIG.notify
+    if notify is None:
+        from ndop.adapters.letters.dispatch import OutboxDispatcher
+
+        return OutboxDispatcher(letters_dir())
+    from ndop.adapters.letters.dispatch import NotifyLetterDispatcher
+
+    return NotifyLetterDispatcher.connect(letters_dir(), notify.api_key, notify.base_url)
+
+
+def send_letters(clock: Clock | None = None) -> int:
+    """Render and send the pending letters (after the cases that queued them committed)."""
+    from ndop.services.staff.letters import send_pending_letters
+
+    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher())
+
+
+def print_run(letters: list[Letter], title: str) -> bytes:
+    from ndop.adapters.letters.pdf import render_print_run
+
+    return render_print_run(letters, title)
+
+
+def totp_code(secret_b32: str) -> str:
+    """The current TOTP code for a secret (the demo and the tests)."""
+    from ndop.adapters.db.staff import totp_now
+
+    return totp_now(secret_b32)
+def statistics(clock: Clock | None = None) -> StatisticsDeps:
+    """The statistics publication: the registry streamed into columns, the record, the file writers."""
+    from ndop.adapters.db.statistics import DjangoPublicationRecords, DjangoRegistryColumns
+    from ndop.adapters.publication.writer import FilePublicationWriter
+    from ndop.domain.common.clock import SystemClock
+    from ndop.services.statistics.publish import StatisticsDeps
+
+    clock = clock or SystemClock()
+    return StatisticsDeps(DjangoRegistryColumns(), DjangoPublicationRecords(clock), FilePublicationWriter(), clock)
+
+
+def publication_records() -> PublicationRecords:
+    from ndop.adapters.db.statistics import DjangoPublicationRecords
+
+    return DjangoPublicationRecords()
+# -- exported snapshots for data platforms (Spark) ------------------------------------------------
+
+
+def snapshot_signing_key_path() -> Path:
+    """NDOP_SNAPSHOT_SIGNING_KEY, or (outside production) a key pair kept under the var directory."""
+    configured = os.environ.get("NDOP_SNAPSHOT_SIGNING_KEY", "")
+    return Path(configured) if configured else var_dir() / "keys" / "snapshot-signing.pem"
+
+
+def snapshot_signing_key() -> Ed25519PrivateKey:
+    from django.conf import settings
+
+    from ndop.adapters.files.snapshot_export import load_or_create_signing_key
+
+    production = settings.CONFIG.is_production
+    return load_or_create_signing_key(snapshot_signing_key_path(), create=not production)
+
+
+def snapshot_export_writer(path: Path) -> Callable[[ExportedSnapshot], int]:
+    from ndop.adapters.files.snapshot_export import write_export
+
+    key = snapshot_signing_key()
+    return lambda snapshot: write_export(path, snapshot, key)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import dj_database_url
 
 from ndop import config as _config
+from ndop.adapters.files.private import make_private
 
 CONFIG = _config.load()
-CONFIG.var_dir.mkdir(parents=True, exist_ok=True)
+make_private(CONFIG.var_dir)  # 0600 files in 0700 directories, now and later (ADR 0048)
 
-SECRET_KEY = CONFIG.secret_key
+SECRET_KEY = CONFIG.secret_key.get_secret_value()
 DEBUG = False  # Never: error pages could show patient data. Development uses the same error pages.
 ALLOWED_HOSTS = list(CONFIG.allowed_hosts) + (["testserver"] if not CONFIG.is_production else [])
 
@@ -20,11 +23,19 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "ninja",  # serves the Swagger UI assets itself, not from a CDN (our CSP allows only self)
     "ndop.adapters.db",
+    # Background jobs (ADR 37): the Tasks API, and its backend that keeps the queue in our own database.
+    "django_tasks",
+    "django_tasks_db",
+    # Staff two-factor sign-in: TOTP devices (django-otp), see adapters/db/staff.py and ADR 0052.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
+    "ndop.web.kit.http.HttpMethodsMiddleware",  # HEAD wherever GET; 405 in the API's envelope
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "ndop.web.kit.hardening.RequestHardeningMiddleware",  # 411 for chunked bodies; no-store (ADR 0048)
     "ndop.web.kit.security.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,11 +74,15 @@ if _db["ENGINE"] == "django.db.backends.sqlite3":
     _db["CONN_MAX_AGE"] = 0
     _db["TEST"] = {"NAME": str(CONFIG.var_dir / "test-ndop.sqlite3")}
 DATABASES = {"default": _db}
+if CONFIG.migrate_database_url:
+    # Migrations run as the owner role; the service as the application role (ADR 42).
+    DATABASES["owner"] = {**dj_database_url.parse(CONFIG.migrate_database_url, conn_max_age=0),
+                          "TEST": {"MIRROR": "default"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # One cache shared by every worker process, in the database we already have: rate limits
 # (django-ratelimit) must count across gunicorn workers, and no extra server is needed.
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.db.DatabaseCache",
         "LOCATION": "ndop_cache",
@@ -77,6 +92,11 @@ CACHES = {
     }
 }
 RATELIMIT_USE_CACHE = "default"
+RATELIMIT_IP_META_KEY = "ndop.web.kit.client_address.client_address"  # behind trusted proxies only (ADR 0047)
+
+# Background jobs (queued API checks, later letters and statistics) wait in the registry's own database
+# and are run by `ndop worker` (ADR 37).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",

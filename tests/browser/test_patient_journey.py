@@ -175,6 +175,8 @@ def test_stop_pages_are_accessible(page, axe, people, monkeypatch) -> None:
     assert page.title().startswith("We could not find a match for your details")
     go(page, axe, START + "cannot-continue")
     assert "0300 303 5678" in page.content()
+    go(page, axe, START + "paused")  # a number paused after wrong dates of birth from many clients (ADR 45)
+    assert "0300 303 5678" in page.content()
     monkeypatch.setitem(limits.RATES, "patient-match", (0, 0))  # the live server runs in this process
     enter_who(page, axe, people["jane"])
     assert page.title().startswith("You have tried too many times")

@@ -18,8 +18,8 @@ from typing import BinaryIO, TextIO
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator
+from ndop.cli.root import main
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.rejections import CheckFormat
 

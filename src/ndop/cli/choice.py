@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime
 
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import domain_errors_refused, nhs_number_argument, operator
+from ndop.cli.root import main
 from ndop.domain.common.nhs_number import NhsNumber
-from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest, Proxy, ProxyRole
+from ndop.domain.registry.choices import Channel, Choice, ChoiceHistory, ChoiceRequest, Proxy, ProxyRole
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.registry.view_choice import view_choice
 
@@ -22,10 +23,14 @@ def choice() -> None:
 
 @choice.command("show")
 @click.argument("nhs_number", callback=nhs_number_argument)
-def show(nhs_number: NhsNumber) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable: the current choice and every event.")
+def show(nhs_number: NhsNumber, as_json: bool) -> None:
     """Show the current choice and its full history (the look-up is audited)."""
     with domain_errors_refused():
         view = view_choice(container.registry(), nhs_number, viewed_by=operator(), purpose="cli choice show")
+    if as_json:
+        click.echo(json.dumps(history_json(view.history), indent=2))
+        return
     current = view.history.current
     click.echo(f"NHS number:     {nhs_number.display}")
     click.echo(f"Current choice: {view.history.current_choice.value}")
@@ -40,7 +45,29 @@ def show(nhs_number: NhsNumber) -> None:
             f"recorded {event.recorded_at.isoformat(timespec='seconds')} {event.choice.value} "
             f"channel={event.channel.value} by={who} recorded_by={event.recorded_by}"
             + (f" case={event.case_reference}" if event.case_reference else "")
+            # The history is the person's, across every number in their chain of supersessions (ADR 44).
+            + (f" under={event.nhs_number.display}" if event.nhs_number != nhs_number else "")
         )
+
+
+def history_json(history: ChoiceHistory) -> dict[str, object]:
+    """The shape operators' scripts (and later issues) rely on; events in sequence order."""
+    return {
+        "nhs_number": history.nhs_number.digits,
+        "current_choice": history.current_choice.value,
+        "history": [
+            {
+                "sequence": e.sequence,
+                "choice": e.choice.value,
+                "made_at": e.effective_made_at.isoformat(),
+                "recorded_at": e.recorded_at.isoformat(),
+                "channel": e.channel.value,
+                "proxy_role": e.proxy.role.value if e.proxy else None,
+                "case_reference": e.case_reference or None,
+            }
+            for e in sorted(history.events, key=lambda e: e.sequence)
+        ],
+    }
 
 
 @choice.command("set")

@@ -5,20 +5,22 @@ from __future__ import annotations
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 from ndop.demo.accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.demo.check_channels import install_demo_check_channels
 from ndop.demo.personas import install_demo_data
 from ndop.demo.policy_flows import install_demo_policy_flows
 from ndop.demo.small_population import DEMO_SEED, install_demo_population
+from ndop.demo.staff import DEMO_STAFF_PASSWORD, install_demo_staff
 from ndop.domain.common.actors import Actor
 from ndop.domain.common.nhs_number import NhsNumber
 
 DEMO_JOB = Actor.system_job("demo")  # stored as `system:demo`
 
 
-@main.command()
+@main.command(database=Database.REACHABLE)
 def demo() -> None:
     """Migrate and install demo personas, a small synthetic population and demo accounts (safe to run
     again). Refused in production."""
@@ -52,6 +54,15 @@ def demo() -> None:
     click.echo(f"The IG lead's register of data flows holds {flows} demo flows: http://127.0.0.1:8000/policy/register/")
     click.echo("")
     click.echo(install_demo_check_channels(container.registry(), container.check_clients(), by=DEMO_JOB))
+    click.echo("")
+    staff, forms = install_demo_staff(container.contact_centre(), [p.patient for p in people], by=DEMO_JOB)
+    click.echo(f"Contact-centre staff, password {DEMO_STAFF_PASSWORD!r}, sign in at http://127.0.0.1:8000/staff/")
+    click.echo("with the code from an authenticator app set up with the TOTP secret (or `ndop staff reset`):")
+    for member in staff:
+        roles = ",".join(sorted(r.value for r in member.roles))
+        click.echo(f"  {member.username:<14} {roles:<15} TOTP secret {member.enrolment.totp_secret}  "
+                   f"(code now: {container.totp_code(member.enrolment.totp_secret)})")
+    click.echo(f"Postal forms added to the queue: {forms}.")
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")

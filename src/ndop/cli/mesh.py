@@ -11,13 +11,15 @@ import os
 import signal
 import socket
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 from ndop.domain.check.mesh import MeshAuthenticationFailed, MeshError, MeshUnavailable
 
 if TYPE_CHECKING:
@@ -27,7 +29,7 @@ log = logging.getLogger("ndop.mesh")
 CRASH_AT = "NDOP_MESH_CRASH_AT"  # fault injection for the crash test: exit at once after this step
 
 
-def _crash_hook():  # type: ignore[no-untyped-def]
+def _crash_hook() -> Callable[[str], None] | None:
     """Kill the process (no clean-up, like `kill -9`) after the named step. Never in production."""
     step = os.environ.get(CRASH_AT, "")
     if not step or os.environ.get("NDOP_ENV") == "production":
@@ -50,7 +52,10 @@ def _run_worker(*, once: bool, worker_id: str, give_up_after: float | None, stop
         worker = container.mesh_worker(
             mailbox, config, worker_id=worker_id or _default_worker_id(config.mailbox), on_step=_crash_hook()
         )
-        worker._sleep = lambda seconds: stop.wait(seconds)  # a stop request ends a wait at once
+        def sleep(seconds: float) -> None:
+            stop.wait(seconds)  # a stop request ends a wait at once
+
+        worker._sleep = sleep
         summary = worker.run(once=once, give_up_after_s=give_up_after, stop=stop.is_set)
     click.echo(f"MESH worker for {config.mailbox}: {summary}.")
 
@@ -97,7 +102,7 @@ def _add_new_mailboxes(server: LocalMesh, known: set[str], stop: threading.Event
         connection.close()
 
 
-@main.command("mesh-sandbox")
+@main.command("mesh-sandbox", database=Database.REACHABLE)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8700, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--worker/--no-worker", default=False, help="Also run the MESH worker against it.")

@@ -7,8 +7,8 @@ import sys
 import click
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import domain_errors_refused, operator
+from ndop.cli.root import main
 from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
 from ndop.services.organisations.accounts import (
     add_organisation_user,

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import click
 
-from ndop.cli import main
 from ndop.cli.common import refuse
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow_json
 from ndop.domain.policy.reference import render_markdown
@@ -20,7 +21,7 @@ def policy() -> None:
     """Decide whether the opt-out applies to a data flow; write the rules' reference."""
 
 
-@policy.command("decide")
+@policy.command("decide", database=Database.NOT_USED)
 @click.argument("flow_file", metavar="FLOW.json", type=click.Path(dir_okay=False, allow_dash=True))
 def decide_command(flow_file: str) -> None:
     """Print the decision for the flow described in FLOW.json ('-' reads standard input).
@@ -38,7 +39,7 @@ def decide_command(flow_file: str) -> None:
     click.echo(json.dumps(decide(flow).as_dict(), indent=2, ensure_ascii=False))
 
 
-@policy.command("docs")
+@policy.command("docs", database=Database.NOT_USED)
 @click.option(
     "--output", "-o", type=click.Path(dir_okay=False, writable=True), help="Write to this file (default: stdout)."
 )

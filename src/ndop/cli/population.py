@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import os
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 from tqdm import tqdm
 
 from ndop import container
-from ndop.cli import main
 from ndop.cli.common import fail, operator, refuse
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
+from ndop.demo.population.geography import LSOAS_FILE, PRACTICES_FILE, lookup_csvs
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import generate_population
-from ndop.services.population.import_population import CHOICES_FILE, PATIENTS_FILE, PopulationRefused, import_population
+from ndop.services.population.import_population import (
+    CHOICES_FILE,
+    PATIENTS_FILE,
+    AlreadyImported,
+    PopulationRefused,
+    import_population,
+)
 
 
 @main.group()
@@ -35,18 +43,20 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
     return day
 
 
-@population.command("generate")
+@population.command("generate", database=Database.NOT_USED)
 @click.option("--patients", required=True, type=int, help="How many patient records (up to 80 million).")
 @click.option("--opt-out-rate", default=DEFAULT_OPT_OUT_RATE, show_default=True, type=float,
               help="Target share opted out, 0 to 0.5; varies by age and sex around it.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed and as-of date, same files.")
 @click.option("--as-of", callback=_as_of, help="The day the population is taken (YYYY-MM-DD). Default: today.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for patients.csv and choices.csv (created if missing).")
+              help="Directory for patients.csv, choices.csv, practices.csv and lsoas.csv (created if missing).")
 def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Path) -> None:
-    """Write OUT/patients.csv and OUT/choices.csv: deterministic for a seed, streamed in chunks."""
+    """Write OUT/patients.csv and OUT/choices.csv (deterministic for a seed, streamed in chunks), and the
+    matching geography lookups OUT/practices.csv and OUT/lsoas.csv."""
     try:
-        spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of)
+        spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of,
+                              not_after=datetime.now(UTC))
     except PopulationSpecError as exc:
         refuse(str(exc))
     try:
@@ -60,21 +70,30 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
             total=patients, unit=" patients", unit_scale=True, disable=None, desc="generate"
         ) as bar:
             summary = generate_population(spec, patients_out, choices_out, progress=bar.update)
+        # The geography lookups `ndop stats publish --practices/--lsoas` reads, matching these people.
+        lookups = dict(zip((PRACTICES_FILE, LSOAS_FILE), lookup_csvs(spec), strict=True))
+        for name, text in lookups.items():
+            (out / f"{name}.part").write_text(text, encoding="utf-8")
         for part, target in zip(parts, targets, strict=True):
             os.replace(part, target)  # the files appear whole or not at all
+        for name in lookups:
+            os.replace(out / f"{name}.part", out / name)
     except OSError as exc:
-        for part in parts:
+        for part in (*parts, out / f"{PRACTICES_FILE}.part", out / f"{LSOAS_FILE}.part"):
             part.unlink(missing_ok=True)
         fail(f"could not write the files: {exc.strerror}")
     click.echo(
         f"Wrote {targets[0]} ({summary.patients:,} patients) and {targets[1]} ({summary.choice_rows:,} choices); "
         f"opted out now: {summary.opted_out:,} ({summary.opt_out_rate:.2%}). Seed {seed}, as of {as_of.isoformat()}."
     )
+    click.echo(f"Wrote {out / PRACTICES_FILE} and {out / LSOAS_FILE}: the geography lookups for these people.")
 
 
 @population.command("import")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
-def import_(directory: Path) -> None:
+@click.option("--again", is_flag=True,
+              help="Import files whose content was imported before (adds their choices again).")
+def import_(directory: Path, again: bool) -> None:
     """Load DIRECTORY/patients.csv and DIRECTORY/choices.csv: both whole, or nothing."""
     paths = (directory / PATIENTS_FILE, directory / CHOICES_FILE)
     for path in paths:
@@ -93,7 +112,10 @@ def import_(directory: Path) -> None:
                 imported_by=operator(),
                 source=f"population:{directory.resolve().name}",
                 progress=bar.update,
+                again=again,
             )
+    except AlreadyImported as exc:
+        refuse(exc.message)
     except PopulationRefused as exc:
         click.echo(f"Error: {exc.message}", err=True)
         for error in exc.errors:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import click
 
 from ndop import container
-from ndop.cli import main
+from ndop.cli.root import main
+from ndop.cli.startup import Database
 
 
-@main.command()
+@main.command(database=Database.REACHABLE)
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))

@@ -15,7 +15,7 @@ from ndop.services.organisations.accounts import register_organisation
 
 DEMO_MAILBOX = "ZZ001OT001"
 _DEMO_KEY_ID = "demo0001"
-_DEMO_SECRET = "local-demo-key-known-to-everyone-not-secret"  # 43 characters, like a real one
+_DEMO_SECRET = "local-demo-key-known-to-everyone-not-secret"  # noqa: S105 - public demo key, 43 characters like a real one
 DEMO_API_KEY = f"ndop_{_DEMO_KEY_ID}_{_DEMO_SECRET}"
 
 

@@ -15,6 +15,8 @@ PARTS: list[tuple[str, str, str]] = [
         "policy:start",
         "For organisations: check whether the national data opt-out applies to a use of data, with the reasons.",
     ),
+    ("Statistics", "statistics:index",
+     "How many people have opted out, by age and gender, GP practice and area, month by month."),
 ]
 
 

@@ -13,5 +13,7 @@ urlpatterns = [
     path("org/", include("ndop.web.org.urls")),
     path("org/check/", include("ndop.web.org.checks.urls")),
     path("policy/", include("ndop.web.policy.urls")),
+    path("staff/", include("ndop.web.staff.urls")),
     path("your-data-matters/", include("ndop.web.patient.urls")),
+    path("statistics/", include("ndop.web.statistics.urls")),
 ]

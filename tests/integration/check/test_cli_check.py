@@ -24,7 +24,7 @@ KEPT = number("943476587").digits
 
 @pytest.fixture(autouse=True)
 def service(registry, tmp_path, monkeypatch) -> CheckService:
-    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots"))
+    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots", b"test snapshot key"))
     service = CheckService(registry, DjangoCheckJobStore(), keeper)
     monkeypatch.setattr(container, "_check_service", service)
     load_patients(registry, [make_patient("943476591")], loaded_by=TESTER, source="fixture")

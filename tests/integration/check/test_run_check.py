@@ -23,7 +23,7 @@ A, B, C, D = "943476591", "943476587", "900000006", "900000011"
 
 @pytest.fixture
 def service(registry, tmp_path) -> CheckService:
-    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots"))
+    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots", b"test snapshot key"))
     return CheckService(registry, DjangoCheckJobStore(), keeper)
 
 
@@ -149,7 +149,7 @@ def test_snapshot_catches_up_from_new_events_only(service, registry, people) -> 
 
 def test_snapshot_persists_so_a_new_process_starts_warm(registry, people, tmp_path) -> None:
     choose(registry, people[A])
-    store = FileSnapshotStore(tmp_path / "snapshots")
+    store = FileSnapshotStore(tmp_path / "snapshots", b"test snapshot key")
     first = CheckService(registry, DjangoCheckJobStore(), SnapshotKeeper(DjangoOptOutSource(), store))
     check(first, dat(people[A]))
     second = CheckService(registry, DjangoCheckJobStore(), SnapshotKeeper(DjangoOptOutSource(), store))
@@ -159,7 +159,7 @@ def test_snapshot_persists_so_a_new_process_starts_warm(registry, people, tmp_pa
 
 
 def test_snapshot_of_another_history_is_rebuilt(registry, people, tmp_path) -> None:
-    store = FileSnapshotStore(tmp_path / "snapshots")
+    store = FileSnapshotStore(tmp_path / "snapshots", b"test snapshot key")
     keeper = SnapshotKeeper(DjangoOptOutSource(), store)
     choose(registry, people[A])
     keeper.current()

@@ -13,8 +13,9 @@ def removed(snapshot: OptOutSnapshot, *keys: int) -> list[bool]:
 
 
 def test_file_store_round_trips_and_refuses_another_database(tmp_path) -> None:
-    store = FileSnapshotStore(tmp_path)
-    snapshot = OptOutSnapshot.build([np.array([A], np.int64)], {B: A}, version=7, links_version=2, fingerprint="abc")
+    store = FileSnapshotStore(tmp_path, b"test snapshot key")
+    snapshot = OptOutSnapshot.build([np.array([A], np.int64)], {B: A}, version=7, links_version=2, fingerprint="abc",
+                                     linked={A: (1, 1, True)})
     store.save("db-one", snapshot)
     loaded = store.load("db-one")
     assert loaded is not None

@@ -6,7 +6,6 @@ import json
 import shutil
 import subprocess
 import threading
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -337,7 +336,7 @@ def tls_files(tmp_path_factory) -> dict[str, str]:
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make test certificates")
 def test_mesh_worker_over_mutual_tls_with_settings_from_the_environment(mesh, trust, registry, tmp_path,
                                                                         tls_files) -> None:
-    from ndop.adapters.mesh.config import load
+    from ndop.config import load_mesh as load
 
     tls_url = mesh.add_tls_listener(certfile=tls_files["server.pem"], keyfile=tls_files["server.key"],
                                     ca_certs=tls_files["ca.pem"])
@@ -350,7 +349,7 @@ def test_mesh_worker_over_mutual_tls_with_settings_from_the_environment(mesh, tr
     assert worker.poll().answered == 1
     assert len(inbox(mesh.url)) == 2
 
-    without_certificate = MeshClientMailbox(replace(config, cert="", key=""), max_retries=0)
+    without_certificate = MeshClientMailbox(config.model_copy(update={"cert": "", "key": ""}), max_retries=0)
     _open_mailboxes.append(without_certificate)
     with pytest.raises(MeshUnavailable):  # the TLS handshake is refused: the same as MESH being unreachable
         without_certificate.handshake()

@@ -19,7 +19,32 @@ import jwt
 REQUIRED = {
     "/v2/notifications/sms": ("phone_number", "template_id"),
     "/v2/notifications/email": ("email_address", "template_id"),
+    "/v2/notifications/letter": ("reference", "content"),  # a precompiled letter: a base64 PDF
 }
+
+
+def _check_precompiled(body: dict[str, Any]) -> str:
+    """What Notify checks of a precompiled letter before accepting it: a PDF, A4, at most 10 pages, and a
+    postage it knows."""
+    import base64
+    import io
+
+    from pypdf import PdfReader
+
+    try:
+        pdf = base64.b64decode(body["content"], validate=True)
+        pages = PdfReader(io.BytesIO(pdf)).pages
+    except Exception:  # noqa: BLE001 - anything unreadable is the same refusal
+        return "Letter content is not a valid PDF"
+    if not pdf.startswith(b"%PDF") or not 1 <= len(pages) <= 10:
+        return "Letter content is not a valid PDF"
+    for page in pages:
+        width, height = float(page.mediabox.width), float(page.mediabox.height)
+        if abs(width - 595.28) > 1 or abs(height - 841.89) > 1:
+            return "Letter is not A4"
+    if body.get("postage", "second") not in ("first", "second", "economy"):
+        return "postage invalid. It must be either first, second or economy."
+    return ""
 
 
 class FakeNotify:
@@ -43,7 +68,7 @@ class FakeNotify:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def do_POST(self) -> None:  # noqa: N802 - the http.server API
+            def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 error = fake._check(self, raw)
                 if error:
@@ -54,6 +79,11 @@ class FakeNotify:
                     return
                 body = json.loads(raw)
                 fake.received.append({"path": self.path, "body": body})
+                if self.path == "/v2/notifications/letter":
+                    # Notify's precompiled-letter answer: an id, the reference and the postage.
+                    self._reply(201, {"id": str(uuid.uuid4()), "reference": body["reference"],
+                                      "postage": body.get("postage", "second")})
+                    return
                 self._reply(201, {"id": str(uuid.uuid4()), "reference": body.get("reference"),
                                   "content": {}, "uri": "", "template": {"id": body["template_id"]}})
 
@@ -86,6 +116,8 @@ class FakeNotify:
             return f"{missing[0]} is a required property"
         if "personalisation" in body and not isinstance(body["personalisation"], dict):
             return "personalisation must be an object"
+        if request.path == "/v2/notifications/letter":
+            return _check_precompiled(body)
         return ""
 
     def __enter__(self) -> FakeNotify:

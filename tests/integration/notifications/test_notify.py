@@ -56,8 +56,6 @@ def test_wrong_api_key_is_refused_by_notify_and_raises(notify) -> None:
 
 
 def test_container_picks_notify_when_a_key_is_configured(notify, settings, monkeypatch) -> None:
-    from dataclasses import replace
-
     from ndop import container
     from ndop.config import load
 
@@ -68,8 +66,10 @@ def test_container_picks_notify_when_a_key_is_configured(notify, settings, monke
         "NDOP_NOTIFY_TEMPLATE_EMAIL_CODE": "b",
         "NDOP_NOTIFY_TEMPLATE_SMS_CONFIRMATION": "c",
         "NDOP_NOTIFY_TEMPLATE_EMAIL_CONFIRMATION": "d",
+        "NDOP_NOTIFY_TEMPLATE_SMS_LOCKED": "e",
+        "NDOP_NOTIFY_TEMPLATE_EMAIL_LOCKED": "f",
     }
-    monkeypatch.setattr(settings, "CONFIG", replace(settings.CONFIG, notify=load(env).notify))
+    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(notify=load(env).notify))
     notifier = container.notifier()
     assert isinstance(notifier, NotifyNotifier)
     notifier.send(Message(ContactMethod.EMAIL, "jane@example.com", Template.SECURITY_CODE,

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from ndop.config import ConfigError, load
+from tests.unit.test_config import PRODUCTION
 
 
 def test_patient_rate_scale_defaults_to_one() -> None:
@@ -11,7 +12,7 @@ def test_patient_rate_scale_defaults_to_one() -> None:
 
 
 def test_patient_rate_scale_is_refused_in_production() -> None:
-    env = {"NDOP_ENV": "production", "NDOP_SECRET_KEY": "x" * 40, "NDOP_PATIENT_RATE_SCALE": "100"}
+    env = {**PRODUCTION, "NDOP_PATIENT_RATE_SCALE": "100"}
     with pytest.raises(ConfigError, match="NDOP_PATIENT_RATE_SCALE"):
         load(env)
 

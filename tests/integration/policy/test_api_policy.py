@@ -33,13 +33,15 @@ def test_api_policy_invalid_flow_is_422_with_every_problem(client) -> None:
     keys = [p["key"] for p in body["problems"]]
     assert keys[0] == "purpose" and "data_origin" in keys
     assert "research" in body["problems"][0]["allowed"]
-    assert body["detail"].startswith("The flow description has")
+    assert body["error"] == "invalid_flow" and body["message"].startswith("The flow description has")
 
 
 def test_api_policy_bad_json_is_422(client) -> None:
     response = post(client, "{nope")
     assert response.status_code == 422
-    assert "not valid JSON" in response.json()["detail"]
+    body = response.json()
+    assert body["error"] == "invalid_flow" and "not valid JSON" in body["message"]
+    assert [p["key"] for p in body["problems"]] == [""]
 
 
 def test_api_policy_needs_no_credentials_and_no_csrf_token(client) -> None:

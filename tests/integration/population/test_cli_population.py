@@ -72,7 +72,8 @@ def test_cli_population_import_bad_rows_exit_2_naming_lines_and_loading_nothing(
     path = tmp_path / "patients.csv"
     lines = path.read_text().splitlines(keepends=True)
     for i in range(2, 40):
-        lines[i] = lines[i].replace(",false\n", ",perhaps\n").replace(",true\n", ",perhaps\n")
+        # sensitive is followed by the address columns
+        lines[i] = lines[i].replace(",false,", ",perhaps,", 1).replace(",true,", ",perhaps,", 1)
     path.write_text("".join(lines))
     result = run("population", "import", str(tmp_path))
     assert result.exit_code == 2
@@ -92,3 +93,29 @@ def test_cli_demo_adds_the_synthetic_population_once() -> None:
     again = run("demo")
     assert again.exit_code == 0 and "already loaded" in again.output
     assert (m.Patient.objects.count(), m.ChoiceEvent.objects.count()) == (people, events)
+
+
+def test_cli_population_import_carries_addresses_and_files_without_them_still_import(tmp_path) -> None:
+    generate(tmp_path)
+    assert run("population", "import", str(tmp_path)).exit_code == 0
+    with_address = m.Patient.objects.exclude(address_line_1="").count()
+    assert with_address == m.Patient.objects.count() and not m.Patient.objects.filter(town="").exists()
+    # The same file without the four address columns: still imports (and updates the records).
+    path = tmp_path / "patients.csv"
+    narrow = [",".join(line.split(",")[:13]) for line in path.read_text().splitlines()]
+    path.write_text("\n".join(narrow) + "\n")
+    result = run("population", "import", str(tmp_path))
+    assert result.exit_code == 0, result.output
+
+
+def test_cli_population_import_refuses_a_control_character_in_an_address(tmp_path) -> None:
+    generate(tmp_path)
+    path = tmp_path / "patients.csv"
+    lines = path.read_text().splitlines(keepends=True)
+    fields = lines[1].rstrip("\n").split(",")
+    fields[13] = "1 High\x07 Street"
+    lines[1] = ",".join(fields) + "\n"
+    path.write_text("".join(lines))
+    result = run("population", "import", str(tmp_path))
+    assert result.exit_code == 2
+    assert "address_line_1: must be at most 100 characters with no control characters" in result.output

@@ -18,7 +18,12 @@ from ndop.demo.population.writer import generate_population
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS
 from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
-from ndop.services.population.import_population import MAX_REPORTED, PopulationRefused, import_population
+from ndop.services.population.import_population import (
+    MAX_REPORTED,
+    AlreadyImported,
+    PopulationRefused,
+    import_population,
+)
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.registry.verify_audit import verify_audit
@@ -39,10 +44,10 @@ def small() -> tuple[bytes, bytes]:
     return files()
 
 
-def load(registry, patients: bytes, choices: bytes):
+def load(registry, patients: bytes, choices: bytes, *, again: bool = False):
     return import_population(
         registry, container.population_store, io.BytesIO(patients), io.BytesIO(choices),
-        imported_by=TESTER, source="population:test",
+        imported_by=TESTER, source="population:test", again=again,
     )
 
 
@@ -98,7 +103,7 @@ def test_import_again_updates_demographics_and_appends_choices(registry, small) 
     patients, choices = small
     load(registry, patients, choices)
     renamed = patients.replace(b",Smith,", b",Smyth,")
-    again = load(registry, renamed, choices)
+    again = load(registry, renamed, choices, again=True)  # the same choices: refused without --again
     n = len(rows(choices))
     assert (again.patients_added, again.patients_updated) == (0, len(rows(patients)))
     assert m.Patient.objects.filter(family_name="Smith").count() == 0 < m.Patient.objects.filter(
@@ -146,7 +151,7 @@ def test_import_many_bad_rows_lists_the_first_twenty_and_counts_all(registry, sm
     patients, choices = small
     lines = patients.decode().splitlines(keepends=True)
     for i in range(1, 31):
-        lines[i] = lines[i].replace(",false\n", ",\n").replace(",true\n", ",\n")
+        lines[i] = lines[i].replace(",false,", ",,", 1).replace(",true,", ",,", 1)  # sensitive, then the address
     error = refused(registry, "".join(lines).encode(), choices)
     assert len(error.errors) == MAX_REPORTED and error.total == 30
     assert [e.line for e in error.errors] == list(range(2, 22))
@@ -175,14 +180,30 @@ def test_import_refuses_rows_that_fail_checks_across_the_files(registry) -> None
                      ("choices.csv", 3, "nhs_number")}
 
 
-def test_import_refuses_a_choice_for_a_superseded_number(registry) -> None:
+def test_import_accepts_a_historical_choice_under_a_now_superseded_number(registry) -> None:
+    # Finding / build item 5: the opt-out made under the old number is the person's, and is upheld for the new.
     old, new = "9000000106", "9000000114"
     p = ",".join(PATIENT_COLUMNS) + "\n"
     p += f"{new},Sam,Taylor,1999-01-01,9,,,,,,,,false\n{old},Sam,Taylor,1999-01-01,9,,,,,,,{new},false\n"
     ch = ",".join(CHOICE_COLUMNS) + "\n" + f"{old},opted_out,2021-06-01T10:00:00Z,OP,,\n"
-    error = refused(registry, p.encode(), ch.encode())
-    assert [(e.file, e.line) for e in error.errors] == [("choices.csv", 2)]
-    assert "replaced" in error.errors[0].reason
+    load(registry, p.encode(), ch.encode())
+    assert registry.choices.current(NhsNumber(new)).choice is Choice.OPTED_OUT
+    assert verify_audit(registry)[1] is None
+
+
+def test_reimport_of_the_same_files_is_refused_naming_the_earlier_import(registry, small) -> None:
+    # Finding 8: a second import of the same files added every event again and rolled back later choices.
+    patients, choices = small
+    first = load(registry, patients, choices)
+    counts = (m.ChoiceEvent.objects.count(), m.AuditEvent.objects.count())
+    with pytest.raises(AlreadyImported) as refused_again:
+        load(registry, patients, choices)
+    assert refused_again.value.earlier.audit_sequence == first.audit_sequence
+    assert f"audit record {first.audit_sequence}" in refused_again.value.message
+    assert (m.ChoiceEvent.objects.count(), m.AuditEvent.objects.count()) == counts
+    # The same choices with other demographics are the same content too.
+    with pytest.raises(AlreadyImported):
+        load(registry, patients.replace(b",Smith,", b",Smyth,"), choices)
 
 
 CORRUPTIONS = {

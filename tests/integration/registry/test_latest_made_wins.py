@@ -27,7 +27,7 @@ STAFF = Actor.staff_user("a")
 
 @pytest.fixture
 def service(registry, tmp_path) -> CheckService:
-    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots"))
+    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots", b"test snapshot key"))
     return CheckService(registry, DjangoCheckJobStore(), keeper)
 
 
@@ -56,9 +56,8 @@ def test_postal_form_signed_before_a_later_online_choice_does_not_win(registry, 
     assert kept(service, nhs.digits)  # the caught-up snapshot still keeps the person
 
     # A fresh snapshot (rebuilt from the projection) agrees with the caught-up one.
-    fresh = CheckService(
-        registry, DjangoCheckJobStore(), SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "fresh"))
-    )
+    store = FileSnapshotStore(tmp_path / "fresh", b"test snapshot key")
+    fresh = CheckService(registry, DjangoCheckJobStore(), SnapshotKeeper(DjangoOptOutSource(), store))
     assert kept(fresh, nhs.digits)
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import io
+import threading
 import time
 
 import pytest
+from django.db import connection
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -20,7 +22,7 @@ from ndop.services.organisations.api_keys import issue_api_key, revoke_api_key, 
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.web.api import checks as checks_api
-from tests.conftest import TESTER, make_patient, number
+from tests.conftest import TESTER, make_patient, number, run_jobs
 
 pytestmark = pytest.mark.django_db
 
@@ -65,8 +67,10 @@ def test_api_check_json_list_returns_cleaned_list_version_job_and_licence(client
 def test_api_check_one_invalid_number_rejects_the_list(client, api_key) -> None:
     response = post_json(client, api_key, [A, "1234567890"])
     assert response.status_code == 422
-    assert response.json()["message"] == "The file contains one or more invalid NHS Numbers."
-    assert m.CheckJob.objects.get(id=response.json()["job_id"]).rejected
+    body = response.json()
+    assert body["message"] == "The file contains one or more invalid NHS Numbers."
+    assert {"error", "message", "problems", "job_id", "licence"} == set(body) and body["problems"] == []
+    assert m.CheckJob.objects.get(id=body["job_id"]).rejected
 
 
 def test_api_check_json_item_cannot_smuggle_a_second_line(client, api_key) -> None:
@@ -93,8 +97,10 @@ def test_api_check_csv_file_returns_csv(client, api_key) -> None:
 
 
 def test_api_check_without_a_key_or_with_a_wrong_key_is_401(client, api_key) -> None:
-    assert post_json(client, "", [A]).status_code == 401
-    assert post_json(client, api_key[:-1] + ("A" if api_key[-1] != "A" else "B"), [A]).status_code == 401
+    for key in ("", api_key[:-1] + ("A" if api_key[-1] != "A" else "B")):
+        response = post_json(client, key, [A])
+        assert response.status_code == 401
+        assert response.json()["error"] == "unauthorized" and response.json()["problems"] == []
     assert not m.CheckJob.objects.exists()
 
 
@@ -136,16 +142,19 @@ def test_api_check_larger_than_the_organisation_limit_is_413(client, api_key, re
 def test_api_check_unsupported_media_type_is_415(client, api_key) -> None:
     response = client.post("/api/v1/checks", b"<x/>", content_type="application/xml", HTTP_X_API_KEY=api_key)
     assert response.status_code == 415
+    assert response.json() == {"error": "unsupported_media_type", "problems": [],
+                               "message": "Send application/json, text/csv or text/plain (a .dat file)."}
     assert m.CheckJob.objects.get(id=response["X-Check-Job-Id"]).rejection == "unsupported_media_type"
 
 
-def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registry, monkeypatch) -> None:
-    monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)
+def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registry) -> None:
     set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=20), by=TESTER)
     response = client.post("/api/v1/checks", f"{A},\n{B},\n{C},\n".encode(), content_type="text/plain",
                            HTTP_X_API_KEY=api_key)
     assert response.status_code == 202
     status_url = response["Location"]
+    assert client.get(status_url, HTTP_X_API_KEY=api_key).json()["status"] == "queued"  # until a worker runs it
+    run_jobs()
     status = client.get(status_url, HTTP_X_API_KEY=api_key).json()
     assert status["status"] == "done" and status["rows_removed"] == 1
     result = client.get(response.json()["result_url"], HTTP_X_API_KEY=api_key)
@@ -154,10 +163,10 @@ def test_api_large_file_becomes_a_job_fetched_when_done(client, api_key, registr
     assert result["X-Check-Job-Id"] == status["job_id"]
 
 
-def test_api_queued_check_is_not_found_for_another_organisation(client, api_key, registry, monkeypatch) -> None:
-    monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)
+def test_api_queued_check_is_not_found_for_another_organisation(client, api_key, registry) -> None:
     set_check_limits(registry, container.check_clients(), RX1, CheckLimits(inline_bytes=5), by=TESTER)
     created = client.post("/api/v1/checks", f"{A},\n".encode(), content_type="text/plain", HTTP_X_API_KEY=api_key)
+    run_jobs()
     register_organisation(registry, Organisation(OdsCode("RX2"), "Trust two"), by=TESTER)
     other = issue_api_key(registry, container.check_clients(), OdsCode("RX2"), by=TESTER).token
     assert client.get(created["Location"], HTTP_X_API_KEY=other).status_code == 404
@@ -170,12 +179,21 @@ def test_api_large_file_is_checked_in_the_background(client, api_key, registry) 
     created = client.post("/api/v1/checks", f"{A},\n{B},\n".encode(), content_type="text/plain",
                           HTTP_X_API_KEY=api_key)
     assert created.status_code == 202
+    def work() -> None:  # a worker beside the web, on committed data, with its own connection
+        try:
+            run_jobs()
+        finally:
+            connection.close()
+
+    worker = threading.Thread(target=work, daemon=True)
+    worker.start()
     deadline = time.monotonic() + 30
     while (status := client.get(created["Location"], HTTP_X_API_KEY=api_key).json())["status"] != "done":
         assert status["status"] in ("queued", "running") and time.monotonic() < deadline, status
         time.sleep(0.05)
     result = client.get(created.json()["result_url"], HTTP_X_API_KEY=api_key)
     assert b"".join(result.streaming_content) == f"{A},\n".encode()
+    worker.join(timeout=30)
 
 
 @given(st.binary(max_size=64), st.binary(max_size=64), st.integers(min_value=1, max_value=20))
@@ -186,3 +204,10 @@ def test_api_prefixed_stream_reads_prefix_then_rest_in_order(prefix: bytes, rest
         assert len(block) <= size
         out += block
     assert out == prefix + rest
+
+
+def test_api_check_malformed_json_is_400_in_the_envelope_and_recorded(client, api_key) -> None:
+    response = client.post("/api/v1/checks", b"{nope", content_type="application/json", HTTP_X_API_KEY=api_key)
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_json" and "nhs_numbers" in response.json()["message"]
+    assert m.CheckJob.objects.get(id=response["X-Check-Job-Id"]).rejection == "bad_json"

@@ -21,10 +21,7 @@ schema = schemathesis.openapi.from_wsgi("/api/openapi.json", application)
 
 
 @pytest.fixture
-def api_key(db, monkeypatch):
-    from ndop.web.api import checks as checks_api
-
-    monkeypatch.setattr(checks_api, "RUN_IN_BACKGROUND", False)  # no thread may outlive the test
+def api_key(db):
     from django.core.cache import cache
 
     # As Django's own test client does: the test's connection (and its transaction) outlives each request.

@@ -20,7 +20,7 @@ from ndop.demo.population.generator import (
     check_digits,
 )
 from ndop.domain.common.nhs_number import check_digit, is_valid
-from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS, parse_choices, parse_patients
+from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS_WITH_ADDRESS, parse_choices, parse_patients
 from ndop.domain.registry.patients import Gender, NhsNumber, Patient
 
 AS_OF = date(2026, 11, 1)
@@ -55,7 +55,7 @@ def test_generator_other_seed_other_people() -> None:
 def test_generator_writes_exactly_the_rows_asked_for(big) -> None:
     patients, _ = big
     assert len(patients) == CHUNK_SIZE + 20_000
-    assert all(len(r) == len(PATIENT_COLUMNS) for r in patients)
+    assert all(len(r) == len(PATIENT_COLUMNS_WITH_ADDRESS) for r in patients)
 
 
 def test_generator_numbers_valid_unique_and_from_the_test_range(big) -> None:
@@ -180,3 +180,16 @@ def test_population_spec_refuses_impossible_requests(kwargs) -> None:
     fields = {"patients": 10, "opt_out_rate": 0.05, "seed": 1, "as_of": AS_OF} | kwargs
     with pytest.raises(PopulationSpecError):
         PopulationSpec(**fields)
+
+
+def test_generator_never_writes_a_time_after_the_moment_it_runs() -> None:
+    # Finding 9: on the as-of day (or when the local day runs ahead of UTC) the generator wrote choices
+    # later than now, and the all-or-nothing import refused its own output. 01:40 UTC on the day before as-of:
+    early = datetime.fromisoformat("2026-10-31T01:40:00+00:00")
+    spec = PopulationSpec(patients=20_000, opt_out_rate=0.2, seed=3, as_of=AS_OF, not_after=early)
+    stamps = [datetime.fromisoformat(row[2]) for chunk in PopulationGenerator(spec).chunks()
+              for row in csv.reader(io.StringIO(chunk.choices_csv))]
+    assert stamps and max(stamps) <= early
+    assert all(not isinstance(r, str) for r in parse_choices(
+        [row for chunk in PopulationGenerator(spec).chunks() for row in csv.reader(io.StringIO(chunk.choices_csv))],
+        early))

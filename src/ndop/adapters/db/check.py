@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -23,7 +24,7 @@ FETCH = 100_000
 
 class DjangoCheckJobStore:
     def add(self, job: CheckJob) -> None:
-        fields = {name: getattr(job, name) for name in CheckJob.__slots__}  # type: ignore[attr-defined]
+        fields = {name: getattr(job, name) for name in CheckJob.__slots__}
         fields["channel"] = job.channel.value
         fields["requested_by"] = str(job.requested_by)
         fields["format"] = "" if job.format is None else job.format.value
@@ -33,7 +34,7 @@ class DjangoCheckJobStore:
         row = m.CheckJob.objects.filter(id=job_id).first()
         if row is None:
             return None
-        fields = {name: getattr(row, name) for name in CheckJob.__slots__}  # type: ignore[attr-defined]
+        fields = {name: getattr(row, name) for name in CheckJob.__slots__}
         fields["channel"] = CheckChannel(row.channel)
         fields["requested_by"] = Actor.parse(row.requested_by)
         fields["format"] = CheckFormat(row.format) if row.format else None
@@ -59,9 +60,11 @@ class DjangoOptOutSource:
             return ""
         return hashlib.sha256(f"{version}:{row[0]}:{row[1].isoformat()}".encode()).hexdigest()[:32]
 
-    def opted_out_keys(self) -> Iterator[npt.NDArray[np.int64]]:
+    # The snapshot reads the history, never the projection: a rebuild is exact at its version, and a
+    # tampered `current_choice` cannot reach a check (ADR 43).
+    def opted_out_keys(self, version: int) -> Iterator[npt.NDArray[np.int64]]:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT nhs_number FROM current_choice WHERE choice = %s", ["opted_out"])
+            cursor.execute(f"SELECT nhs_number FROM ({_LATEST_UPTO}) AS l WHERE choice = %s", [version, "opted_out"])
             while True:
                 rows = cursor.fetchmany(FETCH)
                 if not rows:
@@ -72,21 +75,53 @@ class DjangoOptOutSource:
         rows = m.Patient.objects.exclude(superseded_by="").values_list("nhs_number", "superseded_by")
         return {key_of(old): key_of(new) for old, new in rows.iterator(chunk_size=FETCH)}
 
-    def changes(self, after: int, upto: int) -> Iterator[ChoiceChange]:
-        # Each person touched by an event in the range, with their current choice from the projection: a
-        # back-dated event does not change the current choice, so the event's own choice would be wrong.
-        # (The projection may already include an event after `upto`; the next catch-up replays it, to the
-        # same state.)
+    def linked_currents(self, version: int) -> dict[int, tuple[int, int, bool]]:
+        """The current event (at `version`) of every number in a supersession chain."""
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT c.nhs_number, c.choice, MAX(e.sequence) AS last FROM choice_event e "
-                "JOIN current_choice c ON c.nhs_number = e.nhs_number "
-                "WHERE e.sequence > %s AND e.sequence <= %s GROUP BY c.nhs_number, c.choice ORDER BY last",
-                [after, upto],
+                "SELECT nhs_number, made_at, sequence, choice FROM ("
+                "  SELECT nhs_number, made_at, sequence, choice, ROW_NUMBER() OVER ("
+                "    PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest"
+                "  FROM choice_event WHERE sequence <= %s AND nhs_number IN ("
+                "    SELECT nhs_number FROM patient WHERE superseded_by <> ''"
+                "    UNION SELECT superseded_by FROM patient WHERE superseded_by <> '')) AS l WHERE latest = 1",
+                [version],
+            )
+            return {key_of(n): (_micros(made), int(seq), choice == "opted_out") for n, made, seq, choice in cursor}
+
+    def changes(self, after: int, upto: int) -> Iterator[ChoiceChange]:
+        # Each number touched by an event in the range, with its current event at `upto` from the history:
+        # a back-dated event does not change the current choice, so the event's own choice would be wrong.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nhs_number, choice, made_at, sequence FROM ("
+                "  SELECT nhs_number, choice, made_at, sequence, ROW_NUMBER() OVER ("
+                "    PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest"
+                "  FROM choice_event WHERE sequence <= %s AND nhs_number IN ("
+                "    SELECT nhs_number FROM choice_event WHERE sequence > %s AND sequence <= %s)) AS l "
+                "WHERE latest = 1 ORDER BY sequence",
+                [upto, after, upto],
             )
             while rows := cursor.fetchmany(FETCH):
-                for nhs_number, choice, _ in rows:
-                    yield ChoiceChange(key_of(nhs_number), choice == "opted_out")
+                for nhs_number, choice, made_at, sequence in rows:
+                    yield ChoiceChange(key_of(nhs_number), choice == "opted_out", _micros(made_at), int(sequence))
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_LATEST_UPTO = (
+    "SELECT nhs_number, choice FROM (SELECT nhs_number, choice, ROW_NUMBER() OVER ("
+    "PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest FROM choice_event "
+    "WHERE sequence <= %s) AS ranked WHERE latest = 1"
+)
+
+
+def _micros(value: datetime | str) -> int:
+    """made_at as microseconds since the epoch (SQLite hands raw rows back as naive UTC text)."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return (value - _EPOCH) // timedelta(microseconds=1)
 
 
 __all__ = ["DjangoCheckJobStore", "DjangoOptOutSource"]

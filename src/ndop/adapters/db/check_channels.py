@@ -69,7 +69,7 @@ class DjangoCheckClients:
         )
 
 
-_RECORD_FIELDS = tuple(MeshRequestRecord.__slots__)  # type: ignore[attr-defined]
+_RECORD_FIELDS = tuple(MeshRequestRecord.__slots__)
 
 
 def _record(row: m.MeshRequest) -> MeshRequestRecord:
@@ -161,3 +161,15 @@ class DjangoStoredChecks:
         fields = _stored_row(check)
         del fields["id"]
         m.StoredCheck.objects.filter(id=check.id).update(**fields)
+
+    def start(self, check_id: str) -> bool:
+        unfinished = (StoredCheckStatus.QUEUED, StoredCheckStatus.RUNNING)
+        return bool(m.StoredCheck.objects.filter(id=check_id, status__in=unfinished)
+                    .update(status=StoredCheckStatus.RUNNING))
+
+    def finish(self, check: StoredCheck) -> bool:
+        # One conditional UPDATE: of two runs racing, PostgreSQL makes the second wait on the row and
+        # re-read the status; SQLite has one writer at a time. Either way only one finishes the check.
+        fields = {name: getattr(check, name) for name in _STORED_FIELDS if name != "id"}
+        finished = (StoredCheckStatus.DONE, StoredCheckStatus.FAILED)
+        return bool(m.StoredCheck.objects.filter(id=check.id).exclude(status__in=finished).update(**fields))

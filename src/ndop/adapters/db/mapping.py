@@ -24,6 +24,10 @@ def patient_from_row(row: m.Patient) -> Patient:
         date_of_death=row.date_of_death,
         superseded_by=NhsNumber(row.superseded_by) if row.superseded_by else None,
         sensitive=row.sensitive,
+        address_line_1=row.address_line_1,
+        address_line_2=row.address_line_2,
+        address_line_3=row.address_line_3,
+        town=row.town,
     )
 
 
@@ -42,6 +46,10 @@ def patient_to_row(patient: Patient) -> m.Patient:
         date_of_death=patient.date_of_death,
         superseded_by=patient.superseded_by.digits if patient.superseded_by else "",
         sensitive=patient.sensitive,
+        address_line_1=patient.address_line_1,
+        address_line_2=patient.address_line_2,
+        address_line_3=patient.address_line_3,
+        town=patient.town,
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import sys
+import threading
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 
 from django.db.models import Q
@@ -12,6 +14,7 @@ from ndop.adapters.db.mapping import patient_from_row
 from ndop.domain.common.clock import Clock, SystemClock
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.notifications.messages import ContactMethod, Message
+from ndop.domain.online.guard import Failure, FailureKind, NumberGuard
 from ndop.domain.online.security_code import Challenge
 from ndop.domain.registry.patients import Patient
 
@@ -60,6 +63,31 @@ class DjangoSecurityCodeStore:
         return [_challenge(r) for r in rows]
 
 
+class DjangoGuardStore:
+    """Per-number limits in two tables; the guard row is the lock that orders a number's requests."""
+
+    def lock(self, key: str, since: datetime) -> NumberGuard:
+        # INSERT .. ON CONFLICT DO NOTHING: two first requests for a number do not collide; the second
+        # waits on the first's row, then both lock the one row (SELECT .. FOR UPDATE on PostgreSQL;
+        # SQLite's IMMEDIATE transactions already run writers one at a time).
+        m.OnlineGuard.objects.bulk_create([m.OnlineGuard(key=key)], ignore_conflicts=True)
+        row = m.OnlineGuard.objects.select_for_update().get(key=key)
+        failures = tuple(
+            Failure(FailureKind(f.kind), f.at, f.client)
+            for f in m.OnlineFailure.objects.filter(key=key, at__gt=since).order_by("at")
+        )
+        return NumberGuard(key, row.locked_until, row.lock_reason, row.noticed_at, failures)
+
+    def add_failure(self, key: str, failure: Failure) -> None:
+        m.OnlineFailure.objects.create(key=key, kind=failure.kind.value, client=failure.client, at=failure.at)
+
+    def set_lock(self, key: str, until: datetime, reason: str) -> None:
+        m.OnlineGuard.objects.filter(key=key).update(locked_until=until, lock_reason=reason)
+
+    def set_noticed(self, key: str, at: datetime) -> None:
+        m.OnlineGuard.objects.filter(key=key).update(noticed_at=at)
+
+
 class DjangoPatientFinder:
     def by_postcode_and_birth(self, postcode: str, date_of_birth: date) -> list[Patient]:
         # Stored postcodes may or may not have the space; the domain compares them properly.
@@ -76,10 +104,12 @@ class OutboxEntry:
     to: str
     subject: str
     body: str
+    reference: str = ""
 
 
 class OutboxNotifier:
-    """Keeps messages in a table. Readable at a development page in demo mode only."""
+    """Keeps messages in a table, with secrets such as the security code masked (ADR 0046): anyone
+    reading the database or a backup reads no live code. Readable at a development page in demo mode."""
 
     def __init__(self, clock: Clock | None = None) -> None:
         self._clock = clock or SystemClock()
@@ -91,11 +121,49 @@ class OutboxNotifier:
             to=message.to,
             template=message.template.value,
             subject=message.subject,
-            body=message.body,
+            body=message.stored_body,
             reference=message.reference,
         )
         return f"outbox-{row.id}"
 
     def latest(self, limit: int = 50) -> list[OutboxEntry]:
         rows = m.OutboxMessage.objects.order_by("-id")[:limit]
-        return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body) for r in rows]
+        return [OutboxEntry(r.id, r.created_at, r.method, r.to, r.subject, r.body, r.reference) for r in rows]
+
+
+DEV_CODE_LINE = "ndop dev notifier: security code for"
+
+
+class DevNotifier(OutboxNotifier):
+    """Development and tests only (refused in production, ADR 0046): the masked outbox, and the
+    codes themselves in this process's memory and on its standard error (the terminal of `make run`;
+    a benchmark reads them there), so a newcomer can walk the journey. Nothing is stored in clear.
+    The line names the outbox row only, never the person or the contact detail."""
+
+    # The message's reference (the challenge id: random, never reused, unlike a row id after the
+    # tables are emptied) -> the message as sent; bounded, newest kept.
+    _codes: dict[str, str] = {}
+    _codes_lock = threading.Lock()  # the web server's threads share it
+    _MAX = 1000
+
+    def send(self, message: Message) -> str:
+        reference = super().send(message)
+        if message.stored_body != message.body and message.reference:
+            with self._codes_lock:
+                codes = DevNotifier._codes
+                codes[message.reference] = message.body
+                while len(codes) > self._MAX:
+                    codes.pop(next(iter(codes)))
+            code = message.personalisation.get("code", "")
+            sys.stderr.write(f"{DEV_CODE_LINE} {message.reference} {code}\n")
+            sys.stderr.flush()
+        return reference
+
+    @classmethod
+    def as_sent(cls, reference: str) -> str | None:
+        """The body with its code, when this process sent it."""
+        with cls._codes_lock:
+            return cls._codes.get(reference) if reference else None
+
+    def latest(self, limit: int = 50) -> list[OutboxEntry]:
+        return [replace(e, body=self.as_sent(e.reference) or e.body) for e in super().latest(limit)]

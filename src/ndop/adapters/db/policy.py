@@ -11,8 +11,9 @@ from django.db.models import F
 from ndop.adapters.db import models as m
 from ndop.adapters.db.registry import DjangoAuditLog
 from ndop.domain.common.clock import Clock, SystemClock
+from ndop.domain.common.ports import AuditLog
 from ndop.domain.organisations.accounts import OdsCode
-from ndop.domain.policy.register import FlowDetails, FlowVersion
+from ndop.domain.policy.register import FlowDetails, FlowRegister, FlowVersion
 
 
 def _from_row(row: m.PolicyFlowVersion, ods_code: str) -> FlowVersion:
@@ -89,8 +90,9 @@ class DjangoFlowRegister:
 class DjangoPolicyRegisterUnit:
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
-        self.flows = DjangoFlowRegister()
-        self.audit = DjangoAuditLog(self.clock)
+        # Typed as the ports: a protocol's attributes are invariant.
+        self.flows: FlowRegister = DjangoFlowRegister()
+        self.audit: AuditLog = DjangoAuditLog(self.clock)
 
     def transaction(self) -> AbstractContextManager[None]:
         return transaction.atomic()

@@ -15,9 +15,11 @@ from typing import Any, Final
 
 from django.db import connection
 
+from ndop.adapters.db import models as m
+from ndop.adapters.db.integrity import events_digest_between
 from ndop.adapters.db.registry import reserve_sequences
 from ndop.domain.common.actors import Actor
-from ndop.domain.population.bulk_load import StagedCheck
+from ndop.domain.population.bulk_load import EarlierImport, StagedCheck
 from ndop.domain.population.files import ChoiceRow, PatientRow
 
 BATCH: Final = 20_000
@@ -25,6 +27,7 @@ SQLITE_CACHE_KIB: Final = 128 * 1024
 PATIENT_FIELDS: Final = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "gender", "postcode", "lsoa_code",
     "gp_practice_code", "mobile", "email", "date_of_death", "superseded_by", "sensitive",
+    "address_line_1", "address_line_2", "address_line_3", "town",
 )
 CHOICE_FIELDS: Final = ("nhs_number", "choice", "recorded_at", "channel", "proxy_role", "case_reference")
 
@@ -33,7 +36,7 @@ _TYPES: Final = {
     "sqlite": {"date": "text", "int": "integer", "bool": "integer", "time": "text", "text": "text"},
 }
 _PATIENT_TYPES: Final = ("text", "text", "text", "date", "int", "text", "text", "text", "text", "text", "date",
-                         "text", "bool")
+                         "text", "bool", "text", "text", "text", "text")
 _CHOICE_TYPES: Final = ("text", "text", "time", "text", "text", "text")
 
 _CHECKS: Final = {
@@ -47,11 +50,6 @@ _CHECKS: Final = {
     StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT: """
         FROM stage_choice s WHERE NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number)
           AND NOT EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number)""",
-    StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER: """
-        FROM stage_choice s WHERE EXISTS (
-            SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number AND t.superseded_by <> '')
-          OR (NOT EXISTS (SELECT 1 FROM stage_patient t WHERE t.nhs_number = s.nhs_number)
-              AND EXISTS (SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number AND p.superseded_by <> ''))""",
 }
 
 
@@ -118,7 +116,7 @@ class DjangoPopulationStore:
                 PATIENT_FIELDS,
                 (
                     (line, r[0], r[1], r[2], r[3].isoformat(), r[4], r[5], r[6], r[7], r[8], r[9],
-                     _sqlite_date(r[10]), r[11], int(r[12]))
+                     _sqlite_date(r[10]), r[11], int(r[12]), r[13], r[14], r[15], r[16])
                     for line, r in rows
                 ),
             )
@@ -227,6 +225,19 @@ class DjangoPopulationStore:
                 [first_version, last],
             )
         )
+
+    def events_digest(self, first: int, last: int) -> str:
+        return events_digest_between(first, last)
+
+    def earlier_imports(self) -> list[EarlierImport]:
+        rows = m.AuditEvent.objects.filter(action="population.imported").order_by("sequence")
+        result = []
+        for row in rows.iterator():
+            details = row.details or {}
+            patients, choices = details.get("patients.csv") or {}, details.get("choices.csv") or {}
+            result.append(EarlierImport(row.sequence, row.occurred_at, row.subject, str(patients.get("sha256", "")),
+                                        str(choices.get("sha256", "")), int(choices.get("rows") or 0)))
+        return result
 
     def finish(self) -> None:
         self._execute("DROP TABLE IF EXISTS stage_choice")

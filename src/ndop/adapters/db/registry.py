@@ -21,8 +21,11 @@ from ndop.adapters.db.organisations import DjangoOrganisationDirectory
 from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
 from ndop.domain.common.clock import Clock, SystemClock
 from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.common.ports import AuditLog
+from ndop.domain.organisations.ports import OrganisationDirectory
 from ndop.domain.registry.choices import ChoiceEvent
 from ndop.domain.registry.patients import Patient
+from ndop.domain.registry.ports import ChoiceStore, PatientIndex
 
 CHOICE_SEQUENCE = "choice_sequence"
 
@@ -32,6 +35,30 @@ def reserve_sequences(count: int) -> int:
     m.RegistryCounter.objects.filter(name=CHOICE_SEQUENCE).update(value=F("value") + count)
     last = m.RegistryCounter.objects.values_list("value", flat=True).get(name=CHOICE_SEQUENCE)
     return int(last) - count + 1
+
+
+MAX_CHAIN = 64  # a longer chain of replacements (or a loop) is a data error; stop there
+
+
+def linked_numbers(digits: str) -> list[str]:
+    """Every number in `digits`'s chain of supersessions: the number at its end and every number that
+    leads to it (found through the partial index on `superseded_by`). Just `[digits]` for most people."""
+    root, seen = digits, {digits}
+    for _ in range(MAX_CHAIN):
+        following = m.Patient.objects.filter(nhs_number=root).exclude(superseded_by="").values_list(
+            "superseded_by", flat=True).first()
+        if following is None or following in seen:
+            break
+        root = following
+        seen.add(root)
+    members, frontier = {root} | seen, [root, *seen]
+    for _ in range(MAX_CHAIN):
+        found = set(m.Patient.objects.filter(superseded_by__in=frontier).values_list("nhs_number", flat=True))
+        frontier = list(found - members)
+        if not frontier:
+            break
+        members |= found
+    return sorted(members)
 
 
 class DjangoPatientIndex:
@@ -67,12 +94,15 @@ class DjangoChoiceStore:
             },
         )
 
+    # The person's history is that of every number in their chain of supersessions (ADR 44): the current
+    # choice is the latest made across them, whichever number is asked about.
     def history(self, nhs_number: NhsNumber) -> list[ChoiceEvent]:
-        rows = m.ChoiceEvent.objects.filter(nhs_number=nhs_number.digits).order_by("sequence")
+        rows = m.ChoiceEvent.objects.filter(nhs_number__in=linked_numbers(nhs_number.digits)).order_by("sequence")
         return [event_from_row(r) for r in rows]
 
     def current(self, nhs_number: NhsNumber) -> ChoiceEvent | None:
-        row = m.ChoiceEvent.objects.filter(nhs_number=nhs_number.digits).order_by("-made_at", "-sequence").first()
+        rows = m.ChoiceEvent.objects.filter(nhs_number__in=linked_numbers(nhs_number.digits))
+        row = rows.order_by("-made_at", "-sequence").first()
         return None if row is None else event_from_row(row)
 
     def registry_version(self) -> int:
@@ -119,10 +149,11 @@ class DjangoRegistry:
 
     def __init__(self, clock: Clock | None = None) -> None:
         self.clock: Clock = clock or SystemClock()
-        self.patients = DjangoPatientIndex()
-        self.choices = DjangoChoiceStore()
-        self.audit = DjangoAuditLog(self.clock)
-        self.organisations = DjangoOrganisationDirectory()
+        # Typed as the ports: a protocol's attributes are invariant, so `Registry` wants exactly these.
+        self.patients: PatientIndex = DjangoPatientIndex()
+        self.choices: ChoiceStore = DjangoChoiceStore()
+        self.audit: AuditLog = DjangoAuditLog(self.clock)
+        self.organisations: OrganisationDirectory = DjangoOrganisationDirectory()
 
     def transaction(self) -> AbstractContextManager[None]:
         return transaction.atomic()

@@ -74,8 +74,8 @@ class MeshClientMailbox:
         self._client = mesh_client.MeshClient(
             config.url,
             mailbox=config.mailbox,
-            password=config.password,
-            shared_key=config.shared_key.encode(),
+            password=config.password.get_secret_value(),
+            shared_key=config.shared_key.get_secret_value().encode(),
             cert=cert,
             verify=config.ca or None,
             max_chunk_size=config.max_chunk_bytes,

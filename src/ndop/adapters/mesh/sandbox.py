@@ -55,7 +55,9 @@ class SandboxServer:
         extra = dict(mailboxes)
         mailbox_cls = sb["Mailbox"]
 
-        class ProjectStore(sb["MemoryStore"]):  # type: ignore[misc,name-defined]
+        memory_store: Any = sb["MemoryStore"]  # imported lazily (ADR 15), so untyped here
+
+        class ProjectStore(memory_store):  # type: ignore[misc]
             def _load_mailboxes(self) -> dict[str, Any]:
                 boxes: dict[str, Any] = super()._load_mailboxes()
                 for mailbox_id, name in extra.items():

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
-from typing import Final
+from datetime import UTC, date, datetime
+from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
 
 from ndop.demo.population import model as model
-from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS
+from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS_WITH_ADDRESS
 
 CHUNK_SIZE: Final = 100_000
 _PREFIX_BASE: Final = 901_000_000  # 900000000..900999999 are kept for hand-made demo people
@@ -47,6 +47,9 @@ class PopulationSpec:
     opt_out_rate: float  # the target share of people whose current choice is opted out, 0..0.5
     seed: int
     as_of: date  # choices are recorded on or before this day; deaths fall in the year before it
+    # No time later than this (the moment `ndop population generate` runs, UTC): `as_of` is a local day,
+    # so on it, or when the local day runs ahead of UTC, a choice could otherwise fall after now (finding 9).
+    not_after: datetime | None = None
 
     def __post_init__(self) -> None:
         if not 1 <= self.patients <= MAX_PATIENTS:
@@ -73,7 +76,7 @@ def header(columns: tuple[str, ...]) -> str:
     return ",".join(columns) + "\n"
 
 
-PATIENTS_HEADER: Final = header(PATIENT_COLUMNS)
+PATIENTS_HEADER: Final = header(PATIENT_COLUMNS_WITH_ADDRESS)
 CHOICES_HEADER: Final = header(CHOICE_COLUMNS)
 
 
@@ -113,6 +116,18 @@ def calendar_age(born: DayArray, on: DayArray) -> IntArray:
     return result
 
 
+@dataclass(frozen=True, slots=True)
+class Geography:
+    practice_codes: tuple[str, ...]
+    practice_centre: tuple[int, ...]  # the LSOA (by index) at the centre of each practice's catchment
+    lsoa_codes: tuple[str, ...]
+    outward: tuple[str, ...]  # by LSOA: the postcode's outward code and sector
+    units: tuple[str, ...]
+
+    def postcode(self, lsoa: int) -> str:
+        return self.outward[lsoa] + self.units[(lsoa * 37) % len(self.units)]
+
+
 class PopulationGenerator:
     """Yields `Chunk`s. The practices and areas are drawn once; people are drawn chunk by chunk."""
 
@@ -121,6 +136,8 @@ class PopulationGenerator:
         ss = np.random.SeedSequence([spec.seed, 0])
         rng = np.random.default_rng(ss)
         self._as_of = np.datetime64(spec.as_of, "D")
+        self._not_after = (None if spec.not_after is None
+                           else np.datetime64(spec.not_after.astimezone(UTC).replace(tzinfo=None), "s"))
         self._prefix_offset = int(rng.integers(_PREFIX_SPAN))
         self._next_candidate = 0
         counts = np.array(model.AGE_BAND_THOUSANDS, dtype=np.float64)
@@ -176,8 +193,20 @@ class PopulationGenerator:
         self._outward = np.array(
             [f"{areas[a]}{d} {s}" for a, d, s in zip(area.tolist(), district.tolist(), sector.tolist(), strict=True)]
         )
+        self._towns = np.array([model.POST_TOWNS[areas[a]] for a in area.tolist()])
         letters = model.POSTCODE_UNIT_LETTERS
         self._units = np.array([a + b for a in letters for b in letters])
+        self._streets = np.array(model.STREET_NAMES)
+
+    def geography(self) -> Geography:
+        """The practices and areas drawn for this population (for the matching lookup files)."""
+        return Geography(
+            practice_codes=tuple(self._practice_codes.tolist()),
+            practice_centre=tuple(int(c) for c in self._practice_centre.tolist()),
+            lsoa_codes=tuple(self._lsoa_codes.tolist()),
+            outward=tuple(self._outward.tolist()),
+            units=tuple(self._units.tolist()),
+        )
 
     # ---- people ------------------------------------------------------------------------------------
 
@@ -263,6 +292,9 @@ class PopulationGenerator:
         postcode_arr[old] = postcode_arr[new]
         superseded_by = np.full(n, "", dtype=object)
         superseded_by[old] = nhs[new].astype(str)
+        line1, line2, town = self._addresses(nhs, lsoa, unit)
+        for address_column in (line1, line2, town):
+            address_column[old] = address_column[new]
 
         patients_csv = _rows(
             nhs.astype(str).tolist(),
@@ -278,11 +310,29 @@ class PopulationGenerator:
             np.where(dead, died.astype(str), "").tolist(),
             superseded_by.tolist(),
             np.where(sensitive, "true", "false").tolist(),
+            line1.tolist(),
+            line2.tolist(),
+            [""] * n,
+            town.tolist(),
         )
         # Choices fall before the as-of day (so a file made today holds nothing later than now).
         end = np.minimum(np.where(dead, died, as_of), as_of - np.timedelta64(1, "D"))
         choices_csv, choice_rows, opted_out = self._choices(rng, nhs, band, female, born, end, ~superseded)
         return Chunk(first, n, patients_csv, choices_csv, choice_rows, opted_out)
+
+    def _addresses(self, nhs: IntArray, lsoa: IntArray, unit: IntArray) -> tuple[Any, Any, Any]:
+        """House (or flat) and street, and the post town of the postcode area. Derived from the NHS number
+        and the postcode, not from the random stream, so that adding addresses left every other column of a
+        seed's output unchanged."""
+        mixed = (nhs.astype(np.uint64) * np.uint64(2654435761)) >> np.uint64(7)
+        house = (mixed % np.uint64(199) + np.uint64(1)).astype(np.int64)
+        flat = (mixed >> np.uint64(9)) % np.uint64(1000) < np.uint64(int(model.FLAT_SHARE * 1000))
+        flat_no = ((mixed >> np.uint64(19)) % np.uint64(40) + np.uint64(1)).astype(np.int64)
+        street = self._streets[(lsoa * 31 + unit) % len(self._streets)]
+        house_street = np.char.add(np.char.add(house.astype(str), " "), street)
+        line1 = np.where(flat, np.char.add("Flat ", flat_no.astype(str)), house_street).astype(object)
+        line2 = np.where(flat, house_street, "").astype(object)
+        return line1, line2, self._towns[lsoa].astype(object)
 
     # ---- choices -----------------------------------------------------------------------------------
 
@@ -332,6 +382,9 @@ class PopulationGenerator:
         role2, channel2 = self._proxies(rng, born_w[again], later, self._other_channels(rng, len(again)),
                                         np.zeros(len(again), dtype=bool))
 
+        if self._not_after is not None:
+            at = np.minimum(at, self._not_after)
+            at2 = np.minimum(at2, self._not_after)
         order = np.concatenate([who, who[again]])
         sequence = np.concatenate([np.zeros(m, dtype=np.int64), np.ones(len(again), dtype=np.int64)])
         rows = np.lexsort((sequence, order))

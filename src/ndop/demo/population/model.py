@@ -76,6 +76,36 @@ POSTCODE_AREAS: Final = (
     "SE", "SG", "SK", "SL", "SM", "SN", "SO", "SP", "SR", "SS", "ST", "SW", "TA", "TF", "TN", "TQ", "TR",
     "TS", "TW", "UB", "W", "WA", "WC", "WD", "WF", "WN", "WR", "WS", "WV", "YO",
 )
+# The post town of each postcode area (Royal Mail), for synthetic addresses.
+POST_TOWNS: Final = {
+    "AL": "St Albans", "B": "Birmingham", "BA": "Bath", "BB": "Blackburn", "BD": "Bradford", "BH": "Bournemouth",
+    "BL": "Bolton", "BN": "Brighton", "BR": "Bromley", "BS": "Bristol", "CA": "Carlisle", "CB": "Cambridge",
+    "CH": "Chester", "CM": "Chelmsford", "CO": "Colchester", "CR": "Croydon", "CT": "Canterbury", "CV": "Coventry",
+    "CW": "Crewe", "DA": "Dartford", "DE": "Derby", "DH": "Durham", "DL": "Darlington", "DN": "Doncaster",
+    "DT": "Dorchester", "DY": "Dudley", "E": "London", "EC": "London", "EN": "Enfield", "EX": "Exeter",
+    "FY": "Blackpool", "GL": "Gloucester", "GU": "Guildford", "HA": "Harrow", "HD": "Huddersfield",
+    "HG": "Harrogate", "HP": "Hemel Hempstead", "HR": "Hereford", "HU": "Hull", "HX": "Halifax", "IG": "Ilford",
+    "IP": "Ipswich", "KT": "Kingston upon Thames", "L": "Liverpool", "LA": "Lancaster", "LE": "Leicester",
+    "LN": "Lincoln", "LS": "Leeds", "LU": "Luton", "M": "Manchester", "ME": "Rochester", "MK": "Milton Keynes",
+    "N": "London", "NE": "Newcastle upon Tyne", "NG": "Nottingham", "NN": "Northampton", "NR": "Norwich",
+    "NW": "London", "OL": "Oldham", "OX": "Oxford", "PE": "Peterborough", "PL": "Plymouth", "PO": "Portsmouth",
+    "PR": "Preston", "RG": "Reading", "RH": "Redhill", "RM": "Romford", "S": "Sheffield", "SE": "London",
+    "SG": "Stevenage", "SK": "Stockport", "SL": "Slough", "SM": "Sutton", "SN": "Swindon", "SO": "Southampton",
+    "SP": "Salisbury", "SR": "Sunderland", "SS": "Southend-on-Sea", "ST": "Stoke-on-Trent", "SW": "London",
+    "TA": "Taunton", "TF": "Telford", "TN": "Tonbridge", "TQ": "Torquay", "TR": "Truro", "TS": "Middlesbrough",
+    "TW": "Twickenham", "UB": "Southall", "W": "London", "WA": "Warrington", "WC": "London", "WD": "Watford",
+    "WF": "Wakefield", "WN": "Wigan", "WR": "Worcester", "WS": "Walsall", "WV": "Wolverhampton", "YO": "York",
+}
+# Among the commonest street names in England (ONS/Royal Mail lists); a postcode unit has one street.
+STREET_NAMES: Final = (
+    "High Street", "Station Road", "Main Street", "Park Road", "Church Road", "Church Street", "London Road",
+    "Victoria Road", "Green Lane", "Manor Road", "Church Lane", "Park Avenue", "The Avenue", "The Crescent",
+    "Queens Road", "New Road", "Grange Road", "Kings Road", "Kingsway", "Windsor Road", "Highfield Road",
+    "Mill Lane", "Alexandra Road", "York Road", "St Johns Road", "Main Road", "Broadway", "King Street",
+    "The Green", "Springfield Road", "George Street", "Park Lane", "Victoria Street", "Albert Road",
+    "Queensway", "New Street", "Queen Street", "West Street", "North Street", "Manchester Road",
+)
+FLAT_SHARE: Final = 0.15  # ASSUMPTION: about one address in seven is a flat (ONS: 22% of dwellings are flats)
 # Royal Mail: the last two letters of a postcode never use C, I, K, M, O or V.
 POSTCODE_UNIT_LETTERS: Final = "ABDEFGHJLNPQRSTUWXYZ"
 # ODS GP practice codes are a letter and five digits; the letter was the old region (A to Y).

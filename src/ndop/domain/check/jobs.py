@@ -40,6 +40,7 @@ class CheckJob:
     request_bytes: int
     request_sha256: str
     response_sha256: str
+    snapshot_note: str = ""  # why the snapshot was rebuilt before this check ran; "" when it was not
 
     @property
     def outcome(self) -> str:

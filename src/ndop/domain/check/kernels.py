@@ -40,7 +40,7 @@ BATCH = 4096
 
 
 @njit(cache=True, nogil=True, boundscheck=False)
-def scan_dat(  # noqa: PLR0912, PLR0915
+def scan_dat(  # noqa: C901 - one compiled pass (split into inlined helpers: 1.25-1.5x slower)
     buf: Any,
     start: int,
     end: int,

@@ -41,8 +41,10 @@ class CheckRunner(Protocol):
         report: TextIO | None = None,
         reference: str = "",
         progress: Progress | None = None,
+        then: Callable[[CheckOutcome], None] | None = None,
     ) -> CheckOutcome:
-        """Check `request` and write the response to `response`; record the job. `fmt` None: detected."""
+        """Check `request` and write the response to `response`; record the job. `fmt` None: detected.
+        `then` runs inside the transaction that records the job (an exception from it rolls the job back)."""
         ...
 
 
@@ -61,8 +63,13 @@ class OptOutSource(Protocol):
         """A digest of the event at `version` ("" for version 0)."""
         ...
 
-    def opted_out_keys(self) -> Iterator[npt.NDArray[np.int64]]:
-        """Keys of every number whose current choice is `opted_out`, in chunks."""
+    def opted_out_keys(self, version: int) -> Iterator[npt.NDArray[np.int64]]:
+        """Keys of every number whose own current choice at `version` (from the history) is `opted_out`."""
+        ...
+
+    def linked_currents(self, version: int) -> dict[int, tuple[int, int, bool]]:
+        """The current event at `version` of every number in a supersession chain:
+        key -> (made_at in microseconds, sequence, opted_out)."""
         ...
 
     def links(self) -> dict[int, int]:
@@ -74,7 +81,18 @@ class OptOutSource(Protocol):
         ...
 
 
+class SnapshotInvalid(Exception):
+    """A persisted snapshot exists but does not verify (its MAC, its size, its form); the message says how."""
+
+
 class SnapshotStore(Protocol):
-    def load(self, identity: str) -> OptOutSnapshot | None: ...
+    def load(self, identity: str) -> OptOutSnapshot | None:
+        """The persisted snapshot of that database, its MAC verified; None when there is none. Raises
+        SnapshotInvalid when there is one that does not verify."""
+        ...
+
+    def persisted(self) -> Iterator[tuple[str, str, OptOutSnapshot | SnapshotInvalid]]:
+        """Every persisted snapshot: (file name, database identity, the snapshot or why it is invalid)."""
+        ...
 
     def save(self, identity: str, snapshot: OptOutSnapshot) -> None: ...

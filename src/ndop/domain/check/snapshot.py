@@ -1,13 +1,14 @@
 """The opt-out snapshot: which NHS numbers a check removes, at one registry version.
 
 A bitmap over the first nine digits of an NHS number (its tenth is the check digit, determined by
-the nine): 10^9 bits, 125 MB, one bit test per row. A bit is set when the number's check must remove
-it, that is when
+the nine): 10^9 bits, 125 MB, one bit test per row. A bit is set when the person's choice is
+`opted_out`, the person's choice being
 
-- its own current choice is `opted_out` (the latest event wins; dead patients included), or
-- the patient index marks it superseded, and the number at the end of its chain of replacements has
-  `opted_out` as its current choice (the superseded number follows the replacement's choice, and its
-  own earlier events no longer count).
+- for a number in no supersession chain: its own current choice (the latest made event wins; dead
+  patients included);
+- for a number in a chain (the patient index marks it superseded, or it replaced one): the latest made
+  event across every number in the chain, so the old and the new number give the same answer and an
+  opt-out is not lost because two records were merged (ADR 44, replacing ADR 12).
 
 Snapshots are immutable: bringing one up to date (`advanced`) returns a new snapshot (a copy of the
 bitmap, about 40 ms), so a check running on the old one is never mixed with a newer version.
@@ -49,11 +50,18 @@ def empty_bitmap() -> npt.NDArray[np.uint8]:
 
 @dataclass(frozen=True, slots=True)
 class ChoiceChange:
-    """A person touched by new events, as the snapshot needs it: whose, and whether their current choice
-    (after those events, by the latest-made rule) is an opt-out."""
+    """A number touched by new events, as the snapshot needs it: whose, whether its current choice (after
+    those events, by the latest-made rule) is an opt-out, and that event's precedence (made_at in
+    microseconds since the epoch, then sequence), which decides between the numbers of one chain."""
 
     key: int
     opted_out: bool
+    made_at_us: int = 0
+    sequence: int = 0
+
+
+# key -> (made_at in microseconds, sequence, opted_out): the current event of a number in a chain.
+Linked = Mapping[int, tuple[int, int, bool]]
 
 
 def _root(key: int, links: Mapping[int, int]) -> int:
@@ -73,6 +81,8 @@ class OptOutSnapshot:
     # Identifies the event at `version` in the database it was built from: a database that was
     # reset or restored to another history at the same version number does not match it.
     fingerprint: str = ""
+    # The current event of every number in a chain that has one (decides the chain's choice).
+    linked: Linked = field(default_factory=dict, repr=False)
 
     @classmethod
     def build(
@@ -84,14 +94,22 @@ class OptOutSnapshot:
         links_version: int,
         fingerprint: str = "",
         bitmap: npt.NDArray[np.uint8] | None = None,
+        linked: Linked | None = None,
     ) -> OptOutSnapshot:
-        """A full build from the keys whose current choice is `opted_out`, in chunks."""
+        """A full build from the keys whose own current choice is `opted_out`, in chunks, and the current
+        events of the numbers in chains (`linked`)."""
         bits = empty_bitmap() if bitmap is None else bitmap
         for chunk in opted_out:
             kernels.set_bits(bits, np.ascontiguousarray(chunk, np.int64), True)
-        _apply_links(bits, links)
+        linked = dict(linked or {})
+        on: list[int] = []
+        off: list[int] = []
+        for members in _components(links).values():
+            (on if _chain_opted_out(members, linked) else off).extend(members)
+        kernels.set_bits(bits, np.array(off, np.int64), False)
+        kernels.set_bits(bits, np.array(on, np.int64), True)
         bits.flags.writeable = False
-        return cls(bits, version, links_version, dict(links), fingerprint)
+        return cls(bits, version, links_version, dict(links), fingerprint, linked)
 
     def removes(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
         hits = np.empty(len(keys), np.uint8)
@@ -108,40 +126,42 @@ class OptOutSnapshot:
 
     def advanced(self, changes: Iterable[ChoiceChange], *, version: int, fingerprint: str = "") -> OptOutSnapshot:
         """This snapshot with choice events after `self.version` up to `version` applied, in order."""
-        latest: dict[int, bool] = {}
+        latest: dict[int, ChoiceChange] = {}
         for change in changes:
             latest.pop(change.key, None)
-            latest[change.key] = change.opted_out
+            latest[change.key] = change
         bits = self.bitmap.copy()
-        dependants = _dependants(self.links)
+        linked = dict(self.linked)
+        components = _components(self.links)
+        roots: set[int] = set()
         on: list[int] = []
         off: list[int] = []
-        for key, opted_out in latest.items():
-            if key in self.links:
-                continue  # a superseded number follows its replacement; its own events do not count
-            target = on if opted_out else off
-            target.append(key)
-            target.extend(dependants.get(key, ()))
+        for key, change in latest.items():
+            root = _root(key, self.links)
+            if root in components:
+                linked[key] = (change.made_at_us, change.sequence, change.opted_out)
+                roots.add(root)
+            else:
+                (on if change.opted_out else off).append(key)
+        for root in roots:
+            members = components[root]
+            (on if _chain_opted_out(members, linked) else off).extend(members)
         kernels.set_bits(bits, np.array(off, np.int64), False)
         kernels.set_bits(bits, np.array(on, np.int64), True)
         bits.flags.writeable = False
-        return OptOutSnapshot(bits, version, self.links_version, self.links, fingerprint)
+        return OptOutSnapshot(bits, version, self.links_version, self.links, fingerprint, linked)
 
 
-def _dependants(links: Mapping[int, int]) -> dict[int, list[int]]:
-    """For each number at the end of a chain, the superseded numbers that follow it."""
+def _components(links: Mapping[int, int]) -> dict[int, list[int]]:
+    """Each chain of numbers, by the number at its end: that number and every number that leads to it."""
     result: dict[int, list[int]] = {}
     for old in links:
-        result.setdefault(_root(old, links), []).append(old)
+        root = _root(old, links)
+        result.setdefault(root, [root]).append(old)
     return result
 
 
-def _apply_links(bits: npt.NDArray[np.uint8], links: Mapping[int, int]) -> None:
-    if not links:
-        return
-    olds = np.array(list(links), np.int64)
-    roots = np.array([_root(old, links) for old in links], np.int64)
-    hits = np.empty(len(roots), np.uint8)
-    kernels.test_bits(bits, roots, hits)
-    kernels.set_bits(bits, olds[hits == 0], False)
-    kernels.set_bits(bits, olds[hits == 1], True)
+def _chain_opted_out(members: Iterable[int], linked: Linked) -> bool:
+    """The chain's choice: that of the latest made event across its numbers (none: not opted out)."""
+    best = max((linked[k] for k in members if k in linked), default=None)
+    return bool(best is not None and best[2])

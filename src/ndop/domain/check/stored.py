@@ -54,3 +54,16 @@ class StoredChecks(Protocol):
         ...
 
     def save(self, check: StoredCheck) -> None: ...
+
+    def start(self, check_id: str) -> bool:
+        """Mark a queued (or abandoned running) check running; False when it has finished already."""
+        ...
+
+    def finish(self, check: StoredCheck) -> bool:
+        """Save a done or failed check unless it has finished already (another run of the same job
+        got there first): False then, and nothing is changed."""
+        ...
+
+
+class AlreadyFinished(Exception):
+    """Another run of the same queued check recorded its result first."""

@@ -12,7 +12,8 @@ and check jobs have always carried, so rows written before the type existed read
 | organisation user | `EMAIL` | someone signed in to the organisation pages |
 | organisation API key | `api:ODS` | an organisation's API client (the key's organisation) |
 | organisation mailbox | `mesh:MAILBOX` | an organisation's MESH mailbox |
-| system job | `system:NAME` | the registry itself (a job, `ndop demo`) |
+| system job | `system:NAME`, `system` | the registry itself (`ndop demo`; `system` when unnamed) |
+| background job | `job:NAME` | a job run by `ndop worker` (the monthly statistics) |
 | anonymous | `anonymous` | someone not signed in (a failed sign-in) |
 
 `through(channel)` names an actor by the channel they came through, `CHANNEL:NAME`: a check job names
@@ -36,6 +37,7 @@ class ActorKind(StrEnum):
     ORGANISATION_API_KEY = "organisation_api_key"
     ORGANISATION_MAILBOX = "organisation_mailbox"
     SYSTEM_JOB = "system_job"
+    BACKGROUND_JOB = "background_job"
     ANONYMOUS = "anonymous"
 
 
@@ -49,6 +51,7 @@ _PREFIX: Final[dict[ActorKind, str]] = {
     ActorKind.ORGANISATION_API_KEY: "api",
     ActorKind.ORGANISATION_MAILBOX: "mesh",
     ActorKind.SYSTEM_JOB: "system",
+    ActorKind.BACKGROUND_JOB: "job",
 }
 _KIND_OF_PREFIX: Final = {prefix: kind for kind, prefix in _PREFIX.items() if prefix}
 _ANONYMOUS: Final = "anonymous"
@@ -71,7 +74,9 @@ class Actor:
         if self.kind is ActorKind.ANONYMOUS:
             return _ANONYMOUS
         prefix = _PREFIX[self.kind]
-        return f"{prefix}:{self.name}" if prefix else self.name
+        if not prefix:
+            return self.name
+        return f"{prefix}:{self.name}" if self.name else prefix
 
     def through(self, channel: str) -> Actor:
         """The actor as named by `channel` (`web:ann@example.nhs.uk`). Itself when that is its stored form
@@ -84,6 +89,8 @@ class Actor:
         """The actor a stored form names (the inverse of `str`, `through("web")` included)."""
         if stored == _ANONYMOUS:
             return cls(ActorKind.ANONYMOUS)
+        if stored in _KIND_OF_PREFIX:  # a kind's bare prefix: `system`
+            return cls(_KIND_OF_PREFIX[stored])
         prefix, colon, name = stored.partition(":")
         if colon and prefix in _KIND_OF_PREFIX:
             return cls(_KIND_OF_PREFIX[prefix], name)
@@ -124,6 +131,15 @@ class Actor:
     @classmethod
     def system_job(cls, name: str) -> Actor:
         return cls(ActorKind.SYSTEM_JOB, name)
+
+    @classmethod
+    def system(cls) -> Actor:
+        """The registry itself, unnamed (stored as `system`)."""
+        return cls(ActorKind.SYSTEM_JOB)
+
+    @classmethod
+    def background_job(cls, name: str) -> Actor:
+        return cls(ActorKind.BACKGROUND_JOB, name)
 
     @classmethod
     def anonymous(cls) -> Actor:

@@ -130,8 +130,10 @@ def verify_chain(
             return BrokenLink(record.sequence, "record was changed after it was written")
         previous = record.hash
         expected_sequence += 1
-    if expected_sequence - 1 != head_sequence:
+    if expected_sequence - 1 < head_sequence:
         return BrokenLink(expected_sequence, "record is missing (the chain is shorter than its head)")
+    if expected_sequence - 1 > head_sequence:
+        return BrokenLink(head_sequence + 1, "record is beyond the chain head (the chain is longer than its head)")
     if previous != head_hash:
         return BrokenLink(head_sequence, "last record does not match the chain head")
     return None

@@ -20,12 +20,24 @@ class AuditAction(StrEnum):
         member.description = description
         return member
 
+    CASE_APPROVED = (
+        "case.approved",
+        "A second staff member verified a proxy's evidence and approved the case; the choice is recorded",
+    )
+    CASE_CANNOT_MATCH = (
+        "case.cannot_match",
+        "A postal form could not be matched to one person in the index; with the reason",
+    )
+    CASE_MATCHED = "case.matched", "A postal form was matched to one person in the index; subject: the NHS number"
+    CASE_OPENED = "case.opened", "A contact-centre case was opened, by phone (CC) or post (PP)"
+    CASE_REJECTED = "case.rejected", "A second staff member rejected a proxy's case; with the reason"
     CHECK_COMPLETED = (
         "check.completed",
         "A bulk check ran (cleaned or rejected), or a call was refused before any row was read; "
         "subject: the check job; the counts and digests, never a number",
     )
     CHOICE_RECORDED = "choice.recorded", "A choice was recorded; subject: the NHS number; its version and channel"
+    LETTER_QUEUED = "letter.queued", "A letter was queued for a case (actor `system`); the letter id and kind"
     MESH_REQUEST_ANSWERED = (
         "mesh.request.answered",
         "A MESH check request from a registered mailbox was acknowledged and answered; subject: the message id",
@@ -45,6 +57,10 @@ class AuditAction(StrEnum):
     ONLINE_IDENTITY_NOT_MATCHED = (
         "online.identity_not_matched",
         "Someone online could not go on (no match, under 13, or a record that cannot continue); no subject",
+    )
+    ONLINE_IDENTITY_REFUSED = (
+        "online.identity_refused",
+        "An identity check online was refused before any match: the number or the client is held; no subject",
     )
     ONLINE_LOCKED_OUT = (
         "online.locked_out",
@@ -100,6 +116,26 @@ class AuditAction(StrEnum):
     POPULATION_IMPORTED = (
         "population.imported",
         "A population was bulk imported (both files' sha256 and counts, the versions it took)",
+    )
+    SNAPSHOT_EXPORTED = (
+        "snapshot.exported",
+        "The opt-out snapshot was exported, signed, for data platforms (Spark); its version and counts",
+    )
+    STAFF_ADDED = "staff.added", "A staff account was made; subject: the username; its roles (never the password)"
+    STAFF_DISABLED = "staff.disabled", "A staff account was disabled"
+    STAFF_ENABLED = "staff.enabled", "A staff account was enabled again"
+    STAFF_LOCKED = "staff.locked", "A staff account was locked after repeated failed sign-ins (actor `system`)"
+    STAFF_PERSON_TRACED = (
+        "staff.person_traced",
+        "Staff searched for a person by name, date of birth and postcode; how many were found (no subject)",
+    )
+    STAFF_RESET = "staff.reset", "A staff account's password and second factor were reset"
+    STAFF_ROLES_CHANGED = "staff.roles_changed", "A staff account's roles were changed"
+    STAFF_SIGN_IN_FAILED = "staff.sign_in_failed", "A sign-in to the staff portal failed (actor `anonymous`)"
+    STAFF_SIGNED_IN = "staff.signed_in", "A staff member signed in (password and second factor)"
+    STATISTICS_PUBLISHED = (
+        "statistics.published",
+        "A statistics publication was written; subject: the period; its files' digests",
     )
 
 

@@ -19,11 +19,18 @@ class ContactMethod(StrEnum):
 class Template(StrEnum):
     SECURITY_CODE = "security_code"
     CHOICE_CONFIRMATION = "choice_confirmation"
+    LOCKED_NOTICE = "locked_notice"  # someone tried too often with this person's details (ADR 0045)
+
+
+# Personalisation that must never be kept anywhere: stored copies show MASK instead (ADR 0046).
+SECRET_PERSONALISATION = frozenset({"code"})
+MASK = "••••••"
 
 
 _SUBJECTS = {
     Template.SECURITY_CODE: "Your NHS security code",
     Template.CHOICE_CONFIRMATION: "Your national data opt-out choice",
+    Template.LOCKED_NOTICE: "Someone tried to use your details",
 }
 
 _BODIES = {
@@ -34,6 +41,11 @@ _BODIES = {
     Template.CHOICE_CONFIRMATION: (
         "We have recorded your choice: {choice_text}. "
         "You can change your choice at any time online, or by calling 0300 303 5678."
+    ),
+    Template.LOCKED_NOTICE: (
+        "Someone tried too many times to use your details on Manage your choice (national data opt-out), "
+        "so we have paused it online for your NHS number for {minutes} minutes. If this was you, try again "
+        "later. You can make or change your choice at any time by calling 0300 303 5678."
     ),
 }
 
@@ -53,3 +65,9 @@ class Message:
     @property
     def body(self) -> str:
         return _BODIES[self.template].format(**self.personalisation)
+
+    @property
+    def stored_body(self) -> str:
+        """The body as it may be kept (an outbox, a log): secrets such as the code masked."""
+        shown = {k: (MASK if k in SECRET_PERSONALISATION else v) for k, v in self.personalisation.items()}
+        return _BODIES[self.template].format(**shown)

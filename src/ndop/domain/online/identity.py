@@ -88,6 +88,8 @@ class MatchStatus(StrEnum):
     NO_MATCH = "no_match"  # nothing, or more than one person, matched: the same answer either way
     CANNOT_CONTINUE = "cannot_continue"  # deceased, superseded or sensitive: the generic phone route
     UNDER_13 = "under_13"
+    HELD = "held"  # this client tried too many dates of birth for this number: only it waits (ADR 0045)
+    PAUSED = "paused"  # too many wrong dates of birth for this number from many clients: online paused
 
 
 def age_on(date_of_birth: date, day: date) -> int:

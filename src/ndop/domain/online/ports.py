@@ -6,6 +6,7 @@ from datetime import date, datetime
 from typing import Protocol
 
 from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.online.guard import Failure, NumberGuard
 from ndop.domain.online.security_code import Challenge
 from ndop.domain.registry.patients import Patient
 
@@ -26,3 +27,18 @@ class SecurityCodeStore(Protocol):
 
 class PatientFinder(Protocol):
     def by_postcode_and_birth(self, postcode: str, date_of_birth: date) -> list[Patient]: ...
+
+
+class GuardStore(Protocol):
+    """Per-number limits (ADR 0045). Every method runs inside the caller's transaction."""
+
+    def lock(self, key: str, since: datetime) -> NumberGuard:
+        """The number's guard, created if new and row-locked until the transaction ends, with its
+        failures after `since`."""
+        ...
+
+    def add_failure(self, key: str, failure: Failure) -> None: ...
+
+    def set_lock(self, key: str, until: datetime, reason: str) -> None: ...
+
+    def set_noticed(self, key: str, at: datetime) -> None: ...

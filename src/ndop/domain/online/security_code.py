@@ -1,9 +1,10 @@
 """Security codes: the one-time code sent to the contact details on the record (ndop-system.md §1.3).
 
-The sources give no length, expiry or retry limits, so these are ours (ADR 0021): six digits,
-valid for ten minutes, five tries per code, then the NHS number is locked out of the online
-service for thirty minutes; at most three codes per fifteen minutes. Codes are stored only as a
-keyed hash (HMAC-SHA256 over the challenge id and the code) and compared in constant time.
+The sources give no length, expiry or retry limits, so these are ours (ADR 0021, 0045): six digits,
+valid for ten minutes; five wrong codes for one NHS number within thirty minutes, from any codes,
+lock the number out of the online service for thirty minutes; at most three codes per fifteen
+minutes. Codes are stored only as a keyed hash (HMAC-SHA256 over the challenge id and the code)
+and compared in constant time.
 """
 
 from __future__ import annotations
@@ -90,14 +91,20 @@ class Outcome(StrEnum):
 class Attempt:
     outcome: Outcome
     challenge: Challenge
+    wrong: int | None = None  # wrong codes now counted against the number; None: this challenge's tries
 
     @property
     def tries_left(self) -> int:
-        return max(0, MAX_TRIES - self.challenge.tries)
+        return max(0, MAX_TRIES - (self.challenge.tries if self.wrong is None else self.wrong))
 
 
-def attempt(challenge: Challenge, code: str, *, key: bytes, now: datetime, locked_until: datetime | None) -> Attempt:
-    """Check `code` against the challenge. `locked_until` is the NHS number's lock from any challenge."""
+def attempt(
+    challenge: Challenge, code: str, *, key: bytes, now: datetime, locked_until: datetime | None,
+    wrong_before: int | None = None,
+) -> Attempt:
+    """Check `code` against the challenge. `locked_until` is the NHS number's lock in force, and
+    `wrong_before` the wrong codes already counted against the number from every challenge (ADR 0045);
+    without it only this challenge's tries count."""
     if locked_until is not None and locked_until > now:
         return Attempt(Outcome.LOCKED_OUT, challenge)
     if challenge.used:
@@ -109,9 +116,10 @@ def attempt(challenge: Challenge, code: str, *, key: bytes, now: datetime, locke
     if hmac.compare_digest(expected, given):
         return Attempt(Outcome.VERIFIED, replace(challenge, tries=challenge.tries + 1, verified_at=now))
     tries = challenge.tries + 1
-    if tries >= MAX_TRIES:
-        return Attempt(Outcome.LOCKED_OUT, replace(challenge, tries=tries, locked_until=now + LOCKOUT))
-    return Attempt(Outcome.WRONG, replace(challenge, tries=tries))
+    wrong = None if wrong_before is None else wrong_before + 1
+    if (tries if wrong is None else wrong) >= MAX_TRIES:
+        return Attempt(Outcome.LOCKED_OUT, replace(challenge, tries=tries, locked_until=now + LOCKOUT), wrong)
+    return Attempt(Outcome.WRONG, replace(challenge, tries=tries), wrong)
 
 
 def lock_in_force(challenges: Iterable[Challenge], now: datetime) -> datetime | None:

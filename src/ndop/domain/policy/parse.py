@@ -74,6 +74,12 @@ class InvalidFlow(DomainError):
         super().__init__(f"The flow description has {count}:\n{lines}")
 
 
+class NestedTooDeeply(InvalidFlow):
+    """Arrays or objects nested deeper than any flow description: refused before it is looked at."""
+
+    code = "nested_too_deeply"
+
+
 def _allowed(enum: type[StrEnum]) -> tuple[str, ...]:
     return tuple(member.value for member in enum)
 
@@ -207,4 +213,6 @@ def parse_flow_json(text: str | bytes, *, today: date) -> Flow:
         raw = json.loads(text)
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise InvalidFlow((Problem("", f"The input is not valid JSON: {exc}."),)) from None
+    except RecursionError:  # `[[[…]]]`: no data flow is nested like that (ADR 0048)
+        raise NestedTooDeeply((Problem("", "The input is nested too deeply to be a data flow."),)) from None
     return parse_flow(raw, today=today)

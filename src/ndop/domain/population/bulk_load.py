@@ -9,6 +9,8 @@ caller's transaction rolls everything back when any check fails.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
 
@@ -22,11 +24,12 @@ class StagedCheck(StrEnum):
     DUPLICATE_PATIENT = "duplicate_patient"
     UNKNOWN_REPLACEMENT = "unknown_replacement"
     CHOICE_FOR_UNKNOWN_PATIENT = "choice_for_unknown_patient"
-    CHOICE_FOR_SUPERSEDED_NUMBER = "choice_for_superseded_number"
+    # No check refuses choices under a superseded number: they are the person's history, and the person's
+    # choice is the latest across every number in the chain (ADR 44).
 
     @property
     def in_choices_file(self) -> bool:
-        return self in (StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT, StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER)
+        return self is StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT
 
     @property
     def reason(self) -> str:
@@ -37,10 +40,19 @@ _REASONS = {
     StagedCheck.DUPLICATE_PATIENT: "nhs_number: appears on an earlier line of the file",
     StagedCheck.UNKNOWN_REPLACEMENT: "superseded_by: is neither in this file nor in the patient index",
     StagedCheck.CHOICE_FOR_UNKNOWN_PATIENT: "nhs_number: is neither in patients.csv nor in the patient index",
-    StagedCheck.CHOICE_FOR_SUPERSEDED_NUMBER: (
-        "nhs_number: has been replaced by another number; record the choice against that one"
-    ),
 }
+
+
+@dataclass(frozen=True, slots=True)
+class EarlierImport:
+    """A population import already in the audit chain, with its files' digests."""
+
+    audit_sequence: int
+    occurred_at: datetime
+    source: str
+    patients_sha256: str
+    choices_sha256: str
+    choice_rows: int
 
 
 class PopulationStore(Protocol):
@@ -70,6 +82,14 @@ class PopulationStore(Protocol):
         """Append the staged choices as events numbered from `first_version` in order of
         (recorded_at, line), and move the current-choice projection of each person to their event with
         the highest version. Returns the number of people whose current choice was set."""
+        ...
+
+    def events_digest(self, first: int, last: int) -> str:
+        """The digest of the stored events first..last (`domain.registry.integrity`), sealed in the audit."""
+        ...
+
+    def earlier_imports(self) -> list[EarlierImport]:
+        """Every population import recorded in the audit chain, oldest first."""
         ...
 
     def finish(self) -> None: ...

@@ -1,7 +1,9 @@
 """The population files: their columns, and the pure checks of each row.
 
 `patients.csv`: nhs_number,given_name,family_name,date_of_birth,gender,postcode,lsoa_code,
-gp_practice_code,mobile,email,date_of_death,superseded_by,sensitive
+gp_practice_code,mobile,email,date_of_death,superseded_by,sensitive[,address_line_1,address_line_2,
+address_line_3,town] (the four address columns are optional: a file without them still imports, with no
+address)
 `choices.csv`: nhs_number,choice,recorded_at,channel,proxy_role,case_reference
 
 UTF-8, a header row, comma separated; dates `YYYY-MM-DD`; `recorded_at` ISO 8601 with an offset;
@@ -29,10 +31,12 @@ PATIENT_COLUMNS: Final = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "gender", "postcode", "lsoa_code",
     "gp_practice_code", "mobile", "email", "date_of_death", "superseded_by", "sensitive",
 )
+ADDRESS_COLUMNS: Final = ("address_line_1", "address_line_2", "address_line_3", "town")
+PATIENT_COLUMNS_WITH_ADDRESS: Final = PATIENT_COLUMNS + ADDRESS_COLUMNS
 CHOICE_COLUMNS: Final = ("nhs_number", "choice", "recorded_at", "channel", "proxy_role", "case_reference")
 
 # The row types handed to the bulk store, in column order (dates and times parsed, times in UTC).
-PatientRow = tuple[str, str, str, date, int, str, str, str, str, str, date | None, str, bool]
+PatientRow = tuple[str, str, str, date, int, str, str, str, str, str, date | None, str, bool, str, str, str, str]
 ChoiceRow = tuple[str, str, datetime, str, str, str]
 
 _DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -51,6 +55,7 @@ _CHANNELS: Final = frozenset(c.value for c in Channel)
 _ROLES: Final = frozenset(r.value for r in ProxyRole)
 _STAFFED: Final = frozenset({Channel.CONTACT_CENTRE.value, Channel.PAPER.value})
 MAX_NAME: Final = 100
+MAX_ADDRESS_LINE: Final = 100
 
 
 class RowInvalid(ValueError):
@@ -68,10 +73,15 @@ class RowError:
 
 
 def header_problem(fields: list[str], expected: tuple[str, ...]) -> str | None:
-    """None when the header row is exactly `expected`; else what is wrong with it."""
-    if tuple(f.strip() for f in fields) == expected:
+    """None when the header row is exactly `expected` (for patients.csv, with or without the address
+    columns); else what is wrong with it."""
+    found = tuple(f.strip() for f in fields)
+    if found == expected or (expected == PATIENT_COLUMNS and found == PATIENT_COLUMNS_WITH_ADDRESS):
         return None
-    return "the header row must be exactly: " + ",".join(expected)
+    message = "the header row must be exactly: " + ",".join(expected)
+    if expected == PATIENT_COLUMNS:
+        message += " (optionally followed by ," + ",".join(ADDRESS_COLUMNS) + ")"
+    return message
 
 
 def _nhs(value: str, column: str) -> str:
@@ -105,12 +115,22 @@ def _optional(value: str, pattern: re.Pattern[str], column: str, what: str) -> s
     return value
 
 
+def _address(value: str, column: str) -> str:
+    value = value.strip()
+    if len(value) > MAX_ADDRESS_LINE or _CONTROL.search(value):
+        raise RowInvalid(f"{column}: must be at most {MAX_ADDRESS_LINE} characters with no control characters")
+    return value
+
+
 def parse_patient(fields: list[str], today: date) -> PatientRow:
     """Check one data row of patients.csv; return it typed and normalised."""
-    if len(fields) != len(PATIENT_COLUMNS):
-        raise RowInvalid(f"expected {len(PATIENT_COLUMNS)} fields, found {len(fields)}")
+    if len(fields) == len(PATIENT_COLUMNS):
+        fields = [*fields, "", "", "", ""]
+    if len(fields) != len(PATIENT_COLUMNS_WITH_ADDRESS):
+        raise RowInvalid(f"expected {len(PATIENT_COLUMNS)} or {len(PATIENT_COLUMNS_WITH_ADDRESS)} fields, "
+                         f"found {len(fields)}")
     (nhs, given, family, born_s, gender_s, postcode, lsoa, practice, mobile, email, died_s, superseded,
-     sensitive_s) = fields
+     sensitive_s, line1, line2, line3, town) = fields
     nhs = _nhs(nhs, "nhs_number")
     born = _date(born_s, "date_of_birth")
     if born > today:
@@ -152,6 +172,10 @@ def parse_patient(fields: list[str], today: date) -> PatientRow:
         died,
         superseded,
         sensitive,
+        _address(line1, "address_line_1"),
+        _address(line2, "address_line_2"),
+        _address(line3, "address_line_3"),
+        _address(town, "town"),
     )
 
 
@@ -191,6 +215,8 @@ def parse_choice(fields: list[str], now: datetime) -> ChoiceRow:
 _NAME_FAST: Final = re.compile(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?")
 _POSTCODE_FAST: Final = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}")
 _NOT_DIGITS: Final = "x" * 10
+# Empty, or up to 100 characters without control characters or surrounding spaces (already normal form).
+_ADDRESS_FAST: Final = re.compile(r"(?:[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?)?")
 
 
 def _iso_date(value: str) -> date | None:
@@ -229,13 +255,15 @@ def _optional_mask(column: Sequence[str], pattern: re.Pattern[str]) -> npt.NDArr
 def parse_patients(rows: Sequence[list[str]], today: date) -> list[PatientRow | str]:
     """Check many data rows of patients.csv: each result is the typed row, or the reason it was refused."""
     results: list[PatientRow | str] = [""] * len(rows)
-    width = len(PATIENT_COLUMNS)
+    narrow, width = len(PATIENT_COLUMNS), len(PATIENT_COLUMNS_WITH_ADDRESS)
+    if any(len(r) == narrow for r in rows):  # a file without addresses: the same rows, addresses empty
+        rows = [[*r, "", "", "", ""] if len(r) == narrow else r for r in rows]
     wide = [i for i, r in enumerate(rows) if len(r) == width]
     slow: list[int] = [i for i, r in enumerate(rows) if len(r) != width]
     if wide:
         chosen = rows if len(wide) == len(rows) else [rows[i] for i in wide]
         (nhs, given, family, born_s, gender_s, postcode, lsoa, practice, mobile, email, died_s, superseded,
-         sensitive_s) = zip(*chosen, strict=True)
+         sensitive_s, line1, line2, line3, town) = zip(*chosen, strict=True)
         n = len(chosen)
         born = list(map(_iso_date, born_s))
         died = [None if not v else _iso_date(v) for v in died_s]
@@ -261,8 +289,10 @@ def parse_patients(rows: Sequence[list[str]], today: date) -> list[PatientRow | 
             replacement_ok = nhs_numbers_valid([v if v else _NOT_DIGITS for v in superseded])
             ok &= ~has_replacement | (replacement_ok & _mask((a != b for a, b in zip(nhs, superseded, strict=True)), n))
         ok &= _mask((f is not None for f in flags), n)
+        for column in (line1, line2, line3, town):
+            ok &= _mask((_ADDRESS_FAST.fullmatch(v) is not None for v in column), n)
         typed = zip(nhs, given, family, born, genders, postcode, lsoa, practice, mobile, email, died, superseded,
-                    flags, strict=True)
+                    flags, line1, line2, line3, town, strict=True)
         for position, good, row in zip(wide, ok.tolist(), typed, strict=True):
             if good:
                 results[position] = row

@@ -33,6 +33,20 @@ class Patient:
     date_of_death: date | None = None
     superseded_by: NhsNumber | None = None
     sensitive: bool = False
+    # The postal address (PDS holds up to five lines); letters go here. The postcode is above.
+    address_line_1: str = ""
+    address_line_2: str = ""
+    address_line_3: str = ""
+    town: str = ""
+
+    @property
+    def address_lines(self) -> tuple[str, ...]:
+        lines = (self.address_line_1, self.address_line_2, self.address_line_3, self.town)
+        return tuple(line for line in lines if line)
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
 
     def age_on(self, day: date) -> int:
         """Completed years on `day` (a birthday on 29 February counts from 1 March in other years)."""

@@ -1,8 +1,9 @@
 """Checks asked for over the API and the web upload page, on top of the bulk check engine.
 
 Small requests are checked at once, in memory. Larger ones are spooled to disk as a `StoredCheck`,
-checked (in the background for the API), and their cleaned file is kept for the organisation to
-fetch. Every call goes through the engine, so every call is a `CheckJob` with its audit event.
+checked (for the API by a background job, `ndop.jobs.checks`), and their cleaned file is kept for the
+organisation to fetch. Every call goes through the engine, so every call is a `CheckJob` with its audit
+event. A queued check may be run more than once (its worker died): it completes exactly once.
 """
 
 from __future__ import annotations
@@ -11,15 +12,15 @@ import io
 import os
 import re
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 from ndop.domain.check.jobs import CheckChannel, CheckOutcome
 from ndop.domain.check.ports import CheckRunner
 from ndop.domain.check.rejections import CheckFormat
-from ndop.domain.check.stored import StoredCheck, StoredChecks, StoredCheckStatus
+from ndop.domain.check.stored import AlreadyFinished, StoredCheck, StoredChecks, StoredCheckStatus
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation
 from ndop.domain.registry.ports import Registry
@@ -60,17 +61,25 @@ def check_inline(checks: CheckRunner, request: bytes, *, channel: CheckChannel, 
     return outcome, response.getvalue()
 
 
+class ByteSource(Protocol):
+    """Anything read in blocks: an uploaded file, an HTTP body."""
+
+    def read(self, size: int, /) -> bytes: ...
+
+
 def _private_file(path: Path) -> BinaryIO:
     """Cleaned lists are service data: readable by this service's user only."""
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     return os.fdopen(fd, "wb")
 
 
-def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, root: Path, channel: CheckChannel,
+def queue_check(store: StoredChecks, registry: Registry, source: ByteSource, *, root: Path, channel: CheckChannel,
                 organisation: Organisation, fmt: CheckFormat | None, filename: str, requested_by: Actor,
-                max_bytes: int) -> StoredCheck | None:
+                max_bytes: int, enqueue: Callable[[StoredCheck], None] | None = None) -> StoredCheck | None:
     """Spool `source` to disk and record a queued check. None when it is larger than `max_bytes`
-    (nothing is kept then). `fmt` None: detected when it runs."""
+    (nothing is kept then). `fmt` None: detected when it runs. `enqueue` hands it to the job queue in
+    the same transaction as the record, so that no check is ever queued without its job (or a job left
+    without its check)."""
     root.mkdir(parents=True, exist_ok=True)
     check_id = uuid.uuid4().hex
     request_path = root / f"{check_id}.request"
@@ -90,29 +99,65 @@ def queue_check(store: StoredChecks, registry: Registry, source: BinaryIO, *, ro
         filename=filename[:255], format=fmt, status=StoredCheckStatus.QUEUED, created_at=registry.clock.now(),
         request_path=str(request_path), result_path=str(root / f"{check_id}.result"),
     )
-    store.add(check)
+    with registry.transaction():
+        store.add(check)
+        if enqueue is not None:
+            enqueue(check)
     return check
 
 
-def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, check: StoredCheck) -> StoredCheck:
+def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, check: StoredCheck, *,
+               on_step: Callable[[str], None] | None = None) -> StoredCheck:
     """Run a queued check and keep its cleaned file. Bad content is a rejected check, not an error;
-    an infrastructure failure marks it failed and is raised."""
-    store.save(replace(check, status=StoredCheckStatus.RUNNING))
+    an infrastructure failure marks it failed and is raised.
+
+    Safe to run again for the same check, at any point, even beside another run: the check's result is
+    recorded in the CheckJob's own transaction and only if no run recorded one first, so a check gets
+    exactly one result, one CheckJob and one audit event. Each run writes its own result file.
+    `on_step` is told "recording" inside that transaction (the crash tests stop a worker there).
+    """
+    request_path = Path(check.request_path) if check.request_path else _request_path(check)
+    if not store.start(check.id):
+        request_path.unlink(missing_ok=True)  # a run that finished it may have died before removing it
+        return check
     report = io.StringIO()
-    request_path = Path(check.request_path)
+    result_path = Path(check.result_path).with_name(f"{check.id}.{uuid.uuid4().hex[:12]}.result")
+
+    def record(outcome: CheckOutcome) -> None:
+        if on_step is not None:
+            on_step("recording")
+        if not store.finish(_done(check, outcome, report, result_path, registry)):
+            raise AlreadyFinished(check.id)  # rolls this run's CheckJob and audit event back
+
     try:
-        with request_path.open("rb") as request, _private_file(Path(check.result_path)) as response:
-            outcome = checks.run(
+        with request_path.open("rb") as request, _private_file(result_path) as response:
+            checks.run(
                 request, response, channel=check.channel, organisation=check.organisation, fmt=check.format,
-                report=report, reference=check.id, requested_by=check.requested_by,
+                report=report, reference=check.id, requested_by=check.requested_by, then=record,
             )
+    except AlreadyFinished:
+        result_path.unlink(missing_ok=True)
+        return check
     except Exception:
-        store.save(replace(check, status=StoredCheckStatus.FAILED, finished_at=registry.clock.now(),
-                           message="The check could not be completed. Try again later."))
+        result_path.unlink(missing_ok=True)
+        store.finish(replace(check, status=StoredCheckStatus.FAILED, finished_at=registry.clock.now(),
+                             message="The check could not be completed. Try again later."))
         raise
-    finally:
-        request_path.unlink(missing_ok=True)
-    done = replace(
+    request_path.unlink(missing_ok=True)
+    for other in result_path.parent.glob(f"{check.id}.*.result"):  # left by a run whose worker died
+        if other != result_path:
+            other.unlink(missing_ok=True)
+    return store.get(check.id, check.organisation) or check
+
+
+def _request_path(check: StoredCheck) -> Path:
+    # A finished check forgets its request file; where it was follows from the result file's folder.
+    return Path(check.result_path).with_name(f"{check.id}.request")
+
+
+def _done(check: StoredCheck, outcome: CheckOutcome, report: io.StringIO, result_path: Path,
+          registry: Registry) -> StoredCheck:
+    return replace(
         check,
         status=StoredCheckStatus.DONE,
         check_job_id=outcome.job_id,
@@ -126,7 +171,6 @@ def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, che
         message=outcome.message[:500],
         report=report.getvalue()[:REPORT_LIMIT],
         request_path="",
+        result_path=str(result_path),
         finished_at=registry.clock.now(),
     )
-    store.save(done)
-    return done

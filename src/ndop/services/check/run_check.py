@@ -61,17 +61,21 @@ class CheckService:
         report: TextIO | None = None,
         reference: str = "",
         progress: Progress | None = None,
+        then: Callable[[CheckOutcome], None] | None = None,
     ) -> CheckOutcome:
         """Stream `request`; write the response bytes to `response` (the cleaned list, or the single
         rejection line / message); record a CheckJob and its audit event; return the outcome.
         `fmt` None: the engine tells `dat` from CSV.
+
+        `then` runs inside the transaction that records the CheckJob: a caller's own record of the
+        outcome commits with it or not at all, and an exception from `then` rolls the CheckJob back.
 
         A seekable `response` is written in place and cut back if the request is rejected; any other
         is written only once the whole request has been checked (spooled to a temporary file first).
         """
         started = self._registry.clock.now()
         requester = requested_by.through(channel.value)  # a check names who asked by the channel: `web:EMAIL`
-        snapshot = self.snapshots.current()
+        snapshot, sync = self.snapshots.current_with_sync()
         direct = _seekable(response)
         start = response.tell() if direct else 0
         spool: BinaryIO = response if direct else tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # type: ignore[assignment]  # noqa: SIM115
@@ -119,9 +123,9 @@ class CheckService:
             request_bytes=result.bytes_in,
             request_sha256=result.request_sha256,
             response_sha256=response_sha256,
+            snapshot_note=sync.note,
         )
-        self._record(job)
-        return CheckOutcome(
+        outcome = CheckOutcome(
             job_id=job.id,
             rejected=job.rejected,
             rejection=job.rejection,
@@ -135,6 +139,8 @@ class CheckService:
             request_sha256=job.request_sha256,
             response_sha256=job.response_sha256,
         )
+        self._record(job, then=None if then is None else (lambda: then(outcome)))
+        return outcome
 
     def refuse(
         self,
@@ -172,7 +178,7 @@ class CheckService:
         self._record(job)
         return job.id
 
-    def _record(self, job: CheckJob) -> None:
+    def _record(self, job: CheckJob, then: Callable[[], None] | None = None) -> None:
         with self._registry.transaction():
             self._jobs.add(job)
             self._registry.audit.append(
@@ -194,6 +200,9 @@ class CheckService:
                         "rows_kept": job.rows_kept,
                         "request_sha256": job.request_sha256,
                         "response_sha256": job.response_sha256,
+                        **({"snapshot_note": job.snapshot_note} if job.snapshot_note else {}),
                     },
                 )
             )
+            if then is not None:
+                then()

@@ -5,6 +5,10 @@
 - The supersession links changed (their counter moved), the database is another one, or the
   registry went backwards or holds another history at that version (reset or restored from a
   backup; the event at the snapshot's version no longer matches its fingerprint): a full rebuild.
+- The persisted file does not verify (its MAC): never used; a full rebuild, and `note` says why, for
+  the check job's record (ADR 43).
+
+Builds and catch-ups read the choice history, not the current-choice projection.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from ndop.domain.check.ports import OptOutSource, SnapshotStore
+from ndop.domain.check.ports import OptOutSource, SnapshotInvalid, SnapshotStore
 from ndop.domain.check.snapshot import OptOutSnapshot
 
 
@@ -24,6 +28,7 @@ class SnapshotSync:
     action: str  # "reused" | "loaded" | "caught_up" | "rebuilt"
     events: int
     seconds: float
+    note: str = ""  # why a rebuild was forced by a persisted snapshot that did not verify
 
 
 class SnapshotKeeper:
@@ -36,14 +41,22 @@ class SnapshotKeeper:
         self.last_sync = SnapshotSync("none", 0, 0.0)
 
     def current(self) -> OptOutSnapshot:
+        return self.current_with_sync()[0]
+
+    def current_with_sync(self) -> tuple[OptOutSnapshot, SnapshotSync]:
+        """The snapshot, and what it took (read under the same lock, so it belongs to this snapshot)."""
         with self._lock:
             started = time.perf_counter()
             identity = self._source.identity()
             version, links_version = self._source.versions()
             snapshot = self._snapshot if identity == self._identity else None
             action = "reused"
+            note = ""
             if snapshot is None:
-                snapshot = self._store.load(identity)
+                try:
+                    snapshot = self._store.load(identity)
+                except SnapshotInvalid as exc:
+                    snapshot, note = None, f"rebuilt: the persisted snapshot did not verify ({exc})"
                 action = "loaded"
             events = 0
             if (
@@ -62,8 +75,8 @@ class SnapshotKeeper:
                 action = "caught_up" if action != "rebuilt" else action
                 self._store.save(identity, snapshot)
             self._snapshot, self._identity = snapshot, identity
-            self.last_sync = SnapshotSync(action, events, time.perf_counter() - started)
-            return snapshot
+            self.last_sync = SnapshotSync(action, events, time.perf_counter() - started, note)
+            return snapshot, self.last_sync
 
     def rebuild(self) -> OptOutSnapshot:
         """A full rebuild from the current-choice projection (for operators and the benchmark)."""
@@ -78,12 +91,16 @@ class SnapshotKeeper:
             return snapshot
 
     def _rebuild(self, version: int, links_version: int) -> OptOutSnapshot:
-        # The projection may already hold choices newer than `version`; the catch-up that follows
-        # replays every event after `version` in order, so the result is exact at the newer version.
-        return OptOutSnapshot.build(
-            self._source.opted_out_keys(),
-            self._source.links(),
-            version=version,
-            links_version=links_version,
-            fingerprint=self._source.fingerprint(version),
-        )
+        return build_at(self._source, version, links_version, self._source.links())
+
+
+def build_at(source: OptOutSource, version: int, links_version: int, links: dict[int, int]) -> OptOutSnapshot:
+    """The snapshot the history gives at `version` with these links (also what verification compares)."""
+    return OptOutSnapshot.build(
+        source.opted_out_keys(version),
+        links,
+        version=version,
+        links_version=links_version,
+        fingerprint=source.fingerprint(version),
+        linked=source.linked_currents(version),
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ndop.domain.notifications.ports import Notifier
-from ndop.domain.online.ports import PatientFinder, SecurityCodeStore
+from ndop.domain.online.ports import GuardStore, PatientFinder, SecurityCodeStore
 from ndop.domain.registry.ports import Registry
 
 
@@ -16,3 +16,4 @@ class OnlineDeps:
     finder: PatientFinder
     notifier: Notifier
     code_key: bytes  # keys the security code hashes; derived from the secret key
+    guards: GuardStore  # per-number limits in the database (ADR 0045)

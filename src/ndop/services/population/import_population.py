@@ -11,6 +11,12 @@ Decisions (docs/population.md, ADR 0008):
 - Choices are appended to the history, never replacing earlier events. They are given new registry
   versions, reserved in one step and numbered in order of (recorded_at, line); so each person's current
   choice becomes their latest event in the file, even where an earlier one was already recorded.
+- Files whose content was imported before are refused (`AlreadyImported`, naming the earlier import)
+  unless `again=True`: importing the same choices twice would add every event again (ADR 40).
+- Choices recorded under a number that is now superseded are accepted: they are the person's history,
+  and the person's choice is the latest across the chain of numbers (ADR 44).
+- The audit record seals the digest of the events it added (`events_sha256`), so `ndop audit verify`
+  notices any later change to them (ADR 40).
 - Rows are history as recorded elsewhere: their form is checked, not the eligibility rules of the
   day (a guardian's choice still needs phone or post). The file holds no proxy names or evidence.
 """
@@ -29,7 +35,7 @@ from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import DomainError
-from ndop.domain.population.bulk_load import PopulationStore, StagedCheck
+from ndop.domain.population.bulk_load import EarlierImport, PopulationStore, StagedCheck
 from ndop.domain.population.files import (
     CHOICE_COLUMNS,
     PATIENT_COLUMNS,
@@ -58,6 +64,30 @@ class PopulationRefused(DomainError):
         super().__init__(f"Nothing was loaded: {total} bad row{'s' if total != 1 else ''} in the population files.")
         self.errors = tuple(errors)
         self.total = total
+
+
+class AlreadyImported(DomainError):
+    """The same files were imported before; nothing was loaded. `earlier` is that import's audit record."""
+
+    code = "already_imported"
+
+    def __init__(self, earlier: EarlierImport) -> None:
+        super().__init__(
+            f"Nothing was loaded: these files were already imported (audit record {earlier.audit_sequence}, "
+            f"{earlier.occurred_at.isoformat(timespec='seconds')}, {earlier.source}). "
+            "Importing them again adds every choice again; say --again if that is what you want."
+        )
+        self.earlier = earlier
+
+
+def _earlier_import(store: PopulationStore, patients_sha256: str, choices_sha256: str,
+                    choice_rows: int) -> EarlierImport | None:
+    """The earlier import of the same content: the same choices (when there are any), or both files."""
+    for earlier in store.earlier_imports():
+        same_choices = choice_rows > 0 and earlier.choices_sha256 == choices_sha256
+        if same_choices or (earlier.patients_sha256 == patients_sha256 and earlier.choices_sha256 == choices_sha256):
+            return earlier
+    return None
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,8 +203,10 @@ def import_population(
     imported_by: Actor,
     source: str,
     progress: Callable[[int], None] | None = None,
+    again: bool = False,
 ) -> ImportSummary:
-    """Load both files in one transaction, or raise PopulationRefused having loaded nothing."""
+    """Load both files in one transaction, or raise PopulationRefused (bad rows) or AlreadyImported (the
+    same content imported before, unless `again`) having loaded nothing."""
     now: datetime = registry.clock.now()
     today: date = now.date()
     errors = _Errors()
@@ -195,13 +227,19 @@ def import_population(
         if errors.total:
             raise PopulationRefused(sorted(errors.shown, key=lambda e: (e.file != PATIENTS_FILE, e.line)),
                                     errors.total)
+        if not again:
+            earlier = _earlier_import(store, patient_file.sha256, choice_file.sha256, choice_file.rows)
+            if earlier is not None:
+                raise AlreadyImported(earlier)
         added, updated = store.merge_patients()
         first = last = None
         people = 0
+        events_sha256 = ""
         if staged_choices:
             first = store.reserve_versions(staged_choices)
             last = first + staged_choices - 1
             people = store.merge_choices(first, imported_by)
+            events_sha256 = store.events_digest(first, last)
         store.finish()
         record = registry.audit.append(
             AuditEntry(
@@ -221,7 +259,9 @@ def import_population(
                         "first_version": first,
                         "last_version": last,
                         "people": people,
+                        "events_sha256": events_sha256,
                     },
+                    **({"again": True} if again else {}),
                 },
             )
         )

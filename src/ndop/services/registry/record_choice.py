@@ -8,6 +8,7 @@ from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import ChoiceMadeInFuture, PatientNotFound
 from ndop.domain.registry import eligibility
 from ndop.domain.registry.choices import ChoiceEvent, ChoiceRequest
+from ndop.domain.registry.integrity import event_row, events_digest
 from ndop.domain.registry.ports import Registry
 
 
@@ -22,13 +23,17 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: Ac
             raise PatientNotFound(
                 "There is no patient with this NHS number in the patient index. Check the number."
             )
-        now = registry.clock.now()
-        eligibility.check(patient, request, now.date())
-        made_at = now if request.made_at is None else request.made_at
-        if made_at > now:
+        checked = registry.clock.now()
+        eligibility.check(patient, request, checked.date())
+        if request.made_at is not None and request.made_at > checked:
             raise ChoiceMadeInFuture("The date the choice was made cannot be in the future. Check the date.")
+        sequence = registry.choices.next_sequence()
+        # Read under the counter's lock, so that "now" advances with the sequence: concurrent choices made
+        # now are ordered as they were recorded, and the latest-made rule agrees with the latest write.
+        now = registry.clock.now()
+        made_at = now if request.made_at is None else request.made_at
         event = ChoiceEvent(
-            sequence=registry.choices.next_sequence(),
+            sequence=sequence,
             nhs_number=request.nhs_number,
             choice=request.choice,
             recorded_at=now,
@@ -41,6 +46,8 @@ def record_choice(registry: Registry, request: ChoiceRequest, *, recorded_by: Ac
         registry.choices.append(event)
         details: dict[str, object] = {
             "sequence": event.sequence,
+            # Seals the whole stored event in the audit chain (ADR 40).
+            "event_sha256": events_digest([event_row(event)]),
             "choice": event.choice.value,
             "channel": event.channel.value,
         }

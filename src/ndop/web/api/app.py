@@ -9,6 +9,8 @@ from importlib import import_module
 
 from ninja import NinjaAPI
 
+from ndop.web.api import errors
+
 api = NinjaAPI(
     title="National Data Opt-out API",
     version="1",
@@ -25,6 +27,8 @@ ROUTERS: list[tuple[str, str]] = [
     ("/v1/checks", "ndop.web.api.checks"),
     ("/v1/policy", "ndop.web.api.policy"),
 ]
+
+errors.install(api)  # one error envelope for the whole API (web/api/errors.py)
 
 for prefix, module in ROUTERS:
     api.add_router(prefix, import_module(module).router)

@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from typing import Any
 
-from django.db import connections
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
-from django_ratelimit.core import is_ratelimited
 from ninja import Router, Schema
 from ninja.security import APIKeyHeader
 
@@ -25,15 +22,18 @@ from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation
-from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check, run_queued
+from ndop.jobs.checks import enqueue_check
+from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check
 from ndop.services.organisations.api_keys import authenticate
+from ndop.web.api.errors import AUTHENTICATED, Error, RejectedCheck, rejected
+from ndop.web.kit.errors import api_error
+from ndop.web.kit.limits import over
 
 log = logging.getLogger("ndop.api")
 
 # The file types accepted, with the format each is checked as (None: the engine tells .dat from CSV).
 FILE_TYPES: dict[str, CheckFormat | None] = {"text/csv": CheckFormat.CSV, "text/plain": None,
                                              "application/octet-stream": None}
-RUN_IN_BACKGROUND = True  # tests may run queued checks at once
 
 
 class ApiKey(APIKeyHeader):
@@ -46,24 +46,6 @@ class ApiKey(APIKeyHeader):
 
 
 router = Router(tags=["checks"], auth=ApiKey())
-
-
-class Problem(Schema):
-    error: str
-    message: str
-
-
-class Unauthorized(Schema):
-    """No API key, an unknown or revoked one, or one of an organisation that is no longer active."""
-
-    detail: str
-
-
-class Rejected(Schema):
-    error: str
-    message: str
-    job_id: str
-    licence: str
 
 
 class CheckResult(Schema):
@@ -97,13 +79,6 @@ class CheckStatus(Schema):
     licence: str
 
 
-def problem(status: int, error: str, message: str, **headers: str) -> JsonResponse:
-    response = JsonResponse({"error": error, "message": message}, status=status)
-    for name, value in headers.items():
-        response[name.replace("_", "-")] = value
-    return response
-
-
 _FILE_BODY = {"schema": {"type": "string", "description": "A .dat file (`9434765919,` a line) or a CSV file."}}
 _CHECK_OPENAPI: dict[str, Any] = {
     "requestBody": {
@@ -134,11 +109,6 @@ _CHECK_OPENAPI: dict[str, Any] = {
 }
 
 
-def _limited(request: HttpRequest, organisation: Organisation, per_minute: int) -> bool:
-    return is_ratelimited(request, group="api-checks", key=lambda _g, _r: organisation.ods_code.value,
-                          rate=f"{per_minute}/m", increment=True)
-
-
 def _file_response(body: bytes, outcome: CheckOutcome, content_type: str) -> HttpResponse:
     response = HttpResponse(body, content_type=f"{content_type}; charset=us-ascii")
     response["X-Check-Job-Id"] = outcome.job_id
@@ -148,16 +118,123 @@ def _file_response(body: bytes, outcome: CheckOutcome, content_type: str) -> Htt
     return response
 
 
-def _rejected(job_id: str, rejection: str, message: str) -> JsonResponse:
-    return JsonResponse({"error": rejection, "message": message, "job_id": job_id, "licence": LICENCE_TERMS},
-                        status=422)
+class _Refused(Exception):
+    """A call refused before any NHS number is read: recorded as a rejected CheckJob, answered in the envelope."""
+
+    def __init__(self, status: int, error: str, message: str, **headers: str) -> None:
+        super().__init__(error)
+        self.status, self.error, self.message, self.headers = status, error, message, headers
+
+
+_JSON_SHAPE = 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.'
+
+
+class _Call:
+    """One POST /api/v1/checks: who sent it, their limits, what it declares. Each step is a method."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.request = request
+        self.organisation: Organisation = request.auth  # type: ignore[attr-defined]
+        self.limits = container.check_clients().limits(self.organisation.ods_code)
+        self.requested_by = Actor.organisation_api_key(self.organisation.ods_code.value)
+        self.content_type = (request.content_type or "").split(";")[0].strip().lower()
+        try:
+            self.declared = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            self.declared = 0
+
+    def admit(self) -> None:
+        """Refuse what is over the rate, of a type we do not read, or declared larger than allowed."""
+        per_minute = self.limits.requests_per_minute
+        if over(self.request, "api-checks", f"{per_minute}/m", key=self.organisation.ods_code.value):
+            raise _Refused(429, "rate_limited", f"More than {per_minute} checks in a minute. Wait a minute and "
+                           "try again.", Retry_After="60")
+        if self.content_type != "application/json" and self.content_type not in FILE_TYPES:
+            raise _Refused(415, "unsupported_media_type",
+                           "Send application/json, text/csv or text/plain (a .dat file).")
+        if self.declared > self.limits.max_request_bytes:
+            raise _Refused(413, "too_large", f"The largest request is {self.limits.max_request_bytes:,} bytes. "
+                           "Split the list, or send it over MESH.")
+
+    def refuse(self, refused: _Refused) -> HttpResponse:
+        # Every call is a CheckJob: a refused one too, before any number was read.
+        job_id = container.check_service().refuse(
+            channel=CheckChannel.API, organisation=self.organisation.ods_code.value, rejection=refused.error,
+            requested_by=self.requested_by, request_bytes=self.declared,
+        )
+        response = api_error(refused.status, refused.error, refused.message)
+        for name, value in refused.headers.items():
+            response[name.replace("_", "-")] = value
+        response["X-Check-Job-Id"] = job_id
+        return response
+
+    def json_numbers(self) -> list[Any]:
+        """The list of a JSON body, read only up to the inline limit."""
+        inline = self.limits.inline_bytes
+        if self.declared > inline:
+            raise _Refused(413, "too_large", f"JSON lists are limited to {inline:,} bytes. "
+                           "Send a larger list as a text/csv or text/plain file.")
+        raw = self.request.read(inline + 1)
+        if len(raw) > inline:
+            raise _Refused(413, "too_large", f"JSON lists are limited to {inline:,} bytes.")
+        try:
+            payload = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: `[[[…]]]` (ADR 0048)
+            raise _Refused(400, "bad_json", _JSON_SHAPE) from None
+        if not isinstance(payload, dict) or not isinstance(payload.get("nhs_numbers"), list):
+            raise _Refused(400, "bad_json", _JSON_SHAPE)
+        numbers: list[Any] = payload["nhs_numbers"]
+        return numbers
+
+    def check_json(self) -> HttpResponse:
+        numbers = self.json_numbers()
+        outcome, body = check_inline(container.check_service(), dat_from_numbers(numbers), channel=CheckChannel.API,
+                                     organisation=self.organisation, fmt=CheckFormat.DAT,
+                                     requested_by=self.requested_by)
+        if outcome.rejected:
+            return rejected(outcome.job_id, outcome.rejection, outcome.message)
+        return JsonResponse({
+            "job_id": outcome.job_id, "status": "done", "registry_version": outcome.registry_version,
+            "rows_in": outcome.rows_in, "rows_removed": outcome.rows_removed,
+            "nhs_numbers": numbers_from_dat(body), "licence": LICENCE_TERMS,
+        })
+
+    def check_file(self) -> HttpResponse:
+        """A small file is checked at once; a larger one (or one of unknown length over the limit) is queued."""
+        fmt = FILE_TYPES[self.content_type]
+        source: Any = self.request
+        if self.declared <= self.limits.inline_bytes:  # small, or of unknown length: read up to the inline limit
+            raw = self.request.read(self.limits.inline_bytes + 1)
+            if len(raw) <= self.limits.inline_bytes:
+                outcome, body = check_inline(container.check_service(), raw, channel=CheckChannel.API,
+                                             organisation=self.organisation, fmt=fmt,
+                                             requested_by=self.requested_by)
+                if outcome.rejected:
+                    return rejected(outcome.job_id, outcome.rejection, outcome.message)
+                return _file_response(body, outcome, self.content_type)
+            source = _Prefixed(raw, self.request)
+        return self.queue(source, fmt)
+
+    def queue(self, source: Any, fmt: CheckFormat | None) -> HttpResponse:
+        check = queue_check(container.stored_checks(), container.registry(), source,
+                            root=container.var_dir() / "checks", channel=CheckChannel.API,
+                            organisation=self.organisation, fmt=fmt, filename="", requested_by=self.requested_by,
+                            max_bytes=self.limits.max_request_bytes,
+                            enqueue=enqueue_check)  # a job in the database: `ndop worker` runs it
+        if check is None:
+            raise _Refused(413, "too_large", f"The largest request is {self.limits.max_request_bytes:,} bytes.")
+        status_url = f"/api/v1/checks/{check.id}"
+        response = JsonResponse({"check_id": check.id, "status": check.status.value, "status_url": status_url,
+                                 "result_url": f"{status_url}/result"}, status=202)
+        response["Location"] = status_url
+        return response
 
 
 @router.post(
     "",
     summary="Check a list of NHS numbers",
-    response={200: CheckResult, 202: QueuedCheck, 400: Problem, 401: Unauthorized, 413: Problem, 415: Problem,
-              422: Rejected, 429: Problem},
+    response={200: CheckResult, 202: QueuedCheck, 400: Error, **AUTHENTICATED, 413: Error, 415: Error,
+              422: RejectedCheck, 429: Error},
     openapi_extra=_CHECK_OPENAPI,
 )
 def create_check(request: HttpRequest) -> HttpResponse:
@@ -165,83 +242,12 @@ def create_check(request: HttpRequest) -> HttpResponse:
     The cleaned list (people who have opted out removed) comes back in the same shape. One invalid
     NHS number rejects the whole list (422), as the MESH service does. Files larger than your inline
     limit are accepted as a job (202): fetch `result_url` when `status_url` says `done`."""
-    organisation: Organisation = request.auth  # type: ignore[attr-defined]
-    limits = container.check_clients().limits(organisation.ods_code)
-    requested_by = Actor.organisation_api_key(organisation.ods_code.value)
-    channel = CheckChannel.API
-
-    def refused(status: int, error: str, message: str, **headers: str) -> JsonResponse:
-        # Every call is a CheckJob: a refused one too, before any number was read.
-        job_id = container.check_service().refuse(
-            channel=channel, organisation=organisation.ods_code.value, rejection=error,
-            requested_by=requested_by, request_bytes=declared,
-        )
-        response = problem(status, error, message, **headers)
-        response["X-Check-Job-Id"] = job_id
-        return response
-
+    call = _Call(request)
     try:
-        declared = int(request.headers.get("Content-Length") or 0)
-    except ValueError:
-        declared = 0
-    if _limited(request, organisation, limits.requests_per_minute):
-        return refused(429, "rate_limited",
-                       f"More than {limits.requests_per_minute} checks in a minute. Wait a minute and try again.",
-                       Retry_After="60")
-    content_type = (request.content_type or "").split(";")[0].strip().lower()
-    if content_type != "application/json" and content_type not in FILE_TYPES:
-        return refused(415, "unsupported_media_type",
-                       "Send application/json, text/csv or text/plain (a .dat file).")
-    if declared > limits.max_request_bytes:
-        return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes. "
-                       "Split the list, or send it over MESH.")
-
-    if content_type == "application/json":
-        if declared > limits.inline_bytes:
-            return refused(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes. "
-                           "Send a larger list as a text/csv or text/plain file.")
-        raw = request.read(limits.inline_bytes + 1)
-        if len(raw) > limits.inline_bytes:
-            return refused(413, "too_large", f"JSON lists are limited to {limits.inline_bytes:,} bytes.")
-        try:
-            payload = json.loads(raw)
-        except (ValueError, UnicodeDecodeError):
-            return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
-        if not isinstance(payload, dict) or not isinstance(payload.get("nhs_numbers"), list):
-            return refused(400, "bad_json", 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.')
-        outcome, body = check_inline(container.check_service(), dat_from_numbers(payload["nhs_numbers"]),
-                                     channel=channel, organisation=organisation, fmt=CheckFormat.DAT,
-                                     requested_by=requested_by)
-        if outcome.rejected:
-            return _rejected(outcome.job_id, outcome.rejection, outcome.message)
-        return JsonResponse({
-            "job_id": outcome.job_id, "status": "done", "registry_version": outcome.registry_version,
-            "rows_in": outcome.rows_in, "rows_removed": outcome.rows_removed,
-            "nhs_numbers": numbers_from_dat(body), "licence": LICENCE_TERMS,
-        })
-
-    fmt = FILE_TYPES[content_type]
-    source: Any = request
-    if declared <= limits.inline_bytes:  # small, or of unknown length: read up to the inline limit
-        raw = request.read(limits.inline_bytes + 1)
-        if len(raw) <= limits.inline_bytes:
-            outcome, body = check_inline(container.check_service(), raw, channel=channel,
-                                         organisation=organisation, fmt=fmt, requested_by=requested_by)
-            if outcome.rejected:
-                return _rejected(outcome.job_id, outcome.rejection, outcome.message)
-            return _file_response(body, outcome, content_type)
-        source = _Prefixed(raw, request)
-    check = queue_check(container.stored_checks(), container.registry(), source, root=container.var_dir() / "checks",
-                        channel=channel, organisation=organisation, fmt=fmt, filename="",
-                        requested_by=requested_by, max_bytes=limits.max_request_bytes)
-    if check is None:
-        return refused(413, "too_large", f"The largest request is {limits.max_request_bytes:,} bytes.")
-    _start(check)
-    status_url = f"/api/v1/checks/{check.id}"
-    response = JsonResponse({"check_id": check.id, "status": check.status.value, "status_url": status_url,
-                             "result_url": f"{status_url}/result"}, status=202)
-    response["Location"] = status_url
-    return response
+        call.admit()
+        return call.check_json() if call.content_type == "application/json" else call.check_file()
+    except _Refused as refused:
+        return call.refuse(refused)
 
 
 class _Prefixed:
@@ -255,31 +261,11 @@ class _Prefixed:
         if self._prefix:
             if size < 0 or size >= len(self._prefix):
                 head, self._prefix = self._prefix, b""
-                return head + (self._rest.read(size - len(head)) if size >= 0 else self._rest.read())
+                rest: bytes = self._rest.read(size - len(head)) if size >= 0 else self._rest.read()
+                return head + rest
             head, self._prefix = self._prefix[:size], self._prefix[size:]
             return head
         return bytes(self._rest.read(size) if size >= 0 else self._rest.read())
-
-
-def _work(check: StoredCheck) -> None:
-    try:
-        run_queued(container.stored_checks(), container.registry(), container.check_service(), check)
-    except Exception:
-        log.exception("API check %s failed", check.id)
-
-
-def _in_thread(check: StoredCheck) -> None:
-    try:
-        _work(check)
-    finally:
-        connections.close_all()  # this thread's own connections
-
-
-def _start(check: StoredCheck) -> None:
-    if RUN_IN_BACKGROUND:
-        threading.Thread(target=_in_thread, args=(check,), name=f"check-{check.id[:8]}", daemon=True).start()
-    else:
-        _work(check)
 
 
 def _status(check: StoredCheck) -> dict[str, Any]:
@@ -292,31 +278,31 @@ def _status(check: StoredCheck) -> dict[str, Any]:
 
 
 @router.get("/{check_id}", summary="A queued check's status",
-            response={200: CheckStatus, 401: Unauthorized, 404: Problem})
+            response={200: CheckStatus, **AUTHENTICATED, 404: Error})
 def check_status(request: HttpRequest, check_id: str) -> Any:
     organisation: Organisation = request.auth  # type: ignore[attr-defined]
     check = container.stored_checks().get(check_id, organisation.ods_code.value)
     if check is None:
-        return problem(404, "not_found", "There is no check with this id for your organisation.")
+        return api_error(404, "not_found", "There is no check with this id for your organisation.")
     return _status(check)
 
 
 @router.get(
     "/{check_id}/result",
     summary="A queued check's cleaned file",
-    response={401: Unauthorized, 404: Problem, 409: Problem, 422: Rejected},
+    response={**AUTHENTICATED, 404: Error, 409: Error, 422: RejectedCheck},
     openapi_extra={"responses": {200: {"description": "The cleaned file",
                                          "content": {"text/csv": _FILE_BODY, "text/plain": _FILE_BODY}}}},
 )
-def check_result(request: HttpRequest, check_id: str) -> HttpResponse:
+def check_result(request: HttpRequest, check_id: str) -> HttpResponse | FileResponse:
     organisation: Organisation = request.auth  # type: ignore[attr-defined]
     check = container.stored_checks().get(check_id, organisation.ods_code.value)
     if check is None:
-        return problem(404, "not_found", "There is no check with this id for your organisation.")
+        return api_error(404, "not_found", "There is no check with this id for your organisation.")
     if check.status is not StoredCheckStatus.DONE:
-        return problem(409, "not_ready", f"The check is {check.status.value}. Ask again in a moment.")
+        return api_error(409, "not_ready", f"The check is {check.status.value}. Ask again in a moment.")
     if check.rejected:
-        return _rejected(check.check_job_id, check.rejection, check.message)
+        return rejected(check.check_job_id, check.rejection, check.message)
     csv = check.format is CheckFormat.CSV
     content_type = "text/csv" if csv else "text/plain"
     response = FileResponse(open(check.result_path, "rb"), content_type=f"{content_type}; charset=us-ascii")  # noqa: SIM115

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow_json
-from ndop.domain.policy.parse import CHOICE_KEYS, CONDITIONAL_BOOLEANS
+from ndop.domain.policy.parse import CHOICE_KEYS, CONDITIONAL_BOOLEANS, NestedTooDeeply
 from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES
 from ndop.domain.policy.questions import QUESTIONS, Kind
 from ndop.domain.policy.rules import ORDER
+from ndop.web.api.errors import Error
+from ndop.web.kit.errors import api_error
 
 router = Router(tags=["policy"])
 
@@ -95,32 +97,22 @@ class RulesOut(Schema):
     rules: list[RuleOut]
 
 
-class ProblemOut(Schema):
-    key: str
-    message: str
-    allowed: list[str]
-
-
-class InvalidFlowOut(Schema):
-    detail: str
-    problems: list[ProblemOut]
-
-
 @router.post(
     "/decisions",
-    response={200: DecisionOut, 422: InvalidFlowOut},
+    response={200: DecisionOut, 400: Error, 422: Error},
     auth=None,
     summary="Decide whether the national data opt-out applies to a data flow",
     description="The first reason decides. A 422 answer lists every problem with the input and the allowed values.",
     openapi_extra={"requestBody": {"required": True, "content": {"application/json": {"schema": flow_schema()}}}},
 )
-def create_decision(request: HttpRequest) -> dict[str, object] | JsonResponse:
+def create_decision(request: HttpRequest) -> dict[str, object] | HttpResponse:
     try:
         flow = parse_flow_json(request.body, today=today(SystemClock()))
+    except NestedTooDeeply as exc:  # not a flow at all: 400, not the 422 of a flow with problems (ADR 0048)
+        return api_error(400, "bad_json", exc.problems[0].message)
     except InvalidFlow as exc:
-        return JsonResponse({"detail": exc.message, "problems": [p.as_dict() for p in exc.problems]}, status=422)
+        return api_error(422, exc.code, exc.message, [p.as_dict() for p in exc.problems])
     return decide(flow).as_dict()
-
 
 
 @router.get("/rules", response=RulesOut, auth=None, summary="The rules, in the order they are tried")

@@ -1,8 +1,8 @@
-"""Error pages in the design system, with nothing from the request echoed back."""
+"""Error pages in the design system, and the JSON API's error envelope, with nothing from the request echoed back."""
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 
@@ -19,6 +19,8 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    if request.path.startswith(API_PREFIX):
+        return api_not_found()
     return render(
         request,
         "error.jinja",
@@ -34,3 +36,21 @@ def server_error(request: HttpRequest) -> HttpResponse:
         {"title": "Sorry, there is a problem with the service", "body": "Try again later."},
         status=500,
     )
+
+
+# --------------------------------------------------------------------------- the JSON API's envelope
+
+API_PREFIX = "/api/"
+
+
+def api_error(status: int, error: str, message: str, problems: list[dict[str, object]] | None = None,
+              **extra: object) -> JsonResponse:
+    """The JSON API's one error body: `{"error": code, "message": sentence, "problems": [...]}` (docs/api.md).
+
+    `extra` adds what a particular answer must carry besides (a rejected check's job id and licence).
+    """
+    return JsonResponse({"error": error, "message": message, "problems": problems or [], **extra}, status=status)
+
+
+def api_not_found() -> JsonResponse:
+    return api_error(404, "not_found", "There is nothing at this address. The API's operations are at /api/docs.")

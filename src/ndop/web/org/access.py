@@ -12,14 +12,17 @@ from functools import wraps
 from typing import Any
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponseBase, HttpResponseRedirect
 from django.urls import reverse
 
 from ndop import container
 from ndop.domain.organisations.accounts import OrganisationRole
+from ndop.web.kit.pages import Service, page
 
-View = Callable[..., HttpResponse]
+# The header of every page for organisation users (sign-in, home, checks, the register of flows).
+ORG_SERVICE = Service("National Data Opt-out for organisations", "org:home")
+
+View = Callable[..., HttpResponseBase]  # pages, and file downloads (FileResponse)
 
 # Parts that organisation users can open, shown on their home page: (title, url name, description, role).
 ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = [
@@ -32,15 +35,16 @@ ORG_PARTS: list[tuple[str, str, str, OrganisationRole]] = [
 def organisation_user_required(*roles: OrganisationRole) -> Callable[[View], View]:
     def decorate(view: View) -> View:
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             signed_in = current_organisation_user(request)
             if signed_in is None:
                 query = urlencode({"next": request.get_full_path()})
                 return HttpResponseRedirect(f"{reverse('org:sign-in')}?{query}")
             user, organisation = signed_in
             if roles and user.role not in roles:
-                return render(
+                return page(
                     request,
+                    ORG_SERVICE,
                     "error.jinja",
                     {"title": "You cannot use this page",
                      "body": "Your account does not give you access to this page. "

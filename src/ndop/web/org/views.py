@@ -5,27 +5,28 @@ from __future__ import annotations
 from django import forms
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from ndop import container
 from ndop.services.organisations.accounts import record_sign_in
-from ndop.web.org.access import ORG_PARTS, organisation_user_required
+from ndop.web.kit.client_address import client_address
+from ndop.web.kit.forms import NhsForm
+from ndop.web.kit.pages import page
+from ndop.web.org.access import ORG_PARTS, ORG_SERVICE, organisation_user_required
 
 GENERIC_FAILURE = "Enter a correct email address and password"  # never says which one was wrong
 TOO_MANY = "You have tried to sign in too many times. Wait 15 minutes, then try again."
 
 
-class SignInForm(forms.Form):
-    email = forms.CharField(max_length=254, error_messages={"required": "Enter your email address"})
-    password = forms.CharField(max_length=200, strip=False, error_messages={"required": "Enter your password"})
-
-
-def _errors(form: SignInForm) -> list[dict[str, str]]:
-    return [{"text": str(msgs[0]), "href": f"#{field}"} for field, msgs in form.errors.items()]
+class SignInForm(NhsForm):
+    # Django's own CharField (length and null-character checks as before), rendered by the kit like any field.
+    email = forms.CharField(max_length=254, label="Email address",
+                            error_messages={"required": "Enter your email address"})
+    password = forms.CharField(max_length=200, strip=False, label="Password", widget=forms.PasswordInput,
+                               error_messages={"required": "Enter your password"})
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,30 +34,27 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     next_url = request.GET.get("next", "")
     if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
         next_url = ""
-    form = SignInForm(request.POST or None)
-    errors: list[dict[str, str]] = []
+    form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        # Counted before the password is checked, so guessing costs the same whether right or wrong.
-        limited = is_ratelimited(request, group="org-sign-in-ip", key="ip", rate="30/15m", increment=True)
+        # Only failed sign-ins count (ADR 0045): checked here without counting, counted below when the
+        # password was wrong. A success already tells the guesser everything, so not counting it
+        # reveals nothing, and people who sign in often are not locked out by their own successes.
         email = request.POST.get("email", "").strip().lower()
-        limited |= is_ratelimited(request, group="org-sign-in-user", key=lambda _g, _r: email,
-                                  rate="5/15m", increment=True)
-        if limited:
-            errors, status = [{"text": TOO_MANY, "href": "#email"}], 429
+        if _sign_in_limited(request, email, count=False):
+            form.only_error("email", TOO_MANY)
+            status = 429
         elif form.is_valid():
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if user is not None and hasattr(user, "organisation_user"):
                 login(request, user)  # rotates the session key
                 record_sign_in(container.registry(), email, succeeded=True, client=_client(request))
                 return HttpResponseRedirect(next_url or reverse("org:home"))
+            _sign_in_limited(request, email, count=True)
             record_sign_in(container.registry(), email, succeeded=False, client=_client(request))
-            errors, status = [{"text": GENERIC_FAILURE, "href": "#email"}], 200
-        else:
-            errors = _errors(form)
-    field_errors = {e["href"][1:]: e["text"] for e in reversed(errors)}
-    context = {"form": form, "errors": errors, "field_errors": field_errors, "next": next_url}
-    return render(request, "org/sign_in.jinja", context, status=status)
+            form.only_error("email", GENERIC_FAILURE)
+    context = {"title": "Sign in to your organisation's account", "form": form, "next": next_url}
+    return page(request, ORG_SERVICE, "org/sign_in.jinja", context, status=status)
 
 
 @require_POST
@@ -69,8 +67,20 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 def home(request: HttpRequest) -> HttpResponse:
     user = request.organisation_user  # type: ignore[attr-defined]
     parts = [part for part in ORG_PARTS if part[3] == user.role]
-    return render(request, "org/home.jinja", {"parts": parts, "organisation": request.organisation})  # type: ignore[attr-defined]
+    return page(request, ORG_SERVICE, "org/home.jinja",
+                {"parts": parts, "organisation": request.organisation})  # type: ignore[attr-defined]
+
+
+def _sign_in_limited(request: HttpRequest, email: str, *, count: bool) -> bool:
+    """Without `count`: are earlier failures already at a limit? With it: count one more failure."""
+    over = False
+    for group, key, rate in (("org-sign-in-ip", "ip", "30/15m"),
+                             ("org-sign-in-user", lambda _g, _r: email, "5/15m")):
+        usage = get_usage(request, group=group, key=key, rate=rate, increment=count)
+        if usage is not None and (usage["should_limit"] if count else usage["count"] >= usage["limit"]):
+            over = True
+    return over
 
 
 def _client(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    return client_address(request)

@@ -14,7 +14,7 @@ from ndop.domain.registry.choices import Choice
 from ndop.services.online.set_choice_online import set_choice_online
 from ndop.services.registry.view_choice import view_choice
 from ndop.web.patient import journey
-from ndop.web.patient.forms import Form
+from ndop.web.patient.forms import YourChoiceForm
 from ndop.web.patient.pages import page
 
 ANSWERS = {"yes": Choice.NOT_OPTED_OUT, "no": Choice.OPTED_OUT}
@@ -26,20 +26,16 @@ def your_choice(request: HttpRequest) -> HttpResponse:
     number = journey.verified(request)
     if number is None:
         return redirect("patient:start")
-    form = Form()
-    if request.method == "POST":
-        answer = request.POST.get("allow", "")
-        if answer in ANSWERS:
-            journey.update(request, answer=answer)
-            return redirect("patient:check")
-        form.errors["allow"] = "Select yes if you allow your confidential patient information to be used"
+    form = YourChoiceForm(request.POST if request.method == "POST" else None,
+                          initial={"allow": journey.state(request).get("answer") or ""})
+    if form.is_valid():
+        journey.update(request, answer=form.cleaned_data["allow"])
+        return redirect("patient:check")
     view = view_choice(container.registry(), number, viewed_by=PATIENT_ONLINE, purpose="patient online service")
     current = view.history.current
-    selected = form.values.get("allow") or journey.state(request).get("answer") or ""
     return page(request, "your_choice.jinja", {
-        "title": "Your choice", "form": form, "errors": form.summary,
+        "title": "Your choice", "form": form,
         "current": view.history.current_choice.value, "recorded_at": current.recorded_at if current else None,
-        "selected": selected,
     })
 
 

@@ -8,21 +8,19 @@ from django.views.decorators.http import require_http_methods
 
 from ndop import container
 from ndop.domain.notifications.messages import ContactMethod
-from ndop.domain.online.security_code import CODE_LIFETIME, CodeRefused, Outcome
+from ndop.domain.online.security_code import CodeRefused, Outcome
 from ndop.services.online.send_security_code import send_security_code
 from ndop.services.online.verify_security_code import UnknownChallenge, verify_security_code
 from ndop.web.patient import journey
-from ndop.web.patient.forms import Form, parse_code
+from ndop.web.patient.forms import SecurityCodeForm, SendCodeForm
 from ndop.web.patient.limits import limited
 from ndop.web.patient.pages import page, too_many_requests
-
-MINUTES = int(CODE_LIFETIME.total_seconds() // 60)
 
 
 def _send(request: HttpRequest, method: ContactMethod) -> HttpResponse:
     number = journey.matched(request)
     assert number is not None
-    if limited(request, "patient-code-send", number):
+    if limited(request, "patient-code-send"):  # per number: in the database, under a lock (ADR 0045)
         return too_many_requests(request)
     try:
         challenge = send_security_code(container.online(), number, method)
@@ -42,16 +40,10 @@ def send_code(request: HttpRequest) -> HttpResponse:
     if journey.matched(request) is None:
         return redirect("patient:start")
     contacts = journey.state(request).get("contacts", [])
-    form = Form()
-    if request.method == "POST":
-        chosen = request.POST.get("method", "")
-        if chosen in {m for m, _ in contacts}:
-            return _send(request, ContactMethod(chosen))
-        form.errors["method"] = "Select where to send your security code"
-    return page(request, "send_code.jinja", {
-        "title": "Where should we send your security code?", "contacts": contacts, "form": form,
-        "errors": form.summary,
-    })
+    form = SendCodeForm(request.POST if request.method == "POST" else None, contacts=contacts)
+    if form.is_valid():
+        return _send(request, ContactMethod(form.cleaned_data["method"]))
+    return page(request, "send_code.jinja", {"title": "Where should we send your security code?", "form": form})
 
 
 @require_http_methods(["POST"])
@@ -64,7 +56,8 @@ def resend_code(request: HttpRequest) -> HttpResponse:
 
 def _masked(request: HttpRequest) -> str:
     s = journey.state(request)
-    return dict(s.get("contacts", [])).get(s.get("method", ""), "")
+    masked: str = dict(s.get("contacts", [])).get(s.get("method", ""), "")
+    return masked
 
 
 @require_http_methods(["GET", "POST"])
@@ -73,37 +66,35 @@ def security_code(request: HttpRequest) -> HttpResponse:
     challenge = journey.state(request).get("challenge")
     if number is None or not challenge:
         return redirect("patient:start")
-    form = Form()
+    form = SecurityCodeForm(request.POST if request.method == "POST" else None)
     expired = False
-    if request.method == "POST":
-        code, form = parse_code(request.POST)
-        if code is not None:
-            if limited(request, "patient-code-try", number):
-                return too_many_requests(request)
-            try:
-                result = verify_security_code(container.online(), challenge, number, code)
-            except UnknownChallenge:
-                return redirect("patient:send_code")
-            if result.outcome is Outcome.VERIFIED:
-                kept = journey.state(request)
-                request.session.cycle_key()
-                journey.clear(request)
-                journey.update(request, verified=number.digits, method=kept.get("method"),
-                               contacts=kept.get("contacts", []))
-                return redirect("patient:your_choice")
-            if result.outcome is Outcome.LOCKED_OUT:
-                return redirect("patient:locked_out")
-            if result.outcome is Outcome.WRONG:
-                left = result.tries_left
-                form.errors["security_code"] = (
-                    f"The security code is not correct. You have {left} more {'try' if left == 1 else 'tries'}"
-                )
-            else:  # expired or already used
-                expired = True
-                form.errors["security_code"] = "This security code has expired. Ask for a new code"
+    if form.is_valid():
+        code = form.cleaned_data["security_code"]
+        if limited(request, "patient-code-try"):  # per number: the lock-out (ADR 0045)
+            return too_many_requests(request)
+        try:
+            result = verify_security_code(container.online(), challenge, number, code)
+        except UnknownChallenge:
+            return redirect("patient:send_code")
+        if result.outcome is Outcome.VERIFIED:
+            kept = journey.state(request)
+            request.session.cycle_key()
+            journey.clear(request)
+            journey.update(request, verified=number.digits, method=kept.get("method"),
+                           contacts=kept.get("contacts", []))
+            return redirect("patient:your_choice")
+        if result.outcome is Outcome.LOCKED_OUT:
+            return redirect("patient:locked_out")
+        if result.outcome is Outcome.WRONG:
+            left = result.tries_left
+            form.add_error("security_code",
+                           f"The security code is not correct. You have {left} more {'try' if left == 1 else 'tries'}")
+        else:  # expired or already used
+            expired = True
+            form.add_error("security_code", "This security code has expired. Ask for a new code")
     return page(request, "security_code.jinja", {
-        "title": "Enter your security code", "form": form, "errors": form.summary, "masked": _masked(request),
-        "minutes": MINUTES, "expired": expired,
+        "title": "Enter your security code", "form": form, "masked": _masked(request),
+        "expired": expired,
     }, back="patient:send_code")
 
 

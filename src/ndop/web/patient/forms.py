@@ -1,113 +1,156 @@
-"""Parse what people type. Each function returns the value, or an error message for the field."""
+"""What people type on the journey's pages, as the kit's Django forms (kit.forms).
+
+Each form's `is_valid()` gives the value in `cleaned_data`, or one message a field saying what to fix.
+The messages are the NHS.UK service manual's wording for each kind of question.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
-from django.http import QueryDict
+from django import forms
 
 from ndop.domain.common.nhs_number import InvalidNhsNumber, InvalidReason, NhsNumber, invalid_reason
 from ndop.domain.online.identity import InvalidClaim, normalise_name, normalise_postcode
-from ndop.domain.online.security_code import is_well_formed, normalise_code
+from ndop.domain.online.security_code import CODE_LIFETIME, is_well_formed, normalise_code
+from ndop.web.kit.forms import NhsForm, Radios, Text
 
 
-@dataclass
-class Form:
-    """Submitted values (to show again) and errors by field id, in page order."""
+class NhsNumberForm(NhsForm):
+    nhs_number = Text(limit=20, label="What is your NHS number?",
+                      help_text="This is a 10 digit number, like 999 123 4567. You can find it on any letter from "
+                                "the NHS, on a prescription, or in the NHS App.",
+                      design={"label": {"isPageHeading": True, "size": "l"}, "inputmode": "numeric",
+                              "spellcheck": False, "autocomplete": "off", "width": 10})
 
-    values: dict[str, str] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
+    def clean_nhs_number(self) -> NhsNumber:
+        text = self.cleaned_data["nhs_number"]
+        if not text:
+            raise forms.ValidationError("Enter your NHS number")
+        try:
+            return NhsNumber.parse(text)
+        except InvalidNhsNumber:
+            compact = text.replace(" ", "").replace("-", "")
+            reason = invalid_reason(compact) if compact.isdigit() else InvalidReason.NOT_DIGITS
+            if reason is InvalidReason.BAD_CHECK_DIGIT:
+                raise forms.ValidationError("Enter a valid NHS number. Check you have typed it correctly") from None
+            if reason is InvalidReason.NOT_DIGITS:
+                raise forms.ValidationError("NHS number must only include numbers") from None
+            raise forms.ValidationError("NHS number must be 10 numbers") from None
+
+
+class NameAndPostcodeForm(NhsForm):
+    given_name = Text(label="First name", design={"autocomplete": "given-name", "spellcheck": False})
+    family_name = Text(label="Last name", design={"autocomplete": "family-name", "spellcheck": False})
+    postcode = Text(limit=12, label="Postcode", design={"autocomplete": "postal-code", "width": 10})
+
+    def clean_given_name(self) -> str:
+        return _name(self.cleaned_data["given_name"], "Enter your first name")
+
+    def clean_family_name(self) -> str:
+        return _name(self.cleaned_data["family_name"], "Enter your last name")
+
+    def clean_postcode(self) -> str:
+        postcode = self.cleaned_data["postcode"]
+        if not postcode:
+            raise forms.ValidationError("Enter your postcode")
+        try:
+            return normalise_postcode(postcode)
+        except InvalidClaim:
+            raise forms.ValidationError("Enter a real postcode, like LS1 4AP") from None
 
     @property
-    def summary(self) -> list[dict[str, str]]:
-        return [{"text": text, "href": f"#{field_id}"} for field_id, text in self.errors.items()]
+    def claim(self) -> dict[str, str]:
+        """The claim as the journey keeps it (after `is_valid()`)."""
+        return {k: self.cleaned_data[k] for k in ("given_name", "family_name", "postcode")}
 
 
-def _get(data: QueryDict, name: str, form: Form, limit: int = 100) -> str:
-    value = data.get(name, "")[:limit]
-    form.values[name] = value
-    return value.strip()
+def _name(text: str, message: str) -> str:
+    if not normalise_name(text):
+        raise forms.ValidationError(message)
+    return text
 
 
-def parse_nhs_number(data: QueryDict) -> tuple[NhsNumber | None, Form]:
-    form = Form()
-    text = _get(data, "nhs_number", form, 20)
-    if not text:
-        form.errors["nhs_number"] = "Enter your NHS number"
-        return None, form
-    try:
-        number = NhsNumber.parse(text)
-    except InvalidNhsNumber:
-        compact = text.replace(" ", "").replace("-", "")
-        reason = invalid_reason(compact) if compact.isdigit() else InvalidReason.NOT_DIGITS
-        if reason is InvalidReason.BAD_CHECK_DIGIT:
-            form.errors["nhs_number"] = "Enter a valid NHS number. Check you have typed it correctly"
-        elif reason is InvalidReason.NOT_DIGITS:
-            form.errors["nhs_number"] = "NHS number must only include numbers"
+class DateOfBirthForm(NhsForm):
+    """Day, month and year (ids `dob-day` ...); one message for the date as a whole, on the part to fix."""
+
+    day = Text(limit=4, label="Day")
+    month = Text(limit=4, label="Month")
+    year = Text(limit=6, label="Year")
+    date_design = {
+        "fieldset": {"legend": {"text": "What is your date of birth?", "isPageHeading": True, "size": "l"}},
+        "hint": {"text": "For example, 15 3 1984"},
+        "items": {"day": {"autocomplete": "bday-day"}, "month": {"autocomplete": "bday-month"},
+                  "year": {"autocomplete": "bday-year"}},
+    }
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "dob-%s")
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, month, year = (data.get(part, "") for part in ("day", "month", "year"))
+        failure = self._failure(day, month, year)
+        if failure is not None:
+            self.add_error(*failure)
         else:
-            form.errors["nhs_number"] = "NHS number must be 10 numbers"
-        return None, form
-    return number, form
+            data["date_of_birth"] = date(int(year), int(month), int(day))
+        return data
 
-
-def parse_name_and_postcode(data: QueryDict) -> tuple[dict[str, str] | None, Form]:
-    form = Form()
-    given = _get(data, "given_name", form)
-    family = _get(data, "family_name", form)
-    postcode = _get(data, "postcode", form, 12)
-    if not normalise_name(given):
-        form.errors["given_name"] = "Enter your first name"
-    if not normalise_name(family):
-        form.errors["family_name"] = "Enter your last name"
-    if not postcode:
-        form.errors["postcode"] = "Enter your postcode"
-    else:
+    def _failure(self, day: str, month: str, year: str) -> tuple[str, str] | None:
+        """(field, message) for the first thing wrong with the date, or None."""
+        if not (day or month or year):
+            return "day", "Enter your date of birth"
+        for part, value in (("day", day), ("month", month), ("year", year)):
+            if not value:
+                return part, f"Date of birth must include a {part}"
         try:
-            postcode = normalise_postcode(postcode)
-        except InvalidClaim:
-            form.errors["postcode"] = "Enter a real postcode, like LS1 4AP"
-    if form.errors:
-        return None, form
-    return {"given_name": given, "family_name": family, "postcode": postcode}, form
+            born = date(int(year), int(month), int(day))
+        except ValueError:
+            return "day", "Date of birth must be a real date"
+        if len(year) != 4:
+            return "year", "Year must include 4 numbers"
+        if born > self.today:
+            return "day", "Date of birth must be in the past"
+        if born.year < 1880:
+            return "year", "Date of birth must be after 1880"
+        return None
 
 
-def parse_date_of_birth(data: QueryDict, today: date) -> tuple[date | None, Form]:
-    form = Form()
-    day = _get(data, "day", form, 4)
-    month = _get(data, "month", form, 4)
-    year = _get(data, "year", form, 6)
-    if not (day or month or year):
-        form.errors["dob-day"] = "Enter your date of birth"
-        return None, form
-    missing = [(n, label) for n, label, v in (("dob-day", "day", day), ("dob-month", "month", month),
-                                              ("dob-year", "year", year)) if not v]
-    if missing:
-        form.errors[missing[0][0]] = f"Date of birth must include a {missing[0][1]}"
-        return None, form
-    try:
-        born = date(int(year), int(month), int(day))
-    except ValueError:
-        form.errors["dob-day"] = "Date of birth must be a real date"
-        return None, form
-    if len(year) != 4:
-        form.errors["dob-year"] = "Year must include 4 numbers"
-        return None, form
-    if born > today:
-        form.errors["dob-day"] = "Date of birth must be in the past"
-        return None, form
-    if born.year < 1880:
-        form.errors["dob-year"] = "Date of birth must be after 1880"
-        return None, form
-    return born, form
+class SecurityCodeForm(NhsForm):
+    security_code = Text(
+        limit=20, label="Security code",
+        help_text=f"The code is 6 numbers. It expires after {int(CODE_LIFETIME.total_seconds() // 60)} minutes.",
+        design={"label": {"size": "s"}, "inputmode": "numeric", "autocomplete": "one-time-code",
+                "spellcheck": False, "width": 5})
+
+    def clean_security_code(self) -> str:
+        code = normalise_code(self.cleaned_data["security_code"])
+        if not code:
+            raise forms.ValidationError("Enter your security code")
+        if not is_well_formed(code):
+            raise forms.ValidationError("Security code must be 6 numbers")
+        return code
 
 
-def parse_code(data: QueryDict) -> tuple[str | None, Form]:
-    form = Form()
-    text = _get(data, "security_code", form, 20)
-    code = normalise_code(text)
-    if not code:
-        form.errors["security_code"] = "Enter your security code"
-    elif not is_well_formed(code):
-        form.errors["security_code"] = "Security code must be 6 numbers"
-    return (None if form.errors else code), form
+class SendCodeForm(NhsForm):
+    """Where to send the code: one of the (method, masked detail) pairs found on the person's record."""
+
+    method = Radios(label="Where should we send your security code?", message="Select where to send your security code",
+                    help_text="We found these contact details on your NHS record. We have hidden part of them to "
+                              "keep them safe.", design={"fieldset": {"legend": {"isPageHeading": True, "size": "l"}}})
+
+    def __init__(self, *args: Any, contacts: list[list[str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["method"].choices = [  # type: ignore[attr-defined]
+            (method, ("Text message to " if method == "sms" else "Email to ") + masked) for method, masked in contacts
+        ]
+
+
+class YourChoiceForm(NhsForm):
+    allow = Radios(label="I allow my confidential patient information to be used for research and planning",
+                   message="Select yes if you allow your confidential patient information to be used",
+                   choices=[("yes", "Yes"), ("no", "No")], design={"fieldset": {"legend": {"size": "m"}}})

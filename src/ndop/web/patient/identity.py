@@ -12,8 +12,9 @@ from ndop import container
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.online.identity import IdentityClaim, MatchStatus
 from ndop.services.online.find_patient import Match, find_patient
+from ndop.web.kit.client_address import client_address
 from ndop.web.patient import journey
-from ndop.web.patient.forms import Form, parse_date_of_birth, parse_name_and_postcode, parse_nhs_number
+from ndop.web.patient.forms import DateOfBirthForm, NameAndPostcodeForm, NhsNumberForm
 from ndop.web.patient.limits import limited
 from ndop.web.patient.pages import page, too_many_requests
 
@@ -25,28 +26,24 @@ def start(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def nhs_number(request: HttpRequest) -> HttpResponse:
-    form = Form(values={"nhs_number": ""})
-    if request.method == "POST":
-        number, form = parse_nhs_number(request.POST)
-        if number is not None:
-            journey.clear(request)
-            journey.update(request, claim={"nhs_number": number.digits})
-            return redirect("patient:date_of_birth")
-    return page(request, "nhs_number.jinja", {"title": "What is your NHS number?", "form": form,
-                                              "errors": form.summary}, back="patient:start")
+    form = NhsNumberForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        journey.clear(request)
+        journey.update(request, claim={"nhs_number": form.cleaned_data["nhs_number"].digits})
+        return redirect("patient:date_of_birth")
+    return page(request, "nhs_number.jinja", {"title": "What is your NHS number?", "form": form},
+                back="patient:start")
 
 
 @require_http_methods(["GET", "POST"])
 def name_and_postcode(request: HttpRequest) -> HttpResponse:
-    form = Form()
-    if request.method == "POST":
-        claim, form = parse_name_and_postcode(request.POST)
-        if claim is not None:
-            journey.clear(request)
-            journey.update(request, claim=claim)
-            return redirect("patient:date_of_birth")
-    return page(request, "name_and_postcode.jinja", {"title": "Enter your name and postcode", "form": form,
-                                                     "errors": form.summary}, back="patient:nhs_number")
+    form = NameAndPostcodeForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        journey.clear(request)
+        journey.update(request, claim=form.claim)
+        return redirect("patient:date_of_birth")
+    return page(request, "name_and_postcode.jinja", {"title": "Enter your name and postcode", "form": form},
+                back="patient:nhs_number")
 
 
 @require_http_methods(["GET", "POST"])
@@ -55,30 +52,37 @@ def date_of_birth(request: HttpRequest) -> HttpResponse:
     if not claim_fields:
         return redirect("patient:start")
     back = "patient:nhs_number" if "nhs_number" in claim_fields else "patient:name_and_postcode"
-    form = Form()
-    if request.method == "POST":
-        deps = container.online()
-        born, form = parse_date_of_birth(request.POST, deps.registry.clock.now().date())
-        if born is not None:
-            number = NhsNumber(claim_fields["nhs_number"]) if "nhs_number" in claim_fields else None
-            if limited(request, "patient-match", number):
-                return too_many_requests(request)
-            claim = IdentityClaim(
-                date_of_birth=born,
-                nhs_number=number,
-                given_name=claim_fields.get("given_name", ""),
-                family_name=claim_fields.get("family_name", ""),
-                postcode=claim_fields.get("postcode", ""),
-            )
-            return _after_match(request, find_patient(deps, claim))
-    return page(request, "date_of_birth.jinja", {"title": "What is your date of birth?", "form": form,
-                                                 "errors": form.summary}, back=back)
+    deps = container.online()
+    form = DateOfBirthForm(request.POST if request.method == "POST" else None,
+                           today=deps.registry.clock.now().date())
+    if form.is_valid():
+        born = form.cleaned_data["date_of_birth"]
+        number = NhsNumber(claim_fields["nhs_number"]) if "nhs_number" in claim_fields else None
+        # Per client address only: per NHS number, wrong dates of birth are counted in the database
+        # per number and client, so that nobody can shut a number's owner out (ADR 0045).
+        if limited(request, "patient-match"):
+            return too_many_requests(request)
+        claim = IdentityClaim(
+            date_of_birth=born,
+            nhs_number=number,
+            given_name=claim_fields.get("given_name", ""),
+            family_name=claim_fields.get("family_name", ""),
+            postcode=claim_fields.get("postcode", ""),
+        )
+        return _after_match(request, find_patient(deps, claim, client_address(request)))
+    return page(request, "date_of_birth.jinja", {"title": "What is your date of birth?", "form": form}, back=back)
 
 
 def _after_match(request: HttpRequest, match: Match) -> HttpResponse:
     if match.status is MatchStatus.UNDER_13:
         journey.clear(request)
         return redirect("patient:under_13")
+    if match.status is MatchStatus.HELD:
+        journey.clear(request)
+        return too_many_requests(request)
+    if match.status is MatchStatus.PAUSED:
+        journey.clear(request)
+        return redirect("patient:paused")
     if match.status is MatchStatus.NO_MATCH:
         journey.clear(request)
         return redirect("patient:no_match")
@@ -111,4 +115,5 @@ def _stop(template: str, title: str) -> Callable[[HttpRequest], HttpResponse]:
 no_match = _stop("no_match.jinja", "We could not find a match for your details")
 under_13 = _stop("under_13.jinja", "You cannot make this choice online")
 cannot_continue = _stop("cannot_continue.jinja", "We cannot continue online")
+paused = _stop("paused.jinja", "We have paused online access for these details")
 no_contact_details = _stop("no_contact_details.jinja", "We cannot send you a security code")

@@ -16,7 +16,8 @@ KEY = "online"
 
 def state(request: HttpRequest) -> dict[str, Any]:
     request.session["_private"] = True  # pages that show anything personal are never cached
-    return request.session.setdefault(KEY, {})
+    journey: dict[str, Any] = request.session.setdefault(KEY, {})
+    return journey
 
 
 def update(request: HttpRequest, **values: Any) -> None:

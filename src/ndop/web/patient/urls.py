@@ -13,6 +13,7 @@ urlpatterns = [
     path("under-13", identity.under_13, name="under_13"),
     path("cannot-continue", identity.cannot_continue, name="cannot_continue"),
     path("no-contact-details", identity.no_contact_details, name="no_contact_details"),
+    path("paused", identity.paused, name="paused"),
     path("send-code", codes.send_code, name="send_code"),
     path("send-code/again", codes.resend_code, name="resend_code"),
     path("security-code", codes.security_code, name="security_code"),

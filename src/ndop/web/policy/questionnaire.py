@@ -8,11 +8,10 @@ anyone may use the questionnaire without signing in.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -21,10 +20,12 @@ from ndop.domain.policy import InvalidFlow, decide, parse_flow
 from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES, Outcome
 from ndop.domain.policy.questions import BY_KEY, Kind, Question, next_question, questions_for, relevant
 from ndop.domain.policy.rules import ORDER
+from ndop.web.kit.pages import Service, page
+from ndop.web.policy.forms import AnswerForm, FlowDateForm, selected
 
 SESSION_KEY = "policy_answers"
 EDITING_KEY = "policy_editing_flow"  # {"id", "name"} while new answers for a registered flow are being given
-SERVICE = {"service_name": "Does the opt-out apply?", "service_href": "/policy/"}
+SERVICE = Service("Does the opt-out apply?", "policy:start")
 
 
 def answers_of(request: HttpRequest) -> dict[str, Any]:
@@ -55,8 +56,8 @@ def _previous_url(question: Question, answers: dict[str, Any]) -> str:
     return reverse("policy:start")
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
-    return render(request, template, {**SERVICE, **context}, status=status)
+def _page(request: HttpRequest, template: str, context: dict[str, Any], *, back: str | None = None) -> HttpResponse:
+    return page(request, SERVICE, template, context, back=back)
 
 
 @require_GET
@@ -80,22 +81,6 @@ def start_again(request: HttpRequest) -> HttpResponse:
     return redirect("policy:question", key=questions_for({})[0].key)
 
 
-def _read_date(post: Any) -> tuple[str, str | None, dict[str, str]]:
-    """(ISO date or "" for today, error or None, the values typed)."""
-    typed = {part: post.get(f"date-{part}", "").strip() for part in ("day", "month", "year")}
-    if not any(typed.values()):
-        return "", None, typed
-    if not all(typed.values()):
-        return "", "Enter a full date with a day, month and year, or leave it empty for today", typed
-    try:
-        day = date(int(typed["year"]), int(typed["month"]), int(typed["day"]))
-    except ValueError:
-        return "", "Enter a real date, for example 23 11 2026", typed
-    if not 2000 <= day.year <= 2100:
-        return "", "Enter a year between 2000 and 2100", typed
-    return day.isoformat(), None, typed
-
-
 @require_http_methods(["GET", "POST"])
 def question(request: HttpRequest, key: str) -> HttpResponse:
     q = BY_KEY.get(key)
@@ -108,40 +93,20 @@ def question(request: HttpRequest, key: str) -> HttpResponse:
     asked_keys = [x.key for x in questions_for(answers)]
     if pending is not None and asked_keys.index(pending.key) < asked_keys.index(q.key):
         return HttpResponseRedirect(_next_url(answers))  # an earlier question is not answered yet
-    error: str | None = None
-    typed: dict[str, str] = {}
-    value: Any = answers.get(q.key)
-    if request.method == "POST":
-        raw = request.POST.get(q.key, "")
-        if q.kind is Kind.DATE:
-            value, error, typed = _read_date(request.POST)
-        elif raw in {o.value for o in q.options}:
-            value = {"true": True, "false": False}.get(raw, raw) if q.kind is Kind.YES_NO else raw
-        else:
-            error = q.error
-        if error is None:
-            answers[q.key] = value
-            save_answers(request, answers)
-            return HttpResponseRedirect(_next_url(relevant(answers)))
-    elif q.kind is Kind.DATE and value:
-        d = date.fromisoformat(value)
-        typed = {"day": str(d.day), "month": str(d.month), "year": str(d.year)}
-    selected = {True: "true", False: "false"}.get(value, value) if q.kind is Kind.YES_NO else value
-    return _page(
-        request,
-        "policy/question.jinja",
-        {
-            "title": q.text,
-            "q": q,
-            "selected": selected,
-            "typed": typed,
-            "error": error,
-            "errors": [{"text": error, "href": f"#{q.key}" if q.kind is not Kind.DATE else "#date-day"}]
-            if error
-            else [],
-            "policy_back": _previous_url(q, answers),
-        },
-    )
+    form = _question_form(request, q, answers.get(q.key))
+    if form.is_bound and form.is_valid():
+        answers[q.key] = form.cleaned_data["date"] if isinstance(form, FlowDateForm) else form.answer
+        save_answers(request, answers)
+        return HttpResponseRedirect(_next_url(relevant(answers)))
+    return _page(request, "policy/question.jinja", {"title": q.text, "q": q, "form": form},
+                 back=_previous_url(q, answers))
+
+
+def _question_form(request: HttpRequest, q: Question, answered: Any) -> AnswerForm | FlowDateForm:
+    data = request.POST if request.method == "POST" else None
+    if q.kind is Kind.DATE:
+        return FlowDateForm(data) if data is not None else FlowDateForm.showing(answered or "")
+    return AnswerForm(data, question=q, initial={q.key: selected(q, answered)})
 
 
 def summary_rows(answers: dict[str, Any], *, change: bool) -> list[dict[str, Any]]:
@@ -173,8 +138,8 @@ def check_answers(request: HttpRequest) -> HttpResponse:
         {
             "title": "Check your answers",
             "rows": summary_rows(answers, change=True),
-            "policy_back": _previous_url(questions_for(answers)[-1], answers),
         },
+        back=_previous_url(questions_for(answers)[-1], answers),
     )
 
 
@@ -223,9 +188,9 @@ def decision(request: HttpRequest) -> HttpResponse:
         {
             "title": title,
             **context,
-            "policy_back": reverse("policy:check_answers"),
             "editing": request.session.get(EDITING_KEY),
         },
+        back="policy:check_answers",
     )
 
 
@@ -252,6 +217,6 @@ def rules(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "guidance": GUIDANCE,
             "reviewed": REVIEWED,
-            "policy_back": reverse("policy:start"),
         },
+        back="policy:start",
     )

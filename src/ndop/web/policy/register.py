@@ -13,7 +13,7 @@ from typing import Any
 from uuid import UUID
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,9 +22,11 @@ from ndop import container
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OrganisationRole
 from ndop.domain.policy import InvalidFlow
-from ndop.domain.policy.register import FlowDetails, FlowNotFound, FlowVersion, InvalidFlowDetails, csv_rows
+from ndop.domain.policy.register import FlowNotFound, FlowVersion, csv_rows
 from ndop.services.policy.register import flow_history, record_flow, revise_flow
-from ndop.web.org.access import organisation_user_required
+from ndop.web.kit.pages import page
+from ndop.web.org.access import ORG_SERVICE, organisation_user_required
+from ndop.web.policy.forms import FlowDetailsForm
 from ndop.web.policy.questionnaire import (
     EDITING_KEY,
     SESSION_KEY,
@@ -35,13 +37,12 @@ from ndop.web.policy.questionnaire import (
 )
 
 ig_lead_required = organisation_user_required(OrganisationRole.IG_LEAD)
-SERVICE = {"service_name": "National Data Opt-out for organisations", "service_href": "/org/"}
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:
+def _page(request: HttpRequest, template: str, context: dict[str, Any], *, back: str | None = None) -> HttpResponse:
     organisation = request.organisation  # type: ignore[attr-defined]
-    context = {**SERVICE, "organisation": organisation, "localtime": timezone.localtime, **context}
-    return render(request, template, context, status=status)
+    context = {"organisation": organisation, "localtime": timezone.localtime, **context}
+    return page(request, ORG_SERVICE, template, context, back=back)
 
 
 def _who(request: HttpRequest) -> Actor:
@@ -53,19 +54,6 @@ def _history(request: HttpRequest, flow_id: UUID) -> list[FlowVersion]:
         return flow_history(container.policy_register(), ods_code=request.organisation.ods_code, flow_id=flow_id)  # type: ignore[attr-defined]
     except FlowNotFound:
         raise Http404 from None
-
-
-def _details_form(request: HttpRequest) -> tuple[FlowDetails | None, dict[str, str], dict[str, str]]:
-    """(details or None, values typed, errors by field) from a POSTed name and description."""
-    values = {"name": request.POST.get("name", ""), "description": request.POST.get("description", "")}
-    try:
-        return FlowDetails.clean(values["name"], values["description"]), values, {}
-    except InvalidFlowDetails as exc:
-        return None, values, {exc.field: exc.message}
-
-
-def _error_list(errors: dict[str, str]) -> list[dict[str, str]]:
-    return [{"text": text, "href": f"#{field}"} for field, text in errors.items()]
 
 
 @require_GET
@@ -80,38 +68,34 @@ def home(request: HttpRequest) -> HttpResponse:
 def new(request: HttpRequest) -> HttpResponse:
     answers = flow_input(answers_of(request))
     complete = bool(answers)
-    errors: dict[str, str] = {}
-    values = {"name": "", "description": ""}
-    if request.method == "POST" and complete:
-        details, values, errors = _details_form(request)
-        if details is not None:
-            try:
-                version = record_flow(
-                    container.policy_register(),
-                    ods_code=request.organisation.ods_code,  # type: ignore[attr-defined]
-                    details=details,
-                    answers=answers,
-                    by=_who(request),
-                )
-            except InvalidFlow:
-                complete = False
-            else:
-                request.session.pop(SESSION_KEY, None)
-                request.session.pop(EDITING_KEY, None)
-                return redirect("policy:register_flow", flow_id=version.flow_id)
+    form = FlowDetailsForm(request.POST if request.method == "POST" and complete else None)
+    if form.is_valid():
+        details = form.cleaned_data["details"]
+        try:
+            version = record_flow(
+                container.policy_register(),
+                ods_code=request.organisation.ods_code,  # type: ignore[attr-defined]
+                details=details,
+                answers=answers,
+                by=_who(request),
+            )
+        except InvalidFlow:
+            complete = False
+        else:
+            request.session.pop(SESSION_KEY, None)
+            request.session.pop(EDITING_KEY, None)
+            return redirect("policy:register_flow", flow_id=version.flow_id)
     return _page(
         request,
         "policy/register/details.jinja",
         {
             "title": "Add the flow to your register",
             "complete": complete,
-            "values": values,
-            "field_errors": errors,
-            "errors": _error_list(errors),
+            "form": form,
             "rows": summary_rows(answers_of(request), change=False) if complete else [],
             "action": reverse("policy:register_new"),
-            "policy_back": reverse("policy:decision"),
         },
+        back=reverse("policy:decision"),
     )
 
 
@@ -130,8 +114,8 @@ def flow(request: HttpRequest, flow_id: UUID) -> HttpResponse:
             "decision": latest.decision,
             "reasons": reasons_view(list(latest.decision.get("reasons", []))),  # type: ignore[call-overload]
             "rows": summary_rows(dict(latest.answers), change=False),
-            "policy_back": reverse("policy:register"),
         },
+        back=reverse("policy:register"),
     )
 
 
@@ -152,8 +136,8 @@ def version(request: HttpRequest, flow_id: UUID, number: int) -> HttpResponse:
             "decision": shown.decision,
             "reasons": reasons_view(list(shown.decision.get("reasons", []))),  # type: ignore[call-overload]
             "rows": summary_rows(dict(shown.answers), change=False),
-            "policy_back": reverse("policy:register_flow", args=[flow_id]),
         },
+        back=reverse("policy:register_flow", args=[flow_id]),
     )
 
 
@@ -161,33 +145,30 @@ def version(request: HttpRequest, flow_id: UUID, number: int) -> HttpResponse:
 @ig_lead_required
 def details(request: HttpRequest, flow_id: UUID) -> HttpResponse:
     latest = _history(request, flow_id)[-1]
-    values = {"name": latest.details.name, "description": latest.details.description}
-    errors: dict[str, str] = {}
-    if request.method == "POST":
-        new_details, values, errors = _details_form(request)
-        if new_details is not None:
-            if new_details != latest.details:
-                revise_flow(
-                    container.policy_register(),
-                    ods_code=request.organisation.ods_code,  # type: ignore[attr-defined]
-                    flow_id=flow_id,
-                    by=_who(request),
-                    details=new_details,
-                )
-            return redirect("policy:register_flow", flow_id=flow_id)
+    form = FlowDetailsForm(request.POST if request.method == "POST" else None,
+                           initial={"name": latest.details.name, "description": latest.details.description})
+    if form.is_valid():
+        new_details = form.cleaned_data["details"]
+        if new_details != latest.details:
+            revise_flow(
+                container.policy_register(),
+                ods_code=request.organisation.ods_code,  # type: ignore[attr-defined]
+                flow_id=flow_id,
+                by=_who(request),
+                details=new_details,
+            )
+        return redirect("policy:register_flow", flow_id=flow_id)
     return _page(
         request,
         "policy/register/details.jinja",
         {
             "title": "Change the name or description",
             "complete": True,
-            "values": values,
-            "field_errors": errors,
-            "errors": _error_list(errors),
+            "form": form,
             "rows": [],
             "action": reverse("policy:register_details", args=[flow_id]),
-            "policy_back": reverse("policy:register_flow", args=[flow_id]),
         },
+        back=reverse("policy:register_flow", args=[flow_id]),
     )
 
 

@@ -7,30 +7,41 @@ from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot, keys_of
 A, B, C, D = 943476591, 943476587, 900000006, 900000011
 
 
-def build(opted_out: list[int], links: dict[int, int]) -> OptOutSnapshot:
-    return OptOutSnapshot.build([np.array(opted_out, np.int64)], links, version=1, links_version=1)
+def build(opted_out: list[int], links: dict[int, int], linked: dict | None = None) -> OptOutSnapshot:
+    return OptOutSnapshot.build([np.array(opted_out, np.int64)], links, version=1, links_version=1, linked=linked)
 
 
 def removed(snapshot: OptOutSnapshot, *keys: int) -> list[bool]:
     return snapshot.removes(np.array(keys, np.int64)).tolist()
 
 
-def test_snapshot_superseded_chain_follows_the_last_replacement() -> None:
-    # A -> B -> C: A and B follow C. A's own opt-out no longer counts.
-    snapshot = build([A, C], {A: B, B: C})
+def test_snapshot_chain_takes_the_latest_made_choice_across_its_numbers() -> None:
+    # A -> B -> C. A opted out (made at 20) after C's not-opted-out (made at 10): the whole chain is out.
+    links = {A: B, B: C}
+    snapshot = build([A], links, {A: (20, 1, True), C: (10, 2, False)})
     assert removed(snapshot, A, B, C, D) == [True, True, True, False]
-    cleared = build([A], {A: B, B: C})
+    # C's later choice (made at 30) wins for every number of the chain.
+    cleared = build([A], links, {A: (20, 1, True), C: (30, 2, False)})
     assert removed(cleared, A, B, C) == [False, False, False]
+    # Equal made_at: the higher sequence wins.
+    tie = build([A], links, {A: (20, 1, True), C: (20, 2, False)})
+    assert removed(tie, A, B, C) == [False, False, False]
 
 
-def test_snapshot_advanced_applies_latest_event_and_moves_followers() -> None:
+def test_snapshot_advanced_applies_latest_event_and_moves_the_chain() -> None:
     snapshot = build([], {A: B})
     later = snapshot.advanced(
-        [ChoiceChange(B, True), ChoiceChange(D, True), ChoiceChange(D, False), ChoiceChange(A, False)], version=5
+        [ChoiceChange(B, True, 10, 2), ChoiceChange(D, True), ChoiceChange(D, False), ChoiceChange(A, False, 5, 3)],
+        version=5,
     )
-    assert removed(later, A, B, D) == [True, True, False]
+    assert removed(later, A, B, D) == [True, True, False]  # A's back-dated event does not win over B's
     assert removed(snapshot, A, B, D) == [False, False, False]  # the old snapshot is untouched
     assert later.version == 5
+    # An opt-out recorded under the old number, made later, is upheld for the new number.
+    again = later.advanced([ChoiceChange(A, True, 40, 6)], version=6)
+    assert removed(again, A, B) == [True, True]
+    cleared = again.advanced([ChoiceChange(B, False, 50, 7)], version=7)
+    assert removed(cleared, A, B) == [False, False]
 
 
 def test_snapshot_loop_in_links_does_not_hang() -> None:

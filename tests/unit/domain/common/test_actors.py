@@ -14,6 +14,8 @@ STORED = [
     (Actor.organisation_api_key("RX1"), "api:RX1"),
     (Actor.organisation_mailbox("RX1OT001"), "mesh:RX1OT001"),
     (Actor.system_job("demo"), "system:demo"),
+    (Actor.system(), "system"),
+    (Actor.background_job("statistics.monthly"), "job:statistics.monthly"),
     (Actor.anonymous(), "anonymous"),
 ]
 

@@ -23,6 +23,11 @@ STORED_BEFORE_THE_ENUM = (
     "organisation.registered", "organisation.updated", "organisation_user.added", "organisation_user.disabled",
     "organisation_user.enabled", "organisation_user.sign_in_failed", "organisation_user.signed_in",
     "patient.viewed", "patients.loaded", "policy_flow.recorded", "policy_flow.revised", "population.imported",
+    # stored by the contact centre, statistics, Spark export and identity limits before they met the enum
+    "case.approved", "case.cannot_match", "case.matched", "case.opened", "case.rejected", "letter.queued",
+    "online.identity_refused", "snapshot.exported", "staff.added", "staff.disabled", "staff.enabled", "staff.locked",
+    "staff.person_traced", "staff.reset", "staff.roles_changed", "staff.sign_in_failed", "staff.signed_in",
+    "statistics.published",
 )
 
 

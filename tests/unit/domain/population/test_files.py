@@ -69,7 +69,7 @@ def test_parse_patient_refuses_a_bad_field_naming_the_column_not_the_value(colum
 
 
 def test_parse_patient_refuses_a_short_row() -> None:
-    with pytest.raises(RowInvalid, match="expected 13 fields, found 12"):
+    with pytest.raises(RowInvalid, match="expected 13 or 17 fields, found 12"):
         parse_patient(GOOD[:-1], TODAY)
 
 
@@ -144,3 +144,25 @@ def test_nhs_numbers_valid_agrees_with_the_value_type(values) -> None:
     from ndop.domain.common.nhs_number import is_valid
 
     assert nhs_numbers_valid(values).tolist() == [is_valid(v) for v in values]
+
+
+def test_the_address_columns_are_optional_in_the_header() -> None:
+    from ndop.domain.population.files import PATIENT_COLUMNS_WITH_ADDRESS
+
+    assert header_problem(list(PATIENT_COLUMNS_WITH_ADDRESS), PATIENT_COLUMNS) is None
+    assert "optionally followed by" in header_problem(list(PATIENT_COLUMNS_WITH_ADDRESS[:-1]), PATIENT_COLUMNS)
+
+
+@given(st.lists(st.text(max_size=110), min_size=4, max_size=4))
+def test_batch_and_row_parsers_agree_on_addresses(lines) -> None:
+    from datetime import date
+
+    from ndop.domain.population.files import parse_patient, parse_patients
+
+    row = ["9434765919", "Jane", "Smith", "1980-01-01", "2", "LS1 4AP", "", "", "", "", "", "", "false", *lines]
+    [batch] = parse_patients([row], date(2026, 1, 1))
+    try:
+        single: object = parse_patient(row, date(2026, 1, 1))
+    except RowInvalid as exc:
+        single = str(exc)
+    assert batch == single

@@ -5,6 +5,8 @@ UPDATE, DELETE and TRUNCATE on `choice_event` and `audit_event` raise, unless a 
 the permit for retention purges; the test suite uses it to clean up after transactional tests.
 """
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations
 
 PROTECTED = ("choice_event", "audit_event")
@@ -43,7 +45,7 @@ for table in PROTECTED:
     )
 
 
-def install(apps, schema_editor):
+def install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     statements = POSTGRES if schema_editor.connection.vendor == "postgresql" else SQLITE
     # A plain cursor: schema_editor.execute would read the '%' in RAISE as a query placeholder.
     with schema_editor.connection.cursor() as cursor:
@@ -51,7 +53,7 @@ def install(apps, schema_editor):
             cursor.execute(sql)
 
 
-def uninstall(apps, schema_editor):
+def uninstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     with schema_editor.connection.cursor() as cursor:
         if schema_editor.connection.vendor == "postgresql":
             for table in PROTECTED:
@@ -65,7 +67,7 @@ def uninstall(apps, schema_editor):
         cursor.execute("DROP TABLE IF EXISTS maintenance_permit")
 
 
-def seed(apps, schema_editor):
+def seed(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     apps.get_model("ndop", "RegistryCounter").objects.get_or_create(name="choice_sequence", defaults={"value": 0})
     apps.get_model("ndop", "AuditHead").objects.get_or_create(id=1, defaults={"sequence": 0, "hash": "0" * 64})
 

@@ -6,6 +6,8 @@ version of its own, so a trigger bumps the `patient_links` counter whenever a ro
 it was built at and rebuilds when they differ. Supersessions are rare; choices are not.
 """
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations, models
 
 BUMP = "UPDATE registry_counter SET value = value + 1 WHERE name = 'patient_links'"
@@ -36,7 +38,7 @@ POSTGRES = [
 ]
 
 
-def install(apps, schema_editor):
+def install(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     statements = POSTGRES if schema_editor.connection.vendor == "postgresql" else SQLITE
     with schema_editor.connection.cursor() as cursor:
         for sql in statements:
@@ -44,7 +46,7 @@ def install(apps, schema_editor):
     apps.get_model("ndop", "RegistryCounter").objects.get_or_create(name="patient_links", defaults={"value": 0})
 
 
-def uninstall(apps, schema_editor):
+def uninstall(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     with schema_editor.connection.cursor() as cursor:
         if schema_editor.connection.vendor == "postgresql":
             cursor.execute("DROP TRIGGER IF EXISTS patient_links_changed ON patient")
@@ -55,7 +57,7 @@ def uninstall(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ndop", "0002_append_only")]
+    dependencies = [("ndop", "0003_organisation_users")]
     operations = [
         migrations.CreateModel(
             name="CheckJob",

@@ -7,7 +7,6 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0007_policy_register'),
         ('ndop', '0004_check_jobs'),
     ]
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0003_organisation_users'),
+        ('ndop', '0005_check_channels'),
     ]
 
     operations = [

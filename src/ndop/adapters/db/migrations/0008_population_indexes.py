@@ -7,12 +7,14 @@ postcode's `_like` index stays (prefix search by postcode is plausible). SQLite 
 Django drops indexes with `DROP INDEX IF EXISTS`, so later migrations that alter these fields still work.
 """
 
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 from django.db import migrations
 
 TABLES = ("patient", "choice_event", "current_choice")
 
 
-def drop_like_indexes(apps, schema_editor):
+def drop_like_indexes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     if schema_editor.connection.vendor != "postgresql":
         return
     with schema_editor.connection.cursor() as cursor:
@@ -26,5 +28,5 @@ def drop_like_indexes(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ndop", "0005_check_channels")]
+    dependencies = [("ndop", "0007_policy_register")]
     operations = [migrations.RunPython(drop_like_indexes, migrations.RunPython.noop)]

@@ -3,19 +3,27 @@
 from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
-from ndop.adapters.db.models.online import OutboxMessage, SecurityCode
+from ndop.adapters.db.models.contact_centre import ContactCase, Letter, StaffAccount, StaffRecoveryCode
+from ndop.adapters.db.models.jobs import JobLease
+from ndop.adapters.db.models.online import OnlineFailure, OnlineGuard, OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
 from ndop.adapters.db.models.policy import PolicyFlow, PolicyFlowVersion
 from ndop.adapters.db.models.registry import ChoiceEvent, CurrentChoice, Patient, RegistryCounter
+from ndop.adapters.db.models.statistics import StatisticsPublication
 
 __all__ = [
     "AuditEvent",
     "AuditHead",
     "CheckJob",
     "ChoiceEvent",
+    "ContactCase",
     "CurrentChoice",
+    "JobLease",
+    "Letter",
     "MeshRequest",
+    "OnlineFailure",
+    "OnlineGuard",
     "Organisation",
     "OrganisationApiKey",
     "OrganisationCheckLimits",
@@ -26,5 +34,8 @@ __all__ = [
     "PolicyFlowVersion",
     "RegistryCounter",
     "SecurityCode",
+    "StaffAccount",
+    "StaffRecoveryCode",
+    "StatisticsPublication",
     "StoredCheck",
 ]

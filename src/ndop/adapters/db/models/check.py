@@ -22,6 +22,8 @@ class CheckJob(models.Model):
     request_bytes = models.BigIntegerField()
     request_sha256 = models.CharField(max_length=64)
     response_sha256 = models.CharField(max_length=64)
+    # Why the check's snapshot was rebuilt before it ran (e.g. the persisted file failed its MAC); "" if not.
+    snapshot_note = models.CharField(max_length=200, blank=True, default="")
 
     class Meta:
         db_table = "check_job"

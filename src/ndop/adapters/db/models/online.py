@@ -35,3 +35,29 @@ class OutboxMessage(models.Model):
     class Meta:
         db_table = "notification_outbox"
         indexes = [models.Index(fields=["to", "id"], name="notification_outbox_to")]
+
+
+class OnlineGuard(models.Model):
+    """One row per NHS number that was tried online: the row lock that orders its requests, and the
+    lock-out in force (ADR 0045). Keyed by an HMAC of the number, so the table lists no numbers."""
+
+    key = models.CharField(max_length=64, primary_key=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lock_reason = models.CharField(max_length=32, blank=True)
+    noticed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "online_guard"
+
+
+class OnlineFailure(models.Model):
+    """A wrong security code or date of birth against a number, from a client (both keyed hashes)."""
+
+    key = models.CharField(max_length=64)
+    kind = models.CharField(max_length=8)
+    client = models.CharField(max_length=32, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        db_table = "online_failure"
+        indexes = [models.Index(fields=["key", "at"], name="online_failure_key_at")]

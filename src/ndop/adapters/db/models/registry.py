@@ -19,9 +19,19 @@ class Patient(models.Model):
     date_of_death = models.DateField(null=True, blank=True)
     superseded_by = models.CharField(max_length=10, blank=True)
     sensitive = models.BooleanField(default=False)
+    address_line_1 = models.CharField(max_length=100, blank=True, default="", db_default="")
+    address_line_2 = models.CharField(max_length=100, blank=True, default="", db_default="")
+    address_line_3 = models.CharField(max_length=100, blank=True, default="", db_default="")
+    town = models.CharField(max_length=100, blank=True, default="", db_default="")
 
     class Meta:
         db_table = "patient"
+        # The numbers a number replaced (a choice follows the person across them, ADR 44); few rows.
+        # The staff portal's trace (family name + date of birth + postcode): a handful of rows per key.
+        indexes = [
+            models.Index(fields=["superseded_by"], name="patient_superseded_by", condition=~models.Q(superseded_by="")),
+            models.Index(fields=["date_of_birth", "postcode"], name="patient_trace"),
+        ]
 
 
 class ChoiceEvent(models.Model):

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
+from django import forms
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
-from django_ratelimit.core import is_ratelimited
 
 from ndop import container
 from ndop.domain.check.clients import LICENCE_TERMS
@@ -19,22 +18,31 @@ from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation, OrganisationRole
 from ndop.services.check.channel_checks import queue_check, run_queued
-from ndop.web.org.access import organisation_user_required
+from ndop.web.kit.forms import NhsForm
+from ndop.web.kit.limits import over
+from ndop.web.kit.pages import page
+from ndop.web.org.access import ORG_SERVICE, organisation_user_required
 
-SERVICE = {"service_name": "National Data Opt-out for organisations"}
 _ID = re.compile(r"^[0-9a-f]{32}$")
 
 
-def _page(request: HttpRequest, template: str, context: dict[str, object], status: int = 200) -> HttpResponse:
-    return render(request, template, {**SERVICE, "service_href": reverse("org:home"), **context}, status=status)
+class UploadForm(NhsForm):
+    list_file = forms.FileField(label="Upload a file", error_messages={
+        "required": "Select a file with a list of NHS numbers", "empty": "Select a file with a list of NHS numbers"})
 
 
-def _upload_page(request: HttpRequest, organisation: Organisation, error: str = "", status: int = 200) -> HttpResponse:
+def _upload_page(request: HttpRequest, organisation: Organisation, form: UploadForm, status: int = 200) -> HttpResponse:
     limits = container.check_clients().limits(organisation.ods_code)
-    return _page(request, "org/check_upload.jinja", {
-        "organisation": organisation, "error": error, "max_mb": f"{limits.max_request_bytes / 1_000_000:g}",
-        "checks_back": reverse("org:home"),
-    }, status)
+    return page(request, ORG_SERVICE, "org/check_upload.jinja", {
+        "title": "Check a list of NHS numbers", "form": form, "organisation": organisation,
+        "max_mb": f"{limits.max_request_bytes / 1_000_000:g}",
+    }, status=status, back="org:home")
+
+
+def _refused(request: HttpRequest, organisation: Organisation, form: UploadForm, message: str,
+             status: int) -> HttpResponse:
+    form.only_error("list_file", message)
+    return _upload_page(request, organisation, form, status)
 
 
 @organisation_user_required(OrganisationRole.CHECKER)
@@ -42,18 +50,18 @@ def _upload_page(request: HttpRequest, organisation: Organisation, error: str = 
 def upload(request: HttpRequest) -> HttpResponse:
     organisation: Organisation = request.organisation  # type: ignore[attr-defined]
     if request.method == "GET":
-        return _upload_page(request, organisation)
+        return _upload_page(request, organisation, UploadForm())
+    form = UploadForm(request.POST, request.FILES)
     limits = container.check_clients().limits(organisation.ods_code)
-    if is_ratelimited(request, group="web-checks", key=lambda _g, _r: organisation.ods_code.value,
-                      rate=f"{limits.requests_per_minute}/m", increment=True):
-        return _upload_page(request, organisation, "You have checked too many lists in the last minute. "
-                            "Wait a minute, then try again.", 429)
-    uploaded = request.FILES.get("list_file")
-    if uploaded is None or not uploaded.size:
-        return _upload_page(request, organisation, "Select a file with a list of NHS numbers", 400)
+    if over(request, "web-checks", f"{limits.requests_per_minute}/m", key=organisation.ods_code.value):
+        return _refused(request, organisation, form, "You have checked too many lists in the last minute. "
+                        "Wait a minute, then try again.", 429)
+    if not form.is_valid():
+        return _upload_page(request, organisation, form, 400)
+    uploaded = form.cleaned_data["list_file"]
     if uploaded.size > limits.max_request_bytes:
         too_big = f"The file must be smaller than {limits.max_request_bytes / 1e6:g} MB. Split it, or use MESH."
-        return _upload_page(request, organisation, too_big, 413)
+        return _refused(request, organisation, form, too_big, 413)
     name = (uploaded.name or "list.dat").rsplit("/", 1)[-1][:200]
     fmt = CheckFormat.CSV if name.lower().endswith(".csv") else None
     user = request.organisation_user  # type: ignore[attr-defined]
@@ -61,7 +69,7 @@ def upload(request: HttpRequest) -> HttpResponse:
                         channel=CheckChannel.WEB, organisation=organisation, fmt=fmt, filename=name,
                         requested_by=Actor.organisation_user(user.email), max_bytes=limits.max_request_bytes)
     if check is None:
-        return _upload_page(request, organisation, "The file is too large. Split it, or send it over MESH.", 413)
+        return _refused(request, organisation, form, "The file is too large. Split it, or send it over MESH.", 413)
     run_queued(container.stored_checks(), container.registry(), container.check_service(), check)
     return HttpResponseRedirect(reverse("org_checks:result", args=[check.id]))
 
@@ -78,15 +86,15 @@ def _own_check(request: HttpRequest, check_id: str) -> StoredCheck:
 @require_GET
 def result(request: HttpRequest, check_id: str) -> HttpResponse:
     check = _own_check(request, check_id)
-    return _page(request, "org/check_result.jinja", {
-        "check": check, "done": check.status is StoredCheckStatus.DONE, "licence": LICENCE_TERMS,
-        "checks_back": reverse("org_checks:upload"),
-    })
+    done = check.status is StoredCheckStatus.DONE
+    return page(request, ORG_SERVICE, "org/check_result.jinja", {
+        "check": check, "done": done, "licence": LICENCE_TERMS,
+    }, back="org_checks:upload", errors=[{"text": check.message}] if done and check.rejected else [])
 
 
 @organisation_user_required(OrganisationRole.CHECKER)
 @require_GET
-def download(request: HttpRequest, check_id: str) -> HttpResponse:
+def download(request: HttpRequest, check_id: str) -> FileResponse:
     check = _own_check(request, check_id)
     if check.status is not StoredCheckStatus.DONE or check.rejected:
         raise Http404

@@ -1,0 +1,216 @@
+"""The registry streamed into the statistics engine's columns, and the record of publications.
+
+The patient index and the choice history are read in one read-only transaction (REPEATABLE READ on
+PostgreSQL, a read transaction on SQLite), so the two agree. PostgreSQL reads through a server-side
+cursor and SQLite steps its cursor: only FETCH rows are in Python at a time. The SQL does the type
+conversions (NHS numbers to integers, dates to yyyymmdd, times to epoch seconds), so Python only
+moves integers into preallocated numpy columns (ADR 56).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+from django.db import connection, transaction
+
+from ndop.adapters.db import models as m
+from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.clock import Clock, SystemClock
+from ndop.domain.statistics.engine import ChoiceColumns, PatientColumns
+from ndop.domain.statistics.ports import PublishedRecord
+
+FETCH: Final = 50_000
+
+# Dates of birth and death and the gender travel packed in one integer (yyyymmdd * 10^9 + yyyymmdd * 10 +
+# gender): each value handed from the driver to Python costs more than the arithmetic, so fewer, wider
+# columns stream faster. Supersession links are few and come in a query of their own.
+_PACK: Final = 1_000_000_000
+_PATIENTS: Final = {
+    "sqlite": """
+        SELECT CASE WHEN length(nhs_number) = 10 AND nhs_number NOT GLOB '*[^0-9]*'
+                    THEN CAST(nhs_number AS INTEGER) ELSE 0 END,
+               CAST(replace(substr(date_of_birth, 1, 10), '-', '') AS INTEGER) * 1000000000
+               + COALESCE(CAST(replace(substr(date_of_death, 1, 10), '-', '') AS INTEGER), 0) * 10
+               + CASE WHEN gender IN (1, 2) THEN gender ELSE 0 END,
+               gp_practice_code, lsoa_code
+        FROM patient""",
+    "postgresql": """
+        SELECT CASE WHEN nhs_number ~ '^[0-9]{10}$' THEN nhs_number::bigint ELSE 0 END,
+               to_char(date_of_birth, 'YYYYMMDD')::bigint * 1000000000
+               + COALESCE(to_char(date_of_death, 'YYYYMMDD')::bigint, 0) * 10
+               + CASE WHEN gender IN (1, 2) THEN gender ELSE 0 END,
+               gp_practice_code, lsoa_code
+        FROM patient""",
+}
+_LINKS: Final = {
+    "sqlite": """
+        SELECT CAST(nhs_number AS INTEGER),
+               CASE WHEN length(superseded_by) = 10 AND superseded_by NOT GLOB '*[^0-9]*'
+                    THEN CAST(superseded_by AS INTEGER) ELSE -1 END
+        FROM patient WHERE superseded_by <> ''""",
+    "postgresql": """
+        SELECT CASE WHEN nhs_number ~ '^[0-9]{10}$' THEN nhs_number::bigint ELSE 0 END,
+               CASE WHEN superseded_by ~ '^[0-9]{10}$' THEN superseded_by::bigint ELSE -1 END
+        FROM patient WHERE superseded_by <> ''""",
+}
+_CHOICES: Final = {
+    "sqlite": """
+        SELECT CASE WHEN length(nhs_number) = 10 AND nhs_number NOT GLOB '*[^0-9]*'
+                    THEN CAST(nhs_number AS INTEGER) ELSE 0 END,
+               CAST(strftime('%s', made_at) AS INTEGER), sequence, choice = 'opted_out'
+        FROM choice_event""",
+    "postgresql": """
+        SELECT CASE WHEN nhs_number ~ '^[0-9]{10}$' THEN nhs_number::bigint ELSE 0 END,
+               FLOOR(EXTRACT(EPOCH FROM made_at))::bigint, sequence, (choice = 'opted_out')::integer
+        FROM choice_event""",
+}
+
+
+class _Columns:
+    """Preallocated columns filled chunk by chunk; grown (rarely) if rows arrived after the count."""
+
+    def __init__(self, dtypes: Sequence[npt.DTypeLike], capacity: int) -> None:
+        self.arrays = [np.empty(capacity, dtype=d) for d in dtypes]
+        self.size = 0
+
+    def extend(self, columns: Sequence[Sequence[Any]]) -> None:
+        count = len(columns[0])
+        if self.size + count > self.arrays[0].size:
+            grown = max(self.size + count, int(self.arrays[0].size * 1.25) + FETCH)
+            self.arrays = [np.resize(a, grown) for a in self.arrays]
+        for array, values in zip(self.arrays, columns, strict=True):
+            array[self.size : self.size + count] = values
+        self.size += count
+
+    def done(self) -> list[npt.NDArray[Any]]:
+        return [a[: self.size].copy() if a.size != self.size else a for a in self.arrays]
+
+
+class _Codes:
+    """Practice or LSOA codes to small integers, in order of first sight."""
+
+    def __init__(self) -> None:
+        self.index: dict[str, int] = {}
+
+    def of(self, values: Sequence[str | None]) -> list[int]:
+        index = self.index
+        return [index.setdefault(v or "", len(index)) for v in values]
+
+    def codes(self) -> tuple[str, ...]:
+        return tuple(self.index)
+
+
+class DjangoRegistryColumns:
+    def read(self) -> tuple[PatientColumns, ChoiceColumns]:
+        vendor = connection.vendor
+        if vendor not in _PATIENTS:
+            raise RuntimeError(f"statistics do not support the {vendor} database")
+        outermost = not connection.in_atomic_block
+        with transaction.atomic():
+            # A caller's transaction already fixes what is seen; a transaction of our own is made one snapshot.
+            if vendor == "postgresql" and outermost:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            patients = self._patients(vendor)
+            choices = self._choices(vendor)
+        return patients, choices
+
+    def _count(self, table: str) -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            return int(cursor.fetchone()[0])
+
+    def _stream(self, sql: str):  # type: ignore[no-untyped-def]
+        # chunked_cursor is a server-side (named) cursor on PostgreSQL; SQLite's cursor already steps.
+        with connection.chunked_cursor() as cursor:
+            cursor.execute(sql)
+            while rows := cursor.fetchmany(FETCH):
+                yield list(zip(*rows, strict=True))
+
+    def _patients(self, vendor: str) -> PatientColumns:
+        out = _Columns((np.int64, np.int64, np.int32, np.int32), self._count("patient"))
+        practices, lsoas = _Codes(), _Codes()
+        for key, packed, practice, lsoa in self._stream(_PATIENTS[vendor]):
+            out.extend((key, packed, practices.of(practice), lsoas.of(lsoa)))
+        key, packed, practice, lsoa = out.done()
+        born = (packed // _PACK).astype(np.int32)
+        died = ((packed % _PACK) // 10).astype(np.int32)
+        gender = (packed % 10).astype(np.int8)
+        del packed
+        superseded = np.zeros(key.size, dtype=np.int64)
+        links = [np.asarray(c, dtype=np.int64) for c in zip(*self._all(_LINKS[vendor]), strict=True)]
+        if links and links[0].size:
+            order = np.argsort(key, kind="stable")
+            at = order[np.searchsorted(key[order], links[0])]
+            superseded[at] = np.where(links[1] == 0, -1, links[1])  # never 0: 0 means not superseded
+        return PatientColumns(key, born, died, gender, practice, lsoa, superseded,
+                              practice_codes=practices.codes(), lsoa_codes=lsoas.codes())
+
+    def _all(self, sql: str) -> list[tuple[int, int]]:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            return [(int(a), int(b)) for a, b in cursor.fetchall()]
+
+    def _choices(self, vendor: str) -> ChoiceColumns:
+        out = _Columns((np.int64, np.int64, np.int64, np.bool_), self._count("choice_event"))
+        for columns in self._stream(_CHOICES[vendor]):
+            out.extend(columns)
+        key, made_at, sequence, opted = out.done()
+        return ChoiceColumns(key, made_at, sequence, opted)
+
+
+class DjangoPublicationRecords:
+    def __init__(self, clock: Clock | None = None) -> None:
+        from ndop.adapters.db.registry import DjangoAuditLog
+
+        self._audit = DjangoAuditLog(clock or SystemClock())
+
+    def latest(self) -> PublishedRecord | None:
+        row = m.StatisticsPublication.objects.order_by("-published_at", "-id").first()
+        return None if row is None else _record(row)
+
+    def get(self, publication_id: int) -> PublishedRecord | None:
+        row = m.StatisticsPublication.objects.filter(id=publication_id).first()
+        return None if row is None else _record(row)
+
+    def all(self) -> Sequence[PublishedRecord]:
+        return [_record(r) for r in m.StatisticsPublication.objects.order_by("-published_at", "-id")]
+
+    def add(self, record: PublishedRecord, audit: AuditEntry) -> None:
+        with transaction.atomic():
+            m.StatisticsPublication.objects.create(
+                month=record.month,
+                label=record.label,
+                published_at=record.published_at.astimezone(UTC),
+                opt_out=record.opt_out,
+                list_size=record.list_size,
+                deceased_opt_out=record.deceased_opt_out,
+                rate_hundredths=record.rate_hundredths,
+                directory=record.directory,
+                files=list(record.files),
+                summary=dict(record.summary),
+            )
+            self._audit.append(audit)
+
+
+def _record(row: m.StatisticsPublication) -> PublishedRecord:
+    return PublishedRecord(
+        month=row.month,
+        label=row.label,
+        published_at=row.published_at,
+        opt_out=row.opt_out,
+        list_size=row.list_size,
+        deceased_opt_out=row.deceased_opt_out,
+        rate_hundredths=row.rate_hundredths,
+        directory=row.directory,
+        files=tuple(row.files),
+        summary=row.summary,
+        id=row.id,
+    )
+
+
+__all__ = ["DjangoPublicationRecords", "DjangoRegistryColumns"]

@@ -1,0 +1,1 @@
+"""The statistics publication: compute from the registry's history, write the files, record it."""

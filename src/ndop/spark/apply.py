@@ -1,0 +1,143 @@
+"""`remove_opted_out` and `flag_opted_out`: the snapshot applied to Arrow batches on the executors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from ndop.domain.check.export import contains, valid_numbers
+from ndop.domain.check.rejections import REJECTION_LINE
+from ndop.spark.snapshot import Snapshot
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame
+
+Invalid = Literal["reject", "drop", "flag"]
+_TEN_DIGITS = "^[0-9]{10}$"
+
+
+class InvalidNhsNumbers(ValueError):
+    """The input has invalid NHS numbers and `invalid="reject"`: nothing is returned."""
+
+    def __init__(self, count: int, column: str) -> None:
+        self.count = count
+        super().__init__(
+            f"{REJECTION_LINE} {count:,} row{'s' if count != 1 else ''} in column {column!r} "
+            "(empty, not 10 digits, or a wrong check digit). Correct them, or choose invalid='drop' or 'flag'."
+        )
+
+
+def numbers(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """(the numbers as integers, which of them are valid NHS numbers) for a text or integer column."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    kind = column.type
+    if pa.types.is_integer(kind):
+        present = column.is_valid().to_numpy(zero_copy_only=False)
+        values = pc.fill_null(column, 0).to_numpy(zero_copy_only=False).astype(np.int64, copy=False)
+    elif pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        digits = pc.fill_null(pc.match_substring_regex(column, _TEN_DIGITS), False)
+        present = digits.to_numpy(zero_copy_only=False)
+        values = pc.cast(pc.if_else(digits, column, "0000000000"), pa.int64()).to_numpy(zero_copy_only=False)
+    else:
+        raise TypeError(f"An NHS number column must be text or whole numbers, not {kind}.")
+    return values, present & valid_numbers(values)
+
+
+def _verdict(batch: pa.RecordBatch, name: str, keys: npt.NDArray[np.uint32]
+             ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
+    """(valid, opted out) for each row of the batch."""
+    values, valid = numbers(batch.column(name))
+    return valid, valid & contains(keys, values // 10)
+
+
+def _check(df: DataFrame, column: str) -> None:
+    if column not in df.columns:
+        raise ValueError(f"The DataFrame has no column {column!r}; its columns are {', '.join(df.columns)}.")
+
+
+def count_invalid(df: DataFrame, column: str = "nhs_number") -> int:
+    """How many rows have an invalid NHS number (reads only that column)."""
+    from pyspark.sql.types import LongType, StructField, StructType
+
+    _check(df, column)
+
+    def counts(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        total = 0
+        for batch in batches:
+            _, valid = numbers(batch.column(0))
+            total += int(len(valid) - valid.sum())
+        yield pa.RecordBatch.from_pydict({"invalid": [total]})
+
+    schema = StructType([StructField("invalid", LongType(), False)])
+    rows = df.select(column).mapInArrow(counts, schema).groupBy().sum("invalid").collect()
+    return int(rows[0][0] or 0)
+
+
+def remove_opted_out(
+    df: DataFrame,
+    snapshot: Snapshot,
+    column: str = "nhs_number",
+    gp_data: bool = False,
+    invalid: Invalid = "reject",
+) -> DataFrame:
+    """The rows that may be used: people with a national data opt-out removed (and, for GP data, people
+    with a Type 1 objection). With `invalid="flag"` invalid rows stay, marked in `<column>_invalid`."""
+    if invalid not in ("reject", "drop", "flag"):
+        raise ValueError("invalid must be 'reject', 'drop' or 'flag'")
+    _check(df, column)
+    if invalid == "reject":
+        bad = count_invalid(df, column)
+        if bad:
+            raise InvalidNhsNumbers(bad, column)
+    from pyspark.sql.types import BooleanType, StructField, StructType
+
+    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    schema = df.schema
+    flag_name = f"{column}_invalid"
+    if invalid == "flag":
+        schema = StructType([*schema.fields, StructField(flag_name, BooleanType(), False)])
+
+    def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        removed_keys = keys.value
+        for batch in batches:
+            valid, opted_out = _verdict(batch, column, removed_keys)
+            if invalid == "flag":
+                batch = batch.append_column(flag_name, pa.array(~valid))
+                mask = ~opted_out
+            else:
+                mask = valid & ~opted_out
+            yield batch.filter(pa.array(mask))
+
+    return df.mapInArrow(keep, schema)
+
+
+def flag_opted_out(
+    df: DataFrame,
+    snapshot: Snapshot,
+    column: str = "nhs_number",
+    as_column: str = "opted_out",
+    gp_data: bool = False,
+) -> DataFrame:
+    """Every row, with `as_column` True where the person's data may not be used, False where it may, and
+    null where the NHS number is invalid (the check service would refuse it)."""
+    from pyspark.sql.types import BooleanType, StructField, StructType
+
+    _check(df, column)
+    if as_column in df.columns:
+        raise ValueError(f"The DataFrame already has a column {as_column!r}: choose another as_column.")
+    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    schema = StructType([*df.schema.fields, StructField(as_column, BooleanType(), True)])
+
+    def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        removed_keys = keys.value
+        for batch in batches:
+            valid, opted_out = _verdict(batch, column, removed_keys)
+            yield batch.append_column(as_column, pa.array(opted_out, mask=~valid))
+
+    return df.mapInArrow(flag, schema)

@@ -1,0 +1,125 @@
+"""`ndop spark-check`, also runnable with `spark-submit`: what `ndop check` does, for data in a lake.
+
+    spark-submit --master yarn "$(python -c 'import ndop.spark.job as j; print(j.__file__)')" \
+        s3://lake/in s3://lake/out --column nhs_number --snapshot snap.bin --public-key snap.pub
+
+Reads INPUT (Parquet or CSV with a header), removes opted-out people (and Type 1 objections with
+--gp-data), writes OUTPUT in the same format, and writes a record of the check beside it
+(`OUTPUT.ndop-check.json`: registry version, rows in, removed, kept, input and output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict, count_invalid
+from ndop.spark.snapshot import DEFAULT_MAX_AGE, Snapshot, load_snapshot
+
+if TYPE_CHECKING:
+    from pyspark.sql import DataFrame, SparkSession
+
+
+@dataclass(frozen=True)
+class SparkCheckRecord:
+    registry_version: int
+    snapshot_taken_at: str
+    gp_data: bool
+    rows_in: int
+    rows_removed: int
+    rows_invalid_dropped: int
+    rows_kept: int
+    input: str
+    output: str
+    format: str
+    started_at: str
+    finished_at: str
+
+
+def record_path(output: str) -> Path:
+    return Path(output.rstrip("/") + ".ndop-check.json")
+
+
+def run(
+    spark: SparkSession, snapshot: Snapshot, input_path: str, output_path: str, *, column: str = "nhs_number",
+    fmt: str = "parquet", gp_data: bool = False, invalid: Invalid = "reject",
+) -> SparkCheckRecord:
+    started = datetime.now(UTC)
+    reader = spark.read.option("header", True) if fmt == "csv" else spark.read
+    # CSV columns stay text, so leading zeros survive; Parquet keeps its own types.
+    df: DataFrame = reader.csv(input_path, inferSchema=False) if fmt == "csv" else reader.parquet(input_path)
+    _check(df, column)
+    if invalid == "reject" and (bad := count_invalid(df, column)):
+        raise InvalidNhsNumbers(bad, column)
+    sc = spark.sparkContext
+    rows_in, removed, dropped = sc.accumulator(0), sc.accumulator(0), sc.accumulator(0)
+    keys = sc.broadcast(snapshot.keys_for(gp_data))
+
+    def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        for batch in batches:
+            valid, opted_out = _verdict(batch, column, keys.value)
+            rows_in.add(len(valid))
+            removed.add(int(opted_out.sum()))
+            mask = ~opted_out if invalid == "flag" else valid & ~opted_out
+            dropped.add(int((~valid).sum()) if invalid == "drop" else 0)
+            yield batch.filter(pa.array(mask))
+
+    cleaned = df.mapInArrow(keep, df.schema)
+    writer = cleaned.write.mode("errorifexists")
+    if fmt == "csv":
+        writer.option("header", True).csv(output_path)
+    else:
+        writer.parquet(output_path)
+    record = SparkCheckRecord(
+        registry_version=snapshot.registry_version, snapshot_taken_at=snapshot.taken_at.isoformat(), gp_data=gp_data,
+        rows_in=rows_in.value, rows_removed=removed.value, rows_invalid_dropped=dropped.value,
+        rows_kept=rows_in.value - removed.value - dropped.value, input=input_path, output=output_path, format=fmt,
+        started_at=started.isoformat(), finished_at=datetime.now(UTC).isoformat(),
+    )
+    record_path(output_path).write_text(json.dumps(asdict(record), indent=2) + "\n")
+    return record
+
+
+def arguments() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ndop-spark-check", description=__doc__.splitlines()[0])
+    parser.add_argument("input")
+    parser.add_argument("output")
+    parser.add_argument("--column", default="nhs_number")
+    parser.add_argument("--format", dest="fmt", choices=("parquet", "csv"), default="parquet")
+    parser.add_argument("--snapshot", required=True, help="a signed export from `ndop snapshot export`")
+    parser.add_argument("--public-key", required=True, help="the registry's public key (`ndop snapshot public-key`)")
+    parser.add_argument("--gp-data", action="store_true")
+    parser.add_argument("--invalid", choices=("reject", "drop", "flag"), default="reject")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from pyspark.sql import SparkSession
+
+    args = arguments().parse_args(argv)
+    try:
+        snapshot = load_snapshot(args.snapshot, args.public_key, max_age=DEFAULT_MAX_AGE)
+    except (OSError, ValueError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 1
+    spark = SparkSession.builder.appName("ndop spark-check").getOrCreate()
+    try:
+        record = run(spark, snapshot, args.input, args.output, column=args.column, fmt=args.fmt,
+                     gp_data=args.gp_data, invalid=args.invalid)
+    except (InvalidNhsNumbers, ValueError) as exc:
+        print(f"Error: {exc}", file=sys.stderr)
+        return 3 if isinstance(exc, InvalidNhsNumbers) else 2
+    print(json.dumps(asdict(record)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The public statistics page: the publications, their charts with tables, downloads, methodology."""
