@@ -170,6 +170,7 @@ class DjangoStoredChecks:
     def finish(self, check: StoredCheck) -> bool:
         # One conditional UPDATE: of two runs racing, PostgreSQL makes the second wait on the row and
         # re-read the status; SQLite has one writer at a time. Either way only one finishes the check.
-        fields = {name: getattr(check, name) for name in _STORED_FIELDS if name != "id"}
+        fields = _stored_row(check)
+        del fields["id"]
         finished = (StoredCheckStatus.DONE, StoredCheckStatus.FAILED)
         return bool(m.StoredCheck.objects.filter(id=check.id).exclude(status__in=finished).update(**fields))
