@@ -20,6 +20,8 @@ request.write_bytes(b"9434765919\r\n")
 # Valid arguments for every command that needs a set-up database: only the database can stop them.
 COMMANDS: dict[str, list[str]] = {
     "audit verify": [],
+    "audit checkpoint": ["--out", str(work / "checkpoints")],
+    "audit checkpoint-key": ["--out", str(work / "checkpoint.pem")],
     "check": [str(request)],
     "choice show": ["9434765919"],
     "choice set": ["9434765919", "--opted-out", "--channel", "CC", "--case-reference", "1234ABC"],

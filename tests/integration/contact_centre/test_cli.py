@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
@@ -26,7 +25,7 @@ def run(*args: str, stdin: str | None = None):
 
 @pytest.fixture(autouse=True)
 def _var(settings, tmp_path):
-    settings.CONFIG = replace(settings.CONFIG, var_dir=tmp_path, notify=None)
+    settings.CONFIG = settings.CONFIG.replace(var_dir=tmp_path, notify=None)
 
 
 def test_staff_add_list_role_disable_enable_reset(db) -> None:

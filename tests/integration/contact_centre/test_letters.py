@@ -89,9 +89,8 @@ def test_print_run_joins_letters_one_per_page(centre, agent, people) -> None:
 
 
 def test_container_sends_to_the_outbox_under_the_var_directory(centre, agent, people, settings, tmp_path) -> None:
-    from dataclasses import replace
 
-    settings.CONFIG = replace(settings.CONFIG, var_dir=tmp_path, notify=None)
+    settings.CONFIG = settings.CONFIG.replace(var_dir=tmp_path, notify=None)
     phone.record_phone_choice(centre, agent.username, people["adult"].nhs_number, Choice.OPTED_OUT,
                               identity_confirmed=ID, nic_reference="1")
     assert container.send_letters() == 1

@@ -13,9 +13,8 @@ from tests.integration.contact_centre.conftest import PASSWORD
 
 @pytest.fixture(autouse=True)
 def _outbox(settings, tmp_path):
-    from dataclasses import replace
 
-    settings.CONFIG = replace(settings.CONFIG, var_dir=tmp_path, notify=None)
+    settings.CONFIG = settings.CONFIG.replace(var_dir=tmp_path, notify=None)
 
 
 @pytest.fixture(autouse=True)

@@ -210,7 +210,9 @@ def test_production_refuses_to_start_without_a_real_notifier() -> None:
     from ndop.config import ConfigError, load
 
     with pytest.raises(ConfigError, match="NDOP_NOTIFY_API_KEY"):
-        load({"NDOP_ENV": "production", "NDOP_SECRET_KEY": "k" * 40})
+        load({"NDOP_ENV": "production", "NDOP_SECRET_KEY": "Vq3-TzN8xLw0pR7sYbKe2uHd9GmF4cJa6WnQ1oXyZt5iE",
+              "NDOP_MESH_URL": "https://mesh.example.nhs.uk", "NDOP_MESH_PASSWORD": "the-mailbox-s-own",
+              "NDOP_MESH_SHARED_KEY": "the-environment-s-own"})
 
 
 def test_the_container_gives_no_outbox_outside_development() -> None:

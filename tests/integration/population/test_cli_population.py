@@ -104,7 +104,7 @@ def test_cli_population_import_carries_addresses_and_files_without_them_still_im
     path = tmp_path / "patients.csv"
     narrow = [",".join(line.split(",")[:13]) for line in path.read_text().splitlines()]
     path.write_text("\n".join(narrow) + "\n")
-    result = run("population", "import", str(tmp_path))
+    result = run("population", "import", str(tmp_path), "--again")  # the same choices.csv: an explicit re-import
     assert result.exit_code == 0, result.output
 
 

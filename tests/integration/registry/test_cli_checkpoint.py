@@ -29,9 +29,8 @@ def test_checkpoint_then_verify_then_wind_back_fails(registry, tmp_path, setting
     key = tmp_path / "key.pem"
     assert run("audit", "checkpoint-key", "--out", str(key)).exit_code == 0
     assert oct(key.stat().st_mode & 0o777) == "0o600"
-    from dataclasses import replace
 
-    monkeypatch.setattr(settings, "CONFIG", replace(settings.CONFIG, checkpoint_key=key))
+    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(checkpoint_key=key))
     written = run("audit", "checkpoint", "--out", str(tmp_path / "cp"))
     assert written.exit_code == 0, written.output
     verified = run("audit", "verify", "--checkpoints", str(tmp_path / "cp"))

@@ -110,7 +110,7 @@ def test_snapshot_files_are_written_private(registry, tmp_path) -> None:
     from ndop.services.check.snapshot import SnapshotKeeper
 
     make_private(tmp_path)
-    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots"))
+    keeper = SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots", b"k" * 32))
     keeper.current()
     files = list((tmp_path / "snapshots").iterdir())
     assert files and all(_mode(f) == 0o600 for f in files) and _mode(tmp_path / "snapshots") == 0o700

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0014_contact_centre'),
+        ('ndop', '0012_contact_centre'),
     ]
 
     operations = [

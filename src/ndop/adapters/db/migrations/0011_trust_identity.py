@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ndop", "0012_trust_registry")]
+    dependencies = [("ndop", "0010_trust_registry")]
 
     operations = [
         migrations.CreateModel(

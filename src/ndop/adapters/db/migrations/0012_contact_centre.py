@@ -28,7 +28,7 @@ def restore_sqlite_patient_triggers(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('ndop', '0013_trust_identity'),
+        ('ndop', '0011_trust_identity'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

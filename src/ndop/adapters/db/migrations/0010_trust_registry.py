@@ -94,7 +94,7 @@ def uninstall(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [("ndop", "0011_job_leases")]
+    dependencies = [("ndop", "0009_job_leases")]
     operations = [
         migrations.RunPython(install, uninstall),
         migrations.AddField(
