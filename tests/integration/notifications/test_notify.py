@@ -69,7 +69,7 @@ def test_container_picks_notify_when_a_key_is_configured(notify, settings, monke
         "NDOP_NOTIFY_TEMPLATE_SMS_LOCKED": "e",
         "NDOP_NOTIFY_TEMPLATE_EMAIL_LOCKED": "f",
     }
-    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(notify=load(env).notify))
+    settings.CONFIG = settings.CONFIG.replace(notify=load(env).notify)  # the pytest-django fixture restores it
     notifier = container.notifier()
     assert isinstance(notifier, NotifyNotifier)
     notifier.send(Message(ContactMethod.EMAIL, "jane@example.com", Template.SECURITY_CODE,

@@ -30,7 +30,7 @@ def test_checkpoint_then_verify_then_wind_back_fails(registry, tmp_path, setting
     assert run("audit", "checkpoint-key", "--out", str(key)).exit_code == 0
     assert oct(key.stat().st_mode & 0o777) == "0o600"
 
-    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(checkpoint_key=key))
+    settings.CONFIG = settings.CONFIG.replace(checkpoint_key=key)  # the pytest-django fixture restores it
     written = run("audit", "checkpoint", "--out", str(tmp_path / "cp"))
     assert written.exit_code == 0, written.output
     verified = run("audit", "verify", "--checkpoints", str(tmp_path / "cp"))
