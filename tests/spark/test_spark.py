@@ -43,7 +43,7 @@ def key() -> Ed25519PrivateKey:
 @pytest.fixture
 def service(registry, tmp_path) -> CheckService:
     return CheckService(registry, DjangoCheckJobStore(),
-                        SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots")))
+                        SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(tmp_path / "snapshots", b"k" * 32)))
 
 
 @pytest.fixture
