@@ -20,9 +20,9 @@ $(STAMP): pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/ndop demo
-	@# A local MESH (mesh-sandbox) with the MESH worker, and the job worker (queued API checks), run
-	@# beside the web service and stop with it.
-	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; $(BIN)/ndop worker & jobs=$$!; \
+	@# A local MESH (mesh-sandbox) with the MESH worker, and the job worker (queued API checks; the monthly
+	@# statistics, of the demo's synthetic population), run beside the web service and stop with it.
+	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; NDOP_STATISTICS_INCLUDE_TEST_RANGE=1 $(BIN)/ndop worker & jobs=$$!; \
 	  trap 'kill $$mesh $$jobs 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
 
 lint: $(STAMP)

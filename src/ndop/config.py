@@ -154,6 +154,10 @@ class Config(_FromEnvironment):
     secret_key: SecretStr = SecretStr("")
     database_url: str = Field(default="", validation_alias="DATABASE_URL")
     var_dir: Path = Field(default_factory=lambda: Path.cwd() / "var")
+    # Where the monthly statistics job publishes (OUT/Mon_YYYY); empty: VAR_DIR/statistics.
+    statistics_dir: Path | None = None
+    # The monthly job counts the test range (9...): synthetic populations live there. Never in production.
+    statistics_include_test_range: bool = False
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "localhost")
     # Multiplies the patient service's per-client-address rate limits (benchmarks from one address).
     patient_rate_scale: PositiveInt = 1
@@ -209,6 +213,10 @@ class Config(_FromEnvironment):
     def demo_mode(self) -> bool:
         """Demo pages (the notification outbox viewer) exist only outside production."""
         return self.env in (Environment.DEV, Environment.TEST)
+
+    @property
+    def statistics_out(self) -> Path:
+        return self.statistics_dir or self.var_dir / "statistics"
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some settings changed (tests)."""
@@ -320,6 +328,8 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
     notify = _notify(notify_settings, config.env)
     if config.patient_rate_scale != 1 and config.is_production:
         raise ConfigError("NDOP_PATIENT_RATE_SCALE must be 1 in production")
+    if config.statistics_include_test_range and config.is_production:
+        raise ConfigError("NDOP_STATISTICS_INCLUDE_TEST_RANGE must be off in production: test numbers are no one")
     if config.is_production and notify is None:
         raise ConfigError("NDOP_NOTIFY_API_KEY must be set in production: security codes need a real notifier")
     database_url = config.database_url or f"sqlite:///{config.var_dir / 'ndop.sqlite3'}"

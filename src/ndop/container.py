@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ndop.domain.common.clock import Clock
-from ndop.domain.common.jobs import JobLeases
+from ndop.domain.common.jobs import JobLeases, ScheduleClaims
 from ndop.domain.contact_centre.ports import ContactCentre
 from ndop.domain.letters.letters import Letter
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
@@ -262,6 +262,13 @@ def job_leases() -> JobLeases:
     from ndop.adapters.db.jobs import DjangoJobLeases
 
     return DjangoJobLeases()
+
+
+def schedule_claims() -> ScheduleClaims:
+    """Which worker started each scheduled job in each period (ADR 73)."""
+    from ndop.adapters.db.jobs import DjangoScheduleClaims
+
+    return DjangoScheduleClaims()
 
 
 def snapshot_store() -> SnapshotStore:

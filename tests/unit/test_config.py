@@ -93,6 +93,8 @@ def test_secrets_do_not_show_in_the_configuration_s_text() -> None:
         pytest.param({"NDOP_MESH_URL": "http://mesh.example.nhs.uk"}, "NDOP_MESH_URL", id="mesh-over-plain-http"),
         pytest.param({"NDOP_MESH_URL": ""}, "NDOP_MESH_URL", id="mesh-url-missing-means-the-sandbox"),
         pytest.param({"NDOP_PATIENT_RATE_SCALE": "100"}, "NDOP_PATIENT_RATE_SCALE", id="rate-scale-raised"),
+        pytest.param({"NDOP_STATISTICS_INCLUDE_TEST_RANGE": "1"}, "NDOP_STATISTICS_INCLUDE_TEST_RANGE",
+                     id="statistics-test-range"),
         pytest.param(
             {"NDOP_NOTIFY_API_KEY": "k" * 80, "NDOP_NOTIFY_BASE_URL": "http://notify.example",
              "NDOP_NOTIFY_TEMPLATE_SMS_CODE": "a", "NDOP_NOTIFY_TEMPLATE_EMAIL_CODE": "b",

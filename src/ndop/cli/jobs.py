@@ -37,7 +37,7 @@ def worker(worker_id: str, lease_seconds: float, interval: float, batch: bool) -
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     runner = JobRunner(leases=container.job_leases(), now=timezone.now, worker_id=worker_id,
-                       lease_s=lease_seconds, interval=interval, batch=batch)
+                       lease_s=lease_seconds, interval=interval, batch=batch, claims=container.schedule_claims())
     if not batch:
         click.echo(f"Job worker {worker_id} (Ctrl+C to stop).")
     runner.configure_signals()  # SIGTERM/Ctrl+C: finish the running job, then stop
@@ -68,3 +68,24 @@ def jobs_list(state: str | None, limit: int) -> None:
         error = f"  ({row.error})" if row.error else ""
         click.echo(f"{row.id:<36}  {row.task[:20]:<20} {row.state.value:<8} {row.attempts:>5}  {at(row.enqueued_at)}  "
                    f"{at(row.started_at)}  {at(row.finished_at)}  {row.worker}{error}")
+
+
+@jobs.command("schedules")
+def jobs_schedules() -> None:
+    """The jobs the workers start on a schedule: when each is due, and its last start."""
+    from django.utils import timezone
+
+    from ndop.jobs.schedules import SCHEDULES
+
+    claims = container.schedule_claims()
+    now = timezone.now()
+    click.echo(f"{'job':<20} {'now':<8} {'last started':<19}  {'period':<8}  worker")
+    for schedule, _job in SCHEDULES:
+        due = schedule.period(now)
+        last = claims.latest(schedule.name)
+        state = "not due" if due is None else ("started" if last is not None and last.period == due else "due")
+        if last is None:
+            click.echo(f"{schedule.name:<20} {state:<8} never")
+        else:
+            click.echo(f"{schedule.name:<20} {state:<8} {last.claimed_at:%Y-%m-%d %H:%M:%S}  {last.period:<8}  "
+                       f"{last.worker}")

@@ -37,6 +37,7 @@ COMMANDS: dict[str, list[str]] = {
     "population import": [sys.argv[2]],
     "worker": ["--batch"],
     "jobs list": [],
+    "jobs schedules": [],
     "staff add": ["agent.one", "--name", "Agent One", "--role", "agent"],
     "staff list": [],
     "staff disable": ["agent.one"],

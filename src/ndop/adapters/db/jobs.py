@@ -1,17 +1,18 @@
 """The job queue's database side beyond what django-tasks' database backend does: leases on running
-jobs (renewed by the worker; a lapsed one puts its job back in the queue) and the list of jobs."""
+jobs (renewed by the worker; a lapsed one puts its job back in the queue), the list of jobs, and the
+claims that start each scheduled job once a period."""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, Q
 from django_tasks_db.models import DBTaskResult
 
 from ndop.adapters.db import models as m
-from ndop.domain.common.jobs import JobRow, JobState
+from ndop.domain.common.jobs import JobRow, JobState, ScheduledRun
 
 RUNNING = "RUNNING"
 READY = "READY"
@@ -67,3 +68,21 @@ class DjangoJobLeases:
             )
             for row in rows[:limit]
         ]
+
+
+class DjangoScheduleClaims:
+    def claim(self, name: str, period: str, *, worker: str, now: datetime) -> bool:
+        """The unique (name, period) pair decides: the insert that loses the race fails and says False.
+        Called inside the caller's transaction, with the job's enqueue, so a claim never lacks its job."""
+        if m.ScheduledRun.objects.filter(name=name, period=period).exists():
+            return False
+        try:
+            with transaction.atomic():  # a savepoint: the losing insert leaves the caller's transaction usable
+                m.ScheduledRun.objects.create(name=name, period=period, worker_id=worker, claimed_at=now)
+        except IntegrityError:
+            return False
+        return True
+
+    def latest(self, name: str) -> ScheduledRun | None:
+        row = m.ScheduledRun.objects.filter(name=name).order_by("-claimed_at").first()
+        return None if row is None else ScheduledRun(row.name, row.period, row.worker_id, row.claimed_at)

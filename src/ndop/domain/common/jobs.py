@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Protocol
+from zoneinfo import ZoneInfo
 
 
 class JobState(StrEnum):
@@ -49,3 +51,47 @@ class JobLeases(Protocol):
     def jobs(self, *, limit: int = 50, state: JobState | None = None) -> list[JobRow]:
         """The latest jobs, newest first."""
         ...
+
+
+ENGLAND = ZoneInfo("Europe/London")
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A job that the workers start once in each period, whichever worker gets there first.
+
+    `period` names the period `now` falls in ("2026-12"), or None while the job is not yet due in it.
+    """
+
+    name: str
+    period: Callable[[datetime], str | None]
+
+
+def monthly(*, day: int = 1, hour: int = 6) -> Callable[[datetime], str | None]:
+    """Once a month, from DAY at HOUR o'clock in England (GMT or BST): the period is the month, YYYY-MM."""
+    if not 1 <= day <= 28 or not 0 <= hour <= 23:
+        raise ValueError("a monthly schedule runs on day 1-28 at hour 0-23")
+
+    def period(now: datetime) -> str | None:
+        local = now.astimezone(ENGLAND)
+        return f"{local.year}-{local.month:02d}" if (local.day, local.hour) >= (day, hour) else None
+
+    return period
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduledRun:
+    name: str
+    period: str
+    worker: str
+    claimed_at: datetime
+
+
+class ScheduleClaims(Protocol):
+    """Which worker started a scheduled job in which period: one claim per (job, period), ever."""
+
+    def claim(self, name: str, period: str, *, worker: str, now: datetime) -> bool:
+        """True for the first worker to claim NAME in PERIOD; False for every later attempt, at once or not."""
+        ...
+
+    def latest(self, name: str) -> ScheduledRun | None: ...

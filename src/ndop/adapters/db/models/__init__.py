@@ -4,7 +4,7 @@ from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
 from ndop.adapters.db.models.contact_centre import ContactCase, Letter, StaffAccount, StaffRecoveryCode
-from ndop.adapters.db.models.jobs import JobLease
+from ndop.adapters.db.models.jobs import JobLease, ScheduledRun
 from ndop.adapters.db.models.online import OnlineFailure, OnlineGuard, OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
 from ndop.adapters.db.models.organisations import Organisation
@@ -33,6 +33,7 @@ __all__ = [
     "PolicyFlow",
     "PolicyFlowVersion",
     "RegistryCounter",
+    "ScheduledRun",
     "SecurityCode",
     "StaffAccount",
     "StaffRecoveryCode",

@@ -12,3 +12,17 @@ class JobLease(models.Model):
 
     class Meta:
         db_table = "job_lease"
+
+
+class ScheduledRun(models.Model):
+    """One claim per scheduled job and period (ADR 73): the unique pair is what makes two workers that
+    look at the same moment start the monthly statistics once, not twice."""
+
+    name = models.CharField(max_length=64)
+    period = models.CharField(max_length=16)
+    worker_id = models.CharField(max_length=64)
+    claimed_at = models.DateTimeField()
+
+    class Meta:
+        db_table = "job_scheduled_run"
+        constraints = [models.UniqueConstraint(fields=["name", "period"], name="job_scheduled_run_once")]
