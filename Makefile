@@ -96,4 +96,4 @@ bench-trust: $(STAMP)
 # The statistics publication (12 months) at 1M and 10M people beside a pandas peer (installs the `bench` extra).
 bench-statistics: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
-	$(BIN)/python bench/statistics.py $(BENCH_ARGS)
+	$(BIN)/python bench/stats_publication.py $(BENCH_ARGS)

@@ -1,7 +1,7 @@
 """Benchmark: the statistics publication's figures (12 months) beside a straightforward pandas peer.
 
     make bench-statistics                                  # 1M and 10M people, 12 months, SQLite
-    .venv/bin/python bench/statistics.py --sizes 200000    # a quick run
+    .venv/bin/python bench/stats_publication.py --sizes 200000    # a quick run
 
 A scratch SQLite registry (the real schema, made by the migrations) is filled with synthetic people
 and choice events: 8% of people have a history of one to three choices since May 2018, 1.5% have died,
