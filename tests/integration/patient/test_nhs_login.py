@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from django.test import Client
 
-from ndop import container
 from ndop.adapters.db import models as m
 from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.registry.choices import Channel, Choice
@@ -216,6 +215,24 @@ def test_the_start_page_offers_nhs_login_beside_the_security_code(client, provid
 
 def test_the_choice_history_follows_nhs_login(client, provider, people) -> None:
     come_back(client, provider, "p9-jane")
-    r = client.get(BASE + "your-choice-history")
-    assert r.status_code == 200 and "Your choice history" in r.content.decode()
-    assert container  # the composition root wires the page (imported for the fixtures' settings)
+    client.post(BASE + "your-choice", {"allow": "no"})
+    client.post(BASE + "check")
+    come_back(client, provider, "p9-jane")  # a new sign-in after the confirmation
+    html = client.get(BASE + "your-choice-history").content.decode()
+    assert "Your choice history" in html and "Online" in html and "do not use my confidential" in html
+
+
+def test_an_unknown_provider_error_is_not_written_to_the_audit_trail(client, provider, people) -> None:
+    state = parse_qs(urlparse(begin(client)).query)["state"][0]
+    client.get(CALLBACK, {"error": "Jane Smith 943 476 5919", "state": state})
+    assert last(AuditAction.ONLINE_NHS_LOGIN_FAILED).details == {"reason": "provider_other"}
+
+
+def test_a_sign_in_left_for_more_than_10_minutes_is_refused(client, provider, people) -> None:
+    url = begin(client)
+    session = client.session
+    session["nhs_login"] = dict(session["nhs_login"], at=session["nhs_login"]["at"] - 601)
+    session.save()
+    back = urlparse(provider.sign_in(url, "p9-jane"))
+    assert client.get(back.path, parse_qs(back.query)).status_code == 400
+    assert last(AuditAction.ONLINE_NHS_LOGIN_FAILED).details == {"reason": "expired"}

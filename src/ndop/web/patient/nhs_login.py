@@ -24,6 +24,10 @@ from ndop.web.patient.pages import page, too_many_requests
 
 PENDING = "nhs_login"  # the session key of a sign-in under way
 PENDING_SECONDS = 600
+# The provider's error codes worth telling apart in the audit trail (OAuth 2 and OpenID Connect); any other
+# text in `error` is the caller's and is not written down.
+PROVIDER_ERRORS = frozenset({"access_denied", "login_required", "consent_required", "interaction_required",
+                             "invalid_request", "server_error", "temporarily_unavailable"})
 
 
 def enabled() -> bool:
@@ -64,7 +68,8 @@ def callback(request: HttpRequest) -> HttpResponse:
         return _failed(request)
     if request.GET.get("error") or not request.GET.get("code"):
         # The person stopped at NHS login (access_denied) or it said no: the security code is still open.
-        record_nhs_login_failure(registry, f"provider_{request.GET.get('error', 'no_code')}"[:60])
+        error = request.GET.get("error", "no_code")
+        record_nhs_login_failure(registry, f"provider_{error if error in PROVIDER_ERRORS else 'other'}")
         return redirect("patient:nhs_login_fallback")
     try:
         identity = provider.identify(code=request.GET["code"], code_verifier=str(pending["verifier"]),
