@@ -92,7 +92,7 @@ class NhsLoginClient:
                                 code_challenge_method="S256")
         url, _ = session.create_authorization_url(
             self.metadata()["authorization_endpoint"], state=state, nonce=nonce, code_verifier=code_verifier,
-            vtr=self.vtr, prompt="login",
+            vtr=self.vtr,
         )
         return str(url)
 

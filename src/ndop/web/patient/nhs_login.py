@@ -82,7 +82,7 @@ def callback(request: HttpRequest) -> HttpResponse:
         request.session.cycle_key()
         journey.clear(request)
         contacts = [[c.method.value, c.masked] for c in result.contacts]
-        journey.update(request, verified=result.nhs_number.digits, via="nhs_login", contacts=contacts,
+        journey.update(request, verified=result.nhs_number.digits, contacts=contacts,
                        method=contacts[0][0] if contacts else None)
         return redirect("patient:your_choice")
     journey.clear(request)
