@@ -13,7 +13,8 @@ The configuration (JSON): `client_id`, `client_jwk` (public), `redirect_uri`, `a
 `users`: id -> {sub, identity_proofing_level, nhs_number?, birthdate?, token?}. `token` makes a bad
 id_token on purpose: `expired`, `tampered`, `wrong_nonce`, `wrong_audience`, `wrong_issuer`, `unsigned`.
 Who signs in: `login_hint=<user id>` on /authorize answers at once (the integration tests); without it
-the page lists the users, one button each (the browser tests).
+the page lists the users, one button each (the browser tests). `POST /test/rotate-keys` replaces the signing
+key (a new `kid`), as NHS login does from time to time.
 """
 
 from __future__ import annotations
@@ -42,16 +43,23 @@ class Provider:
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.alg = config.get("alg", "RS256")
-        key = RSAKey.generate_key(2048) if self.alg == "RS256" else ECKey.generate_key("P-256")
-        key_dict = key.as_dict(private=True)
-        key_dict.update(kid="provider-1", use="sig", alg=self.alg)
-        self.key = (RSAKey if self.alg == "RS256" else ECKey).import_key(key_dict)
+        self.generation = 0
+        self.rotate()
         self.client_key = KeySet.import_key_set({"keys": [config["client_jwk"]]})
         self.codes: dict[str, dict[str, Any]] = {}
         self.access_tokens: dict[str, str] = {}  # token -> user id
         self.seen_jti: set[str] = set()
         self.lock = threading.Lock()
         self.issuer = ""
+
+    def rotate(self) -> None:
+        """A new signing key with a new kid; the JWKS then holds only it (as after NHS login rotates)."""
+        self.generation += 1
+        self.kid = f"provider-{self.generation}"
+        key = RSAKey.generate_key(2048) if self.alg == "RS256" else ECKey.generate_key("P-256")
+        key_dict = key.as_dict(private=True)
+        key_dict.update(kid=self.kid, use="sig", alg=self.alg)
+        self.key = (RSAKey if self.alg == "RS256" else ECKey).import_key(key_dict)
 
     # -- endpoints -------------------------------------------------------------------------------
 
@@ -73,7 +81,7 @@ class Provider:
 
     def jwks(self) -> dict[str, Any]:
         public = self.key.as_dict(private=False)
-        public.update(kid="provider-1", use="sig", alg=self.alg)
+        public.update(kid=self.kid, use="sig", alg=self.alg)
         return {"keys": [public]}
 
     def authorize_problem(self, query: dict[str, str]) -> str | None:
@@ -172,7 +180,7 @@ class Provider:
             header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
             body = base64.urlsafe_b64encode(json.dumps(claims).encode()).rstrip(b"=").decode()
             return f"{header}.{body}."
-        token = jwt.encode({"alg": self.alg, "kid": "provider-1", "typ": "JWT"}, claims, self.key)
+        token = jwt.encode({"alg": self.alg, "kid": self.kid, "typ": "JWT"}, claims, self.key)
         if mode == "tampered":  # the claims changed after signing: the signature no longer covers them
             header, _body, signature = token.split(".")
             forged = dict(claims, identity_proofing_level="P9", sub=user["sub"] + "-forged")
@@ -194,70 +202,77 @@ class Provider:
         return 200, info
 
 
+class Handler(BaseHTTPRequestHandler):
+    provider: Provider  # set by `_handler`
+
+    def log_message(self, format: str, *args: Any) -> None:  # quiet
+        return
+
+    def _json(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _html(self, status: int, text: str) -> None:
+        data = f"<!doctype html><html lang='en'><head><title>NHS login (test provider)</title></head>" \
+               f"<body><main>{text}</main></body></html>".encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def _redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def do_GET(self) -> None:
+        url = urlparse(self.path)
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path == "/.well-known/openid-configuration":
+            return self._json(200, self.provider.discovery())
+        if url.path == "/.well-known/jwks.json":
+            return self._json(200, self.provider.jwks())
+        if url.path == "/userinfo":
+            return self._json(*self.provider.userinfo(self.headers.get("Authorization", "")))
+        if url.path == "/authorize":
+            problem = self.provider.authorize_problem(query)
+            if problem:
+                return self._html(400, f"<h1>Bad request</h1><p>{html.escape(problem)}</p>")
+            hint = query.get("login_hint")
+            if hint:
+                if hint not in self.provider.config["users"]:
+                    return self._html(400, "<h1>Unknown test user</h1>")
+                return self._redirect(self.provider.issue_code(query, hint))
+            hidden = "".join(f"<input type='hidden' name='{html.escape(k)}' value='{html.escape(v)}'>"
+                             for k, v in query.items())
+            buttons = "".join(f"<button name='login_hint' value='{html.escape(uid)}'>"
+                              f"Sign in as {html.escape(uid)}</button>" for uid in self.provider.config["users"])
+            return self._html(200, f"<h1>NHS login (test provider)</h1>"
+                                   f"<form method='get' action='/authorize'>{hidden}{buttons}</form>")
+        return self._json(404, {"error": "not_found"})
+
+    def do_POST(self) -> None:
+        url = urlparse(self.path)
+        length = int(self.headers.get("Content-Length") or 0)
+        form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
+        if url.path == "/token":
+            return self._json(*self.provider.token(form))
+        if url.path == "/test/rotate-keys":  # the tests' control: NHS login has no such endpoint
+            with self.provider.lock:
+                self.provider.rotate()
+            return self._json(200, {"kid": self.provider.kid})
+        return self._json(404, {"error": "not_found"})
+
+
 def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, format: str, *args: Any) -> None:  # quiet
-            return
-
-        def _json(self, status: int, body: dict[str, Any]) -> None:
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _html(self, status: int, text: str) -> None:
-            data = f"<!doctype html><html lang='en'><head><title>NHS login (test provider)</title></head>" \
-                   f"<body><main>{text}</main></body></html>".encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def _redirect(self, location: str) -> None:
-            self.send_response(302)
-            self.send_header("Location", location)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-
-        def do_GET(self) -> None:
-            url = urlparse(self.path)
-            query = {k: v[0] for k, v in parse_qs(url.query).items()}
-            if url.path == "/.well-known/openid-configuration":
-                return self._json(200, provider.discovery())
-            if url.path == "/.well-known/jwks.json":
-                return self._json(200, provider.jwks())
-            if url.path == "/userinfo":
-                return self._json(*provider.userinfo(self.headers.get("Authorization", "")))
-            if url.path == "/authorize":
-                problem = provider.authorize_problem(query)
-                if problem:
-                    return self._html(400, f"<h1>Bad request</h1><p>{html.escape(problem)}</p>")
-                hint = query.get("login_hint")
-                if hint:
-                    if hint not in provider.config["users"]:
-                        return self._html(400, "<h1>Unknown test user</h1>")
-                    return self._redirect(provider.issue_code(query, hint))
-                hidden = "".join(f"<input type='hidden' name='{html.escape(k)}' value='{html.escape(v)}'>"
-                                 for k, v in query.items())
-                buttons = "".join(f"<button name='login_hint' value='{html.escape(uid)}'>"
-                                  f"Sign in as {html.escape(uid)}</button>" for uid in provider.config["users"])
-                return self._html(200, f"<h1>NHS login (test provider)</h1>"
-                                       f"<form method='get' action='/authorize'>{hidden}{buttons}</form>")
-            return self._json(404, {"error": "not_found"})
-
-        def do_POST(self) -> None:
-            url = urlparse(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
-            form = {k: v[0] for k, v in parse_qs(self.rfile.read(length).decode()).items()}
-            if url.path == "/token":
-                return self._json(*provider.token(form))
-            return self._json(404, {"error": "not_found"})
-
-    return Handler
+    return type("BoundHandler", (Handler,), {"provider": provider})
 
 
 def main(config_path: str) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 from django.test import Client
 
+from ndop import container
 from ndop.adapters.db import models as m
 from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.registry.choices import Channel, Choice
@@ -236,3 +237,14 @@ def test_a_sign_in_left_for_more_than_10_minutes_is_refused(client, provider, pe
     back = urlparse(provider.sign_in(url, "p9-jane"))
     assert client.get(back.path, parse_qs(back.query)).status_code == 400
     assert last(AuditAction.ONLINE_NHS_LOGIN_FAILED).details == {"reason": "expired"}
+
+
+def test_a_new_signing_key_at_nhs_login_is_fetched_once_it_is_used(client, provider, people) -> None:
+    import requests
+
+    assert come_back(client, provider, "p9-jane")["Location"] == BASE + "your-choice"  # the old keys are cached
+    client_before = container.nhs_login()
+    assert requests.post(f"{provider.issuer}/test/rotate-keys", timeout=10).status_code == 200
+    # The same client (its cached keys lack the new kid) fetches the JWKS again and accepts the token.
+    assert container.nhs_login() is client_before
+    assert come_back(Client(), provider, "p9-jane")["Location"] == BASE + "your-choice"
