@@ -73,7 +73,7 @@ bench-letters: $(STAMP)
 	$(BIN)/python bench/letters.py $(BENCH_ARGS)
 # Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.
 bench-patient: $(STAMP)
-	$(BIN)/python bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
+	$(BIN)/python -P bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
 # CPU time and Python calls per form page of the patient journey, in one process (ADR 33).
 bench-render: $(STAMP)
 	$(BIN)/python bench/page_render.py

@@ -8,7 +8,8 @@ One command (`make bench-patient`):
 3. the peer, as the floor: C concurrent clients fetch the landing page and /healthz for D seconds;
 4. C concurrent simulated patients walk the whole journey over HTTP for D seconds, each a different
    person: start, NHS number, date of birth, where to send the code, the code (read from the outbox
-   table, as a newcomer reads it from the development page), your choice, check, confirmation;
+   table, as a newcomer reads it from the development page), your choice, your choice history, check,
+   confirmation;
 5. prints p50/p95/p99 per page, the ratio of each page's p95 to the landing page's p95, and
    journeys per second; writes the raw figures to bench/out/patient_journey.json; drops the database.
 
@@ -259,6 +260,7 @@ def journey(base: str, index: int, number: str, timings: Timings, outbox: Outbox
     if not r.headers["Location"].endswith("your-choice"):
         raise RuntimeError("code not accepted")
     r = step("GET your-choice", get, b + "your-choice")
+    step("GET your-choice-history", get, b + "your-choice-history")  # issue 12: the history, read from the audit
     step("POST your-choice", post, b + "your-choice",
           data={"csrfmiddlewaretoken": token(r), "allow": "no" if index % 3 else "yes"}, expect=302)
     r = step("GET check", get, b + "check")

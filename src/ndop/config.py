@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, ClassVar
@@ -145,6 +145,56 @@ class NotifyConfig:
     templates: dict[tuple[str, str], str]  # (method, template) -> Notify template id
 
 
+class NhsLoginEnvironment(StrEnum):
+    """NHS login's environments (its interface specification, "Environments"); `local` is any other issuer
+    (the tests' provider on loopback), given by NDOP_NHS_LOGIN_ISSUER."""
+
+    SANDPIT = "sandpit"
+    INTEGRATION = "integration"
+    LIVE = "live"
+    LOCAL = "local"
+
+
+NHS_LOGIN_ISSUERS = {
+    NhsLoginEnvironment.SANDPIT: "https://auth.sandpit.signin.nhs.uk",
+    NhsLoginEnvironment.INTEGRATION: "https://auth.aos.signin.nhs.uk",
+    NhsLoginEnvironment.LIVE: "https://auth.login.nhs.uk",
+}
+# High-level verification (P9) with any of the authentication strengths NHS login offers with it.
+NHS_LOGIN_VTR = '["P9.Cp.Cd", "P9.Cp.Ck", "P9.Cm"]'
+
+
+class NhsLoginSettings(_FromEnvironment):
+    """`NDOP_NHS_LOGIN_*`: "Continue with NHS login" on the patient service; off unless the client id is set."""
+
+    model_config = SettingsConfigDict(env_prefix="NDOP_NHS_LOGIN_")
+
+    client_id: str = ""
+    environment: NhsLoginEnvironment = NhsLoginEnvironment.SANDPIT
+    issuer: str = ""  # only with environment `local`; otherwise the environment's own
+    private_key_file: Path | None = None  # the client's private key (PEM, RSA or EC) for private_key_jwt
+    redirect_url: str = ""  # the callback registered with NHS login: https://HOST/your-data-matters/nhs-login/callback
+    vtr: str = NHS_LOGIN_VTR
+    scope: str = "openid profile"
+
+    @field_validator("issuer", "redirect_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+
+@dataclass(frozen=True)
+class NhsLoginConfig:
+    client_id: str
+    issuer: str
+    private_key_pem: bytes = field(repr=False)
+    redirect_url: str
+    vtr: str
+    scope: str
+
+
 class Config(_FromEnvironment):
     """The process's configuration: `ndop.settings.CONFIG`."""
 
@@ -164,6 +214,7 @@ class Config(_FromEnvironment):
     # Built by `load` from their own prefixes, not read from NDOP_MESH / NDOP_NOTIFY themselves.
     mesh: MeshSettings = Field(default_factory=MeshSettings.model_construct, exclude=True)
     notify: NotifyConfig | None = Field(default=None, exclude=True)
+    nhs_login: NhsLoginConfig | None = Field(default=None, exclude=True)
     # Audit checkpoints (ADR 41): the Ed25519 signing key, and the public key that verifies them.
     checkpoint_key: Path | None = Field(default=None, validation_alias="NDOP_CHECKPOINT_KEY_FILE")
     checkpoint_public_key: Path | None = Field(default=None, validation_alias="NDOP_CHECKPOINT_PUBLIC_KEY_FILE")
@@ -245,7 +296,7 @@ def _reading(environ: Mapping[str, str]) -> Iterator[None]:
         yield
     except ValidationError as exc:
         model = exc.title
-        cls = {c.__name__: c for c in (Config, MeshSettings, NotifySettings)}[model]
+        cls = {c.__name__: c for c in (Config, MeshSettings, NotifySettings, NhsLoginSettings)}[model]
         problems = [f"{_env_name(cls, str(e['loc'][0]))}: {_sentence(e['msg'])}"
                     for e in exc.errors(include_input=False)]
         # Never the value: it may be a secret.
@@ -310,6 +361,39 @@ def _notify(settings: NotifySettings, env: Environment) -> NotifyConfig | None:
     return NotifyConfig(api_key=key, base_url=settings.base_url, templates=templates)
 
 
+def _nhs_login(settings: NhsLoginSettings, env: Environment) -> NhsLoginConfig | None:
+    if not settings.client_id:
+        return None
+    production = env is Environment.PRODUCTION
+    if settings.environment is NhsLoginEnvironment.LOCAL:
+        if not settings.issuer:
+            raise ConfigError("NDOP_NHS_LOGIN_ISSUER must be set when NDOP_NHS_LOGIN_ENVIRONMENT is local")
+        if production:
+            raise ConfigError("NDOP_NHS_LOGIN_ENVIRONMENT must be live or integration in production, not local")
+        issuer = settings.issuer
+    else:
+        if settings.issuer:
+            raise ConfigError("NDOP_NHS_LOGIN_ISSUER is only for NDOP_NHS_LOGIN_ENVIRONMENT=local")
+        issuer = NHS_LOGIN_ISSUERS[settings.environment]
+    if production and settings.environment is NhsLoginEnvironment.SANDPIT:
+        raise ConfigError("NDOP_NHS_LOGIN_ENVIRONMENT must be live or integration in production, not sandpit")
+    if not settings.redirect_url:
+        raise ConfigError("NDOP_NHS_LOGIN_REDIRECT_URL must be set when NDOP_NHS_LOGIN_CLIENT_ID is")
+    if production and not settings.redirect_url.startswith("https://"):
+        raise ConfigError("NDOP_NHS_LOGIN_REDIRECT_URL must be an https:// URL in production")
+    if '"P9' not in settings.vtr and production:
+        raise ConfigError("NDOP_NHS_LOGIN_VTR must ask for P9 in production")
+    if settings.private_key_file is None:
+        raise ConfigError("NDOP_NHS_LOGIN_PRIVATE_KEY_FILE must be set when NDOP_NHS_LOGIN_CLIENT_ID is")
+    try:
+        pem = settings.private_key_file.read_bytes()
+    except OSError:
+        raise ConfigError("NDOP_NHS_LOGIN_PRIVATE_KEY_FILE cannot be read") from None
+    if b"PRIVATE KEY-----" not in pem:
+        raise ConfigError("NDOP_NHS_LOGIN_PRIVATE_KEY_FILE must hold a PEM private key (RSA or EC)")
+    return NhsLoginConfig(settings.client_id, issuer, pem, settings.redirect_url, settings.vtr, settings.scope)
+
+
 def load_mesh(environ: Mapping[str, str] = os.environ, env: Environment | None = None) -> MeshSettings:
     """The MESH settings alone, read now (`ndop mesh-sandbox --worker` sets NDOP_MESH_URL after start-up)."""
     with _reading(environ):
@@ -323,9 +407,11 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
     with _reading(environ):
         config = Config()
         mesh_settings, notify_settings = MeshSettings(), NotifySettings()
+        nhs_login_settings = NhsLoginSettings()
     secret = _secret_key(config)
     mesh = _check_mesh(mesh_settings, config.env)
     notify = _notify(notify_settings, config.env)
+    nhs_login = _nhs_login(nhs_login_settings, config.env)
     if config.patient_rate_scale != 1 and config.is_production:
         raise ConfigError("NDOP_PATIENT_RATE_SCALE must be 1 in production")
     if config.statistics_include_test_range and config.is_production:
@@ -333,4 +419,5 @@ def load(environ: Mapping[str, str] = os.environ) -> Config:
     if config.is_production and notify is None:
         raise ConfigError("NDOP_NOTIFY_API_KEY must be set in production: security codes need a real notifier")
     database_url = config.database_url or f"sqlite:///{config.var_dir / 'ndop.sqlite3'}"
-    return config.replace(secret_key=secret, database_url=database_url, mesh=mesh, notify=notify)
+    return config.replace(secret_key=secret, database_url=database_url, mesh=mesh, notify=notify,
+                          nhs_login=nhs_login)

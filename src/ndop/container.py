@@ -18,11 +18,13 @@ from ndop.domain.contact_centre.ports import ContactCentre
 from ndop.domain.letters.letters import Letter
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
+from ndop.domain.online.ports import NhsLoginProvider
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
 from ndop.domain.registry.integrity import HistoryReader
 from ndop.domain.registry.ports import Registry
 from ndop.services.online.deps import OnlineDeps
+from ndop.services.online.view_own_history import OwnHistoryDeps
 
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -164,6 +166,36 @@ def online(clock: Clock | None = None) -> OnlineDeps:
     code_key = hmac.new(settings.SECRET_KEY.encode(), b"ndop security codes", hashlib.sha256).digest()
     return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key,
                       guards=DjangoGuardStore())
+
+
+_nhs_login_clients: dict[tuple[str, str, str, bytes, str, str], NhsLoginProvider] = {}
+
+
+def nhs_login() -> NhsLoginProvider | None:
+    """The NHS login client when NDOP_NHS_LOGIN_CLIENT_ID is set (None: the service offers only the
+    security code). One per configuration, so the provider's discovery document and keys are fetched once."""
+    from django.conf import settings
+
+    config = settings.CONFIG.nhs_login
+    if config is None:
+        return None
+    key = (config.client_id, config.issuer, config.redirect_url, config.private_key_pem, config.vtr, config.scope)
+    client = _nhs_login_clients.get(key)
+    if client is None:
+        from ndop.adapters.nhs_login.client import NhsLoginClient
+
+        client = NhsLoginClient(config.client_id, config.issuer, config.private_key_pem, config.redirect_url,
+                                config.vtr, config.scope)
+        _nhs_login_clients.clear()  # only the current configuration's client is kept
+        _nhs_login_clients[key] = client
+    return client
+
+
+def own_history(clock: Clock | None = None) -> OwnHistoryDeps:
+    """What "Your choice history" reads: the registry and the staff views in the audit trail."""
+    from ndop.adapters.db.history import DjangoStaffViewLog
+
+    return OwnHistoryDeps(registry(clock), DjangoStaffViewLog())
 
 
 def outbox_messages(limit: int = 50) -> list[object]:

@@ -143,3 +143,71 @@ def test_a_key_of_three_letters_is_never_random_enough(key: str) -> None:
 def test_keys_from_the_suggested_command_are_accepted(n: int) -> None:
     key = secrets.token_urlsafe(n)
     assert load({**PRODUCTION, "NDOP_SECRET_KEY": key}).secret_key.get_secret_value() == key
+
+
+# -- NHS login (issue 12) ------------------------------------------------------------------------
+
+_PEM = "-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----\n"
+
+
+@pytest.fixture
+def nhs_login_key(tmp_path: Path) -> str:
+    path = tmp_path / "nhs-login.pem"
+    path.write_text(_PEM)
+    return str(path)
+
+
+def _nhs_login(key: str, **changes: str) -> dict[str, str]:
+    return {"NDOP_NHS_LOGIN_CLIENT_ID": "ndop-client", "NDOP_NHS_LOGIN_ENVIRONMENT": "live",
+            "NDOP_NHS_LOGIN_PRIVATE_KEY_FILE": key,
+            "NDOP_NHS_LOGIN_REDIRECT_URL": "https://ndop.example.nhs.uk/your-data-matters/nhs-login/callback",
+            **changes}
+
+
+def test_nhs_login_is_off_unless_its_client_id_is_set() -> None:
+    assert load({}).nhs_login is None and load(PRODUCTION).nhs_login is None
+
+
+@pytest.mark.parametrize(("environment", "issuer"), [
+    ("sandpit", "https://auth.sandpit.signin.nhs.uk"),
+    ("integration", "https://auth.aos.signin.nhs.uk"),
+    ("live", "https://auth.login.nhs.uk"),
+])
+def test_nhs_login_environments_name_their_issuers(nhs_login_key: str, environment: str, issuer: str) -> None:
+    config = load(_nhs_login(nhs_login_key, NDOP_NHS_LOGIN_ENVIRONMENT=environment))
+    assert config.nhs_login is not None and config.nhs_login.issuer == issuer
+    assert '"P9.Cp.Cd"' in config.nhs_login.vtr and config.nhs_login.private_key_pem.startswith(b"-----BEGIN")
+    assert _PEM not in repr(config.nhs_login)
+
+
+def test_a_safe_production_configuration_with_nhs_login_loads(nhs_login_key: str) -> None:
+    config = load({**PRODUCTION, **_nhs_login(nhs_login_key)})
+    assert config.nhs_login is not None and config.nhs_login.issuer == "https://auth.login.nhs.uk"
+
+
+@pytest.mark.parametrize(("change", "setting"), [
+    pytest.param({"NDOP_NHS_LOGIN_PRIVATE_KEY_FILE": ""}, "NDOP_NHS_LOGIN_PRIVATE_KEY_FILE", id="key-missing"),
+    pytest.param({"NDOP_NHS_LOGIN_PRIVATE_KEY_FILE": "/nonexistent/key.pem"}, "NDOP_NHS_LOGIN_PRIVATE_KEY_FILE",
+                 id="key-unreadable"),
+    pytest.param({"NDOP_NHS_LOGIN_ENVIRONMENT": "sandpit"}, "NDOP_NHS_LOGIN_ENVIRONMENT", id="sandpit"),
+    pytest.param({"NDOP_NHS_LOGIN_ENVIRONMENT": "local", "NDOP_NHS_LOGIN_ISSUER": "http://127.0.0.1:9"},
+                 "NDOP_NHS_LOGIN_ENVIRONMENT", id="local-provider"),
+    pytest.param({"NDOP_NHS_LOGIN_REDIRECT_URL": "http://ndop.example/cb"}, "NDOP_NHS_LOGIN_REDIRECT_URL",
+                 id="redirect-over-plain-http"),
+    pytest.param({"NDOP_NHS_LOGIN_REDIRECT_URL": ""}, "NDOP_NHS_LOGIN_REDIRECT_URL", id="redirect-missing"),
+    pytest.param({"NDOP_NHS_LOGIN_VTR": '["P5.Cp.Cd"]'}, "NDOP_NHS_LOGIN_VTR", id="vtr-below-p9"),
+])
+def test_production_refuses_unsafe_nhs_login_settings(nhs_login_key: str, change: dict[str, str],
+                                                      setting: str) -> None:
+    assert refusal({**PRODUCTION, **_nhs_login(nhs_login_key, **change)}).startswith(setting)
+
+
+def test_a_key_file_that_is_not_a_private_key_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "public.pem"
+    path.write_text("-----BEGIN PUBLIC KEY-----\nMIIB\n-----END PUBLIC KEY-----\n")
+    assert refusal(_nhs_login(str(path))).startswith("NDOP_NHS_LOGIN_PRIVATE_KEY_FILE")
+
+
+def test_a_misspelt_nhs_login_environment_is_one_line_naming_it(nhs_login_key: str) -> None:
+    assert refusal(_nhs_login(nhs_login_key, NDOP_NHS_LOGIN_ENVIRONMENT="prod")).startswith(
+        "NDOP_NHS_LOGIN_ENVIRONMENT")

@@ -66,6 +66,19 @@ class AuditAction(StrEnum):
         "online.locked_out",
         "A security code was tried while the NHS number was locked out, or the try that locked it out",
     )
+    ONLINE_NHS_LOGIN_FAILED = (
+        "online.nhs_login_failed",
+        "A sign-in with NHS login was not trusted or not finished (state, token, signature...); the reason; no subject",
+    )
+    ONLINE_NHS_LOGIN_NOT_VERIFIED = (
+        "online.nhs_login_not_verified",
+        "NHS login vouched for someone who cannot go straight on (below P9, no or unknown number, under 13, "
+        "a record that cannot continue); the outcome; no subject",
+    )
+    ONLINE_NHS_LOGIN_VERIFIED = (
+        "online.nhs_login_verified",
+        "A P9 NHS login was matched to one person 13 or over: identity verified; subject: the NHS number",
+    )
     ONLINE_SECURITY_CODE_EXPIRED = "online.security_code_expired", "A security code was tried after it expired"
     ONLINE_SECURITY_CODE_REFUSED = (
         "online.security_code_refused",

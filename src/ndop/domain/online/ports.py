@@ -7,6 +7,8 @@ from typing import Protocol
 
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.online.guard import Failure, NumberGuard
+from ndop.domain.online.history import StaffView
+from ndop.domain.online.nhs_login import NhsLoginIdentity
 from ndop.domain.online.security_code import Challenge
 from ndop.domain.registry.patients import Patient
 
@@ -42,3 +44,24 @@ class GuardStore(Protocol):
     def set_lock(self, key: str, until: datetime, reason: str) -> None: ...
 
     def set_noticed(self, key: str, at: datetime) -> None: ...
+
+
+class NhsLoginProvider(Protocol):
+    """NHS login, the OpenID provider (ADR 68). Its adapter checks every token; callers see claims or
+    `NhsLoginFailed`."""
+
+    def authorization_url(self, *, state: str, nonce: str, code_verifier: str) -> str:
+        """Where to send the person: the authorization request (code flow, PKCE S256, vtr, nonce)."""
+        ...
+
+    def identify(self, *, code: str, code_verifier: str, nonce: str) -> NhsLoginIdentity:
+        """Exchange the code (private_key_jwt), check the id_token (signature, issuer, audience, expiry,
+        nonce), read the userinfo claims. Raises `NhsLoginFailed`."""
+        ...
+
+
+class StaffViewLog(Protocol):
+    def staff_views(self, nhs_number: NhsNumber) -> list[StaffView]:
+        """Every time contact-centre staff opened this person's record (any of their numbers), oldest first,
+        from the audit trail."""
+        ...

@@ -15,11 +15,15 @@ CHOICE_TEXT = {
 }
 
 
-def set_choice_online(deps: OnlineDeps, nhs_number: NhsNumber, choice: Choice, method: ContactMethod) -> ChoiceEvent:
-    """Record through `record_choice` (eligibility, audit), then send the confirmation."""
+def set_choice_online(deps: OnlineDeps, nhs_number: NhsNumber, choice: Choice,
+                      method: ContactMethod | None) -> ChoiceEvent:
+    """Record through `record_choice` (eligibility, audit), then send the confirmation (none when `method` is
+    None: someone signed in with NHS login whose record has no mobile or email)."""
     event = record_choice(deps.registry, ChoiceRequest(nhs_number, choice, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
     patient = deps.registry.patients.get(nhs_number)
-    to = "" if patient is None else (patient.mobile if method is ContactMethod.SMS else patient.email).strip()
+    if patient is None or method is None:
+        return event
+    to = (patient.mobile if method is ContactMethod.SMS else patient.email).strip()
     if to:
         deps.notifier.send(
             Message(method, to, Template.CHOICE_CONFIRMATION, {"choice_text": CHOICE_TEXT[choice]},

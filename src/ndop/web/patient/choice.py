@@ -46,16 +46,17 @@ def check(request: HttpRequest) -> HttpResponse:
     if number is None or answer not in ANSWERS:
         return redirect("patient:start")
     if request.method == "POST":
-        method = ContactMethod(journey.state(request)["method"])
+        stored = journey.state(request).get("method")  # None after NHS login to a record without contacts
+        method = ContactMethod(stored) if stored else None
         try:
             set_choice_online(container.online(), number, ANSWERS[answer], method)
         except DomainError:
             journey.clear(request)
             return redirect("patient:cannot_continue")
-        masked = dict(journey.state(request).get("contacts", [])).get(method.value, "")
+        masked = dict(journey.state(request).get("contacts", [])).get(stored or "", "")
         journey.clear(request)
         request.session.cycle_key()
-        journey.update(request, done={"answer": answer, "method": method.value, "masked": masked})
+        journey.update(request, done={"answer": answer, "method": stored or "", "masked": masked})
         return redirect("patient:confirmation")
     return page(request, "check.jinja", {"title": "Check your choice", "answer": answer}, back="patient:your_choice")
 

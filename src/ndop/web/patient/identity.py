@@ -21,7 +21,8 @@ from ndop.web.patient.pages import page, too_many_requests
 
 @require_http_methods(["GET"])
 def start(request: HttpRequest) -> HttpResponse:
-    return page(request, "start.jinja", {"title": "Make your choice about sharing data from your health records"})
+    return page(request, "start.jinja", {"title": "Make your choice about sharing data from your health records",
+                                         "nhs_login": container.nhs_login() is not None})
 
 
 @require_http_methods(["GET", "POST"])

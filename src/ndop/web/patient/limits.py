@@ -17,6 +17,7 @@ RATES = {
     "patient-match": (100, 10),
     "patient-code-send": (10, 6),  # 10 people an hour from one address at most (issue 11, finding 6)
     "patient-code-try": (100, 20),
+    "patient-nhs-login": (100, 10),  # sign-ins started with NHS login (the provider limits its own side)
 }
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from ndop.web.patient import choice, codes, dev, identity
+from ndop.web.patient import choice, codes, dev, history, identity, nhs_login
 
 app_name = "patient"
 
@@ -18,7 +18,11 @@ urlpatterns = [
     path("send-code/again", codes.resend_code, name="resend_code"),
     path("security-code", codes.security_code, name="security_code"),
     path("locked-out", codes.locked_out, name="locked_out"),
+    path("nhs-login", nhs_login.start, name="nhs_login"),
+    path("nhs-login/callback", nhs_login.callback, name="nhs_login_callback"),
+    path("nhs-login/another-way", nhs_login.fallback, name="nhs_login_fallback"),
     path("your-choice", choice.your_choice, name="your_choice"),
+    path("your-choice-history", history.your_history, name="your_history"),
     path("check", choice.check, name="check"),
     path("confirmation", choice.confirmation, name="confirmation"),
     path("dev/outbox", dev.outbox, name="outbox"),

@@ -1,0 +1,1 @@
+"""NHS login: the OpenID Connect client (Authlib)."""
