@@ -18,6 +18,7 @@ from ndop.domain.contact_centre.ports import ContactCentre
 from ndop.domain.letters.letters import Letter
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
+from ndop.domain.paper_forms.ports import PaperFormRenderer
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
 from ndop.domain.registry.integrity import HistoryReader
@@ -306,6 +307,12 @@ def letter_renderer() -> LetterRenderer:
     from ndop.adapters.letters.pdf import ReportlabLetterRenderer
 
     return ReportlabLetterRenderer()
+
+
+def paper_form_renderer() -> PaperFormRenderer:
+    from ndop.adapters.paper_forms.pdf import WeasyPrintFormRenderer
+
+    return WeasyPrintFormRenderer()
 
 
 def letters_dir() -> Path:
