@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.export import ExportedSnapshot
     from ndop.domain.check.mesh import MeshMailbox
-    from ndop.domain.check.ports import CheckRunner, OptOutSource, SnapshotStore
+    from ndop.domain.check.ports import CheckJobStore, CheckRunner, OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
     from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import MeshWorker
@@ -241,6 +241,12 @@ def mesh_worker(
 
 
 _check_service: CheckService | None = None
+
+
+def check_job_store() -> CheckJobStore:
+    from ndop.adapters.db.check import DjangoCheckJobStore
+
+    return DjangoCheckJobStore()
 
 
 def check_service() -> CheckService:

@@ -142,3 +142,22 @@ def test_org_check_report_is_a_table_in_words(checker) -> None:
     assert '<caption class="nhsuk-table__caption">What was wrong</caption>' in html
     assert '<td class="nhsuk-table__cell">2</td><td class="nhsuk-table__cell">Check digit is wrong</td>' in html
     assert '<td class="nhsuk-table__cell">3</td><td class="nhsuk-table__cell">NHS number must be 10 digits</td>' in html
+
+
+def test_org_home_lists_the_organisations_past_checks_in_words(checker, registry) -> None:
+    assert "has not checked any lists yet" in checker.get("/org/").content.decode()
+    upload(checker, f"{A},\r\n{B},\r\n".encode())
+    upload(checker, PNG, name="picture.dat")
+    other = account(registry, "RX1", "bob@example.nhs.uk", OrganisationRole.CHECKER)
+    from django.test import Client
+
+    bob = Client()
+    bob.post("/org/sign-in", {"email": other, "password": PASSWORD})
+    upload(bob, f"{A},\r\n".encode())  # another organisation's check is not listed
+    html = checker.get("/org/").content.decode()
+    assert html.count("Web upload") == 2
+    assert "Rejected: not a text file" in html and "Cleaned" in html
+    jobs = {j.id: j.organisation for j in m.CheckJob.objects.all()}
+    for job_id, ods in jobs.items():
+        assert (job_id in html) == (ods == "RR8")
+    assert "not_text" not in html
