@@ -161,3 +161,13 @@ def test_org_home_lists_the_organisations_past_checks_in_words(checker, registry
     for job_id, ods in jobs.items():
         assert (job_id in html) == (ods == "RR8")
     assert "not_text" not in html
+
+
+def test_org_check_long_report_shows_the_first_lines_and_how_many_more(checker) -> None:
+    from ndop.web.org.checks.views import REPORT_ROWS_SHOWN
+
+    extra = 7
+    response = upload(checker, b"123,\r\n" * (REPORT_ROWS_SHOWN + extra))
+    html = checker.get(response["Location"]).content.decode()
+    assert html.count('<tr class="nhsuk-table__row"><td') == REPORT_ROWS_SHOWN
+    assert f"And {extra} more lines like these." in html
