@@ -46,14 +46,50 @@ def test_pdf_text_holds_every_field(pdfs, form) -> None:
 @pytest.mark.parametrize("form", FORMS, ids=lambda f: f.slug)
 def test_pdf_is_tagged_with_language_title_and_headings(pdfs, form) -> None:
     reader = pypdf.PdfReader(io.BytesIO(pdfs[form.slug]))
-    root = reader.trailer["/Root"]
-    assert bool(root["/MarkInfo"]["/Marked"])
-    assert root["/Lang"] == "en-GB"
+    assert tagging_problems(reader) == []
     assert reader.metadata is not None and reader.metadata.title.startswith(form.title)
-    assert bool(root["/ViewerPreferences"]["/DisplayDocTitle"])
-    assert b"pdfuaid:part" in root["/Metadata"].get_object().get_data()  # declares PDF/UA-1
-    kinds = structure_kinds(root["/StructTreeRoot"].get_object())
-    assert {"/H1", "/H2", "/P", "/L", "/LI"} <= kinds
+
+
+def test_the_tagging_check_finds_an_untagged_pdf() -> None:
+    """The check above can fail: a plain reportlab page (real text, no tags) does not pass it."""
+    from reportlab.pdfgen.canvas import Canvas
+
+    out = io.BytesIO()
+    canvas = Canvas(out)
+    canvas.drawString(72, 720, "Make and manage your choice")
+    canvas.save()
+    problems = tagging_problems(pypdf.PdfReader(io.BytesIO(out.getvalue())))
+    assert "not marked" in problems and "no structure tree" in problems
+
+
+def tagging_problems(reader: pypdf.PdfReader) -> list[str]:
+    """What stops the PDF from being tagged PDF/UA, as far as these checks see."""
+    root = reader.trailer["/Root"]
+    problems = []
+    if not ("/MarkInfo" in root and bool(root["/MarkInfo"].get("/Marked"))):
+        problems.append("not marked")
+    if root.get("/Lang") != "en-GB":
+        problems.append("no language")
+    if not ("/ViewerPreferences" in root and bool(root["/ViewerPreferences"].get("/DisplayDocTitle"))):
+        problems.append("title not shown")
+    if "/Metadata" not in root or b"pdfuaid:part" not in root["/Metadata"].get_object().get_data():
+        problems.append("no PDF/UA identification")
+    if "/StructTreeRoot" not in root:
+        problems.append("no structure tree")
+    elif not {"/H1", "/H2", "/P", "/L", "/LI"} <= structure_kinds(root["/StructTreeRoot"].get_object()):
+        problems.append("no headings, paragraphs and lists in the tree")
+    for number, page in enumerate(reader.pages, 1):
+        if "/StructParents" not in page or page.get("/Tabs") != "/S":
+            problems.append(f"page {number}: content not tied to the structure tree")
+        if b"BDC" not in page.get_contents().get_data():
+            problems.append(f"page {number}: no marked content")
+        for font in page["/Resources"]["/Font"].values():  # every font embedded (PDF/UA 7.21)
+            font = font.get_object()
+            descendant = font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+            descriptor = descendant.get("/FontDescriptor")
+            if descriptor is None or not any(k.startswith("/FontFile") for k in descriptor.get_object()):
+                problems.append(f"page {number}: font {font['/BaseFont']} not embedded")
+    return problems
 
 
 def structure_kinds(node, seen=None) -> set[str]:
