@@ -12,7 +12,7 @@ from ndop import container
 from ndop.domain.paper_forms.forms import FORMS, SEND_TO, by_filename
 from ndop.web.kit import pages
 
-SERVICE = pages.Service("National Data Opt-out", "forms", "paper_forms")
+SERVICE = pages.Service("National Data Opt-out", "landing", "paper_forms")
 
 
 @lru_cache(maxsize=len(FORMS))
