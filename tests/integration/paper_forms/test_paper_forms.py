@@ -139,3 +139,4 @@ def test_patient_pages_that_offer_the_form_link_it_and_give_the_address() -> Non
     for line in SEND_TO.address:
         assert line in html
     assert SEND_TO.email in html
+    assert f'href="{reverse("forms")}#form-make-a-choice-for-someone-else"' in html  # the proxies' form too
