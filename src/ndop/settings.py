@@ -84,7 +84,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # (django-ratelimit) must count across gunicorn workers, and no extra server is needed.
 CACHES: dict[str, dict[str, Any]] = {
     "default": {
-        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        # Django's DatabaseCache with an increment that holds under concurrency (ADR 24's follow-up).
+        "BACKEND": "ndop.adapters.db.cache.CountingDatabaseCache",
         "LOCATION": "ndop_cache",
         # Culling deletes live rate-limit counters (ADR 24): hold far more keys than the busiest hour
         # needs, and cull a tenth, not a third, when full. Each write counts the rows, so not unbounded.

@@ -105,7 +105,78 @@ class _Lines:
         return first, text
 
 
-def check_csv(  # noqa: C901 - split when the vocab branch (row-reason enum, engine cycle) lands
+class _CsvRows:
+    """Counts and writes the rows of a CSV request: valid rows in batches through the bitmap, until the
+    first invalid row (a rejected list is never written out, but every row is still checked and reported)."""
+
+    def __init__(self, sink: BinaryIO, bitmap: npt.NDArray[np.uint8], report: TextIO | None) -> None:
+        self.sink, self.bitmap, self.report = sink, bitmap, report
+        self.response = hashlib.sha256()
+        self.rows = self.invalid = self.removed = self.kept = 0
+        self.writing = True
+        self.pending: list[tuple[str, int]] = []
+
+    def emit(self, data: str) -> None:
+        encoded = data.encode("utf-8")
+        self.response.update(encoded)
+        self.sink.write(encoded)
+
+    def row(self, record: list[str], column: int, first_line: int, raw: str) -> None:
+        self.rows += 1
+        value = record[column] if column < len(record) else None
+        if not record:
+            reason: InvalidReason | None = InvalidReason.BLANK
+        elif value is None or value == "":
+            reason = InvalidReason.NO_VALUE
+        else:
+            reason = invalid_reason(value)
+        if reason is not None:
+            self.invalid += 1
+            self.writing = False
+            self.pending.clear()
+            if self.report is not None:
+                self.report.write(f"{first_line},{ROW_REASONS[reason]}\n")
+        elif self.writing:
+            self.pending.append((raw, int(value[:9]) if value else 0))
+            if len(self.pending) >= BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        if self.pending and self.writing:
+            keys = np.fromiter((key for _, key in self.pending), np.int64, len(self.pending))
+            hits = np.empty(len(self.pending), np.uint8)
+            kernels.test_bits(self.bitmap, keys, hits)
+            self.removed += int(hits.sum())
+            self.kept += len(self.pending) - int(hits.sum())
+            self.emit("".join(raw for (raw, _), hit in zip(self.pending, hits, strict=True) if not hit))
+        self.pending.clear()
+
+
+def _check_rows(lines: _Lines, out: _CsvRows) -> RejectionCode | None:
+    """Read the header and every row; the request's rejection, if any (decoding and CSV errors propagate)."""
+    records = csv.reader(lines, strict=True)
+    header = next(records, None)
+    if header is None:
+        return lines.error or RejectionCode.EMPTY
+    _, raw_header = lines.take()
+    column = header_index(header)
+    if column is None:
+        return RejectionCode.BAD_HEADER
+    out.emit(raw_header)
+    for record in records:
+        first_line, raw = lines.take()
+        out.row(record, column, first_line, raw)
+    out.flush()
+    if lines.error is not None:
+        return lines.error
+    if out.invalid:
+        return RejectionCode.INVALID_NHS_NUMBERS
+    if out.rows == 0:
+        return RejectionCode.EMPTY
+    return None
+
+
+def check_csv(
     request: BinaryIO,
     prefix: bytes,
     sink: BinaryIO,
@@ -117,70 +188,10 @@ def check_csv(  # noqa: C901 - split when the vocab branch (row-reason enum, eng
     reader = _HashingReader(prefix, request, progress)
     text = io.TextIOWrapper(io.BufferedReader(reader, 1 << 20), encoding="utf-8", errors="strict", newline="")
     lines = _Lines(text)
-    response = hashlib.sha256()
-    rows = invalid = removed = kept = 0
-    writing = True
-    rejection: RejectionCode | None = None
-    pending: list[tuple[str, int]] = []
-
-    def emit(data: str) -> None:
-        encoded = data.encode("utf-8")
-        response.update(encoded)
-        sink.write(encoded)
-
-    def flush() -> None:
-        nonlocal removed, kept
-        if not pending:
-            return
-        if writing:
-            keys = np.fromiter((key for _, key in pending), np.int64, len(pending))
-            hits = np.empty(len(pending), np.uint8)
-            kernels.test_bits(bitmap, keys, hits)
-            removed += int(hits.sum())
-            kept += len(pending) - int(hits.sum())
-            emit("".join(raw for (raw, _), hit in zip(pending, hits, strict=True) if not hit))
-        pending.clear()
-
+    out = _CsvRows(sink, bitmap, report)
+    rejection: RejectionCode | None
     try:
-        records = csv.reader(lines, strict=True)
-        header = next(records, None)
-        if header is None:
-            rejection = lines.error or RejectionCode.EMPTY
-        else:
-            _, raw_header = lines.take()
-            column = header_index(header)
-            if column is None:
-                rejection = RejectionCode.BAD_HEADER
-            else:
-                emit(raw_header)
-                for record in records:
-                    first_line, raw = lines.take()
-                    rows += 1
-                    value = record[column] if column < len(record) else None
-                    if not record:
-                        reason: InvalidReason | None = InvalidReason.BLANK
-                    elif value is None or value == "":
-                        reason = InvalidReason.NO_VALUE
-                    else:
-                        reason = invalid_reason(value)
-                    if reason is not None:
-                        invalid += 1
-                        writing = False
-                        pending.clear()
-                        if report is not None:
-                            report.write(f"{first_line},{ROW_REASONS[reason]}\n")
-                        continue
-                    if writing:
-                        pending.append((raw, int(value[:9]) if value else 0))
-                        if len(pending) >= BATCH:
-                            flush()
-                flush()
-                if lines.error is not None:
-                    rejection = lines.error
-                elif invalid:
-                    rejection = RejectionCode.INVALID_NHS_NUMBERS
-                elif rows == 0:
-                    rejection = RejectionCode.EMPTY
+        rejection = _check_rows(lines, out)
     except UnicodeDecodeError:
         rejection = RejectionCode.NOT_TEXT
     except csv.Error as exc:
@@ -192,13 +203,13 @@ def check_csv(  # noqa: C901 - split when the vocab branch (row-reason enum, eng
         pass
     return EngineResult(
         format=CheckFormat.CSV,
-        rows_in=rows,
-        rows_invalid=invalid,
-        rows_removed=removed if rejection is None else 0,
-        rows_kept=kept if rejection is None else 0,
+        rows_in=out.rows,
+        rows_invalid=out.invalid,
+        rows_removed=out.removed if rejection is None else 0,
+        rows_kept=out.kept if rejection is None else 0,
         rejection=None if rejection is None else Rejection(rejection),
         newline=newline_of(prefix),
         request_sha256=reader.digest.hexdigest(),
-        response_sha256=response.hexdigest() if rejection is None else "",
+        response_sha256=out.response.hexdigest() if rejection is None else "",
         bytes_in=reader.total,
     )

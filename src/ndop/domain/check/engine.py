@@ -117,7 +117,50 @@ def _drain(request: BinaryIO, buffer: npt.NDArray[np.uint8], digest: hashlib._Ha
         total += got
 
 
-def _check_dat(  # noqa: C901 - split when the vocab branch (row-reason enum, engine cycle) lands
+class _DatScan:
+    """The compiled scan's running state across chunks: counts, flags, the line number, the report."""
+
+    def __init__(self, bitmap: npt.NDArray[np.uint8], report: TextIO | None) -> None:
+        self.bitmap = bitmap
+        self.report = report
+        self.cap = REPORT_BATCH if report is not None else 0
+        self.inv_line = np.empty(max(self.cap, 1), np.int64)
+        self.inv_code = np.empty(max(self.cap, 1), np.int8)
+        self.rows = self.invalid = self.removed = self.line_no = self.flags = 0
+        self.writing = True  # until the first invalid row: a rejected list is never written out
+
+    def chunk(self, buf: npt.NDArray[np.uint8], end: int, final: bool, out: npt.NDArray[np.uint8]) -> tuple[int, int]:
+        """Scan whole lines of `buf[:end]` into `out`; where the next chunk starts and how much to write."""
+        pos = out_pos = 0
+        while True:  # more than once only when the report batch fills
+            pos, out_pos, r, inv, rem, n_inv, f, self.line_no = kernels.scan_dat(
+                buf, pos, end, final, self.bitmap, out, out_pos, self.writing, self.inv_line, self.inv_code,
+                self.cap, self.line_no, MAX_DAT_LINE,
+            )
+            self.rows += r
+            self.invalid += inv
+            self.removed += rem
+            self.flags |= f
+            if inv:
+                self.writing = False
+            if self.report is not None and n_inv:
+                _report_rows(self.report, self.inv_line[:n_inv], self.inv_code[:n_inv])
+            if not f & kernels.REPORT_FULL:
+                return pos, out_pos
+
+    def rejection(self, too_long: bool) -> Rejection | None:
+        if self.flags & kernels.SAW_NUL:
+            return Rejection(RejectionCode.NOT_TEXT)
+        if too_long or self.flags & kernels.SAW_TOO_LONG:
+            return Rejection(RejectionCode.LINE_TOO_LONG)
+        if self.invalid:
+            return Rejection(RejectionCode.INVALID_NHS_NUMBERS)
+        if self.rows == 0:
+            return Rejection(RejectionCode.EMPTY)
+        return None
+
+
+def _check_dat(
     request: BinaryIO,
     sink: BinaryIO,
     bitmap: npt.NDArray[np.uint8],
@@ -131,14 +174,8 @@ def _check_dat(  # noqa: C901 - split when the vocab branch (row-reason enum, en
     outs = [np.empty(chunk, np.uint8), np.empty(chunk, np.uint8)]
     hashed: list[Future[None] | None] = [None, None]
     written: list[Future[None] | None] = [None, None]
-    cap = REPORT_BATCH if report is not None else 0
-    inv_line = np.empty(max(cap, 1), np.int64)
-    inv_code = np.empty(max(cap, 1), np.int8)
+    scan = _DatScan(bitmap, report)
     writer = _Writer(sink)
-    rows = invalid = removed = 0
-    line_no = 0
-    flags = 0
-    writing = True
     too_long = False
     total = first_got
     k = 0
@@ -152,23 +189,8 @@ def _check_dat(  # noqa: C901 - split when the vocab branch (row-reason enum, en
             final = got == 0
             out = outs[k]
             _wait(written[k])
-            out_pos = 0
-            pos = 0
-            while True:
-                pos, out_pos, r, inv, rem, n_inv, f, line_no = kernels.scan_dat(
-                    buf, pos, end, final, bitmap, out, out_pos, writing, inv_line, inv_code, cap, line_no, MAX_DAT_LINE
-                )
-                rows += r
-                invalid += inv
-                removed += rem
-                flags |= f
-                if inv:
-                    writing = False
-                if report is not None and n_inv:
-                    _report_rows(report, inv_line[:n_inv], inv_code[:n_inv])
-                if not f & kernels.REPORT_FULL:
-                    break
-            if writing and out_pos:
+            pos, out_pos = scan.chunk(buf, end, final, out)
+            if scan.writing and out_pos:
                 written[k] = writer.write(out.data[:out_pos])
             if final:
                 break
@@ -176,7 +198,7 @@ def _check_dat(  # noqa: C901 - split when the vocab branch (row-reason enum, en
             if carry >= chunk // 2:
                 # No line end in half a buffer: not a list of NHS numbers. Stop checking, keep hashing.
                 too_long = True
-                writing = False
+                scan.writing = False
                 break
             other = 1 - k
             _wait(hashed[other])
@@ -194,24 +216,16 @@ def _check_dat(  # noqa: C901 - split when the vocab branch (row-reason enum, en
             total += _drain(request, buffers[1 - k], writer.request_hash)
             if report is not None:
                 too_long_row = ROW_REASONS[InvalidReason.TOO_LONG]
-                report.write(f"{line_no + 1},{too_long_row}; the rest of the file was not checked\n")
+                report.write(f"{scan.line_no + 1},{too_long_row}; the rest of the file was not checked\n")
     finally:
         writer.close()
-    rejection = None
-    if flags & kernels.SAW_NUL:
-        rejection = Rejection(RejectionCode.NOT_TEXT)
-    elif too_long or flags & kernels.SAW_TOO_LONG:
-        rejection = Rejection(RejectionCode.LINE_TOO_LONG)
-    elif invalid:
-        rejection = Rejection(RejectionCode.INVALID_NHS_NUMBERS)
-    elif rows == 0:
-        rejection = Rejection(RejectionCode.EMPTY)
-    kept = rows - invalid - removed if rejection is None else 0
+    rejection = scan.rejection(too_long)
+    kept = scan.rows - scan.invalid - scan.removed if rejection is None else 0
     return EngineResult(
         format=CheckFormat.DAT,
-        rows_in=rows + (1 if too_long else 0),
-        rows_invalid=invalid + (1 if too_long else 0),
-        rows_removed=removed if rejection is None else 0,
+        rows_in=scan.rows + (1 if too_long else 0),
+        rows_invalid=scan.invalid + (1 if too_long else 0),
+        rows_removed=scan.removed if rejection is None else 0,
         rows_kept=kept,
         rejection=rejection,
         newline=newline,

@@ -10,12 +10,12 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django_ratelimit.core import get_usage
 
 from ndop import container
 from ndop.domain.check.jobs import CheckChannel, CheckJob
 from ndop.domain.check.rejections import summary
 from ndop.services.organisations.accounts import record_sign_in
+from ndop.web.kit import limits
 from ndop.web.kit.client_address import client_address
 from ndop.web.kit.forms import NhsForm
 from ndop.web.kit.pages import page
@@ -45,22 +45,24 @@ def sign_in(request: HttpRequest) -> HttpResponse:
     form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        # Only failed sign-ins count (ADR 0045): checked here without counting, counted below when the
-        # password was wrong. A success already tells the guesser everything, so not counting it
-        # reveals nothing, and people who sign in often are not locked out by their own successes.
+        # Only failed sign-ins count (ADR 0045). Each attempt is counted before the password is tried and
+        # a success takes its count back, so twenty guesses sent at once cannot all slip under the limit
+        # (a check-then-count-failures limiter lets every one of them through).
         email = request.POST.get("email", "").strip().lower()
-        if _sign_in_limited(request, email, count=False):
+        if _sign_in_limited(request, email):
             form.only_error("email", TOO_MANY)
             status = 429
         elif form.is_valid():
             user = authenticate(request, username=email, password=form.cleaned_data["password"])
             if user is not None and hasattr(user, "organisation_user"):
+                _refund_sign_in(request, email)
                 login(request, user)  # rotates the session key
                 record_sign_in(container.registry(), email, succeeded=True, client=_client(request))
                 return HttpResponseRedirect(next_url or reverse("org:home"))
-            _sign_in_limited(request, email, count=True)
             record_sign_in(container.registry(), email, succeeded=False, client=_client(request))
             form.only_error("email", GENERIC_FAILURE)
+        else:
+            _refund_sign_in(request, email)  # a form sent incomplete is not a guess
     context = {"title": "Sign in to your organisation's account", "form": form, "next": next_url}
     return page(request, ORG_SERVICE, "org/sign_in.jinja", context, status=status)
 
@@ -100,15 +102,24 @@ def home(request: HttpRequest) -> HttpResponse:
                  "past_checks_shown": PAST_CHECKS_SHOWN})
 
 
-def _sign_in_limited(request: HttpRequest, email: str, *, count: bool) -> bool:
-    """Without `count`: are earlier failures already at a limit? With it: count one more failure."""
-    over = False
-    for group, key, rate in (("org-sign-in-ip", "ip", "30/15m"),
-                             ("org-sign-in-user", lambda _g, _r: email, "5/15m")):
-        usage = get_usage(request, group=group, key=key, rate=rate, increment=count)
-        if usage is not None and (usage["should_limit"] if count else usage["count"] >= usage["limit"]):
-            over = True
-    return over
+# Per client address, and per account (the email address as an HMAC: no cache key says who it is).
+_SIGN_IN_LIMITS = (("org-sign-in-ip", "30/15m"), ("org-sign-in-user", "5/15m"))
+
+
+def _sign_in_keys(email: str) -> tuple[str, str]:
+    return limits.CLIENT_ADDRESS, limits.keyed(email, "org-sign-in")
+
+
+def _sign_in_limited(request: HttpRequest, email: str) -> bool:
+    """Count this attempt against both limits; True when either is over."""
+    results = [limits.over(request, group, rate, key=key)
+               for (group, rate), key in zip(_SIGN_IN_LIMITS, _sign_in_keys(email), strict=True)]
+    return any(results)
+
+
+def _refund_sign_in(request: HttpRequest, email: str) -> None:
+    for (group, rate), key in zip(_SIGN_IN_LIMITS, _sign_in_keys(email), strict=True):
+        limits.refund(request, group, rate, key=key)
 
 
 def _client(request: HttpRequest) -> str:
