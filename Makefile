@@ -18,12 +18,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $(STAMP)
 
+# The ports `make run` listens on: make run PORT=8001 MESH_PORT=8701. A taken one is one clear line.
+PORT      ?= 8000
+MESH_PORT ?= 8700
+
 run: $(STAMP)
-	$(BIN)/ndop demo
+	@$(BIN)/python scripts/ports_free.py $(PORT):PORT:"the web service" $(MESH_PORT):MESH_PORT:"the MESH sandbox"
+	$(BIN)/ndop demo --port $(PORT)
 	@# A local MESH (mesh-sandbox) with the MESH worker, and the job worker (queued API checks; the monthly
 	@# statistics, of the demo's synthetic population), run beside the web service and stop with it.
-	$(BIN)/ndop mesh-sandbox --worker & mesh=$$!; NDOP_STATISTICS_INCLUDE_TEST_RANGE=1 $(BIN)/ndop worker & jobs=$$!; \
-	  trap 'kill $$mesh $$jobs 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve
+	$(BIN)/ndop mesh-sandbox --worker --port $(MESH_PORT) & mesh=$$!; \
+	  NDOP_STATISTICS_INCLUDE_TEST_RANGE=1 $(BIN)/ndop worker & jobs=$$!; \
+	  trap 'kill $$mesh $$jobs 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

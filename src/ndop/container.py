@@ -19,6 +19,7 @@ from ndop.domain.letters.letters import Letter
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
 from ndop.domain.online.ports import NhsLoginProvider
+from ndop.domain.paper_forms.ports import PaperFormRenderer
 from ndop.domain.policy.register import PolicyRegisterUnit
 from ndop.domain.population.bulk_load import PopulationStore
 from ndop.domain.registry.integrity import HistoryReader
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
     from ndop.domain.check.clients import CheckClients
     from ndop.domain.check.export import ExportedSnapshot
     from ndop.domain.check.mesh import MeshMailbox
-    from ndop.domain.check.ports import CheckRunner, OptOutSource, SnapshotStore
+    from ndop.domain.check.ports import CheckJobStore, CheckRunner, OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
     from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import MeshWorker
@@ -274,6 +275,12 @@ def mesh_worker(
 _check_service: CheckService | None = None
 
 
+def check_job_store() -> CheckJobStore:
+    from ndop.adapters.db.check import DjangoCheckJobStore
+
+    return DjangoCheckJobStore()
+
+
 def check_service() -> CheckService:
     """The process-wide check service. Its snapshot stays warm between checks (and, persisted under
     the var directory, between processes); cheap to call again."""
@@ -345,6 +352,12 @@ def letter_renderer() -> LetterRenderer:
     from ndop.adapters.letters.pdf import ReportlabLetterRenderer
 
     return ReportlabLetterRenderer()
+
+
+def paper_form_renderer() -> PaperFormRenderer:
+    from ndop.adapters.paper_forms.pdf import WeasyPrintFormRenderer
+
+    return WeasyPrintFormRenderer()
 
 
 def letters_dir() -> Path:

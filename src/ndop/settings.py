@@ -148,5 +148,7 @@ LOGGING = {
     "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["stderr"], "level": "INFO"},
     # Django's request logger would print URLs, which can hold NHS numbers: warnings only.
-    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"}},
+    "loggers": {"django.request": {"level": "ERROR"}, "django.server": {"level": "WARNING"},
+                # WeasyPrint (the paper forms) reports each step of every PDF at INFO.
+                "weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -51,3 +52,61 @@ def test_serve_answers_on_a_fresh_sqlite_database(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def taken_port():
+    """A port something is listening on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        yield s.getsockname()[1]
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["NDOP_VAR_DIR"] = str(tmp_path)
+    return env
+
+
+@pytest.mark.parametrize(("command", "setting"), [("serve", "make run PORT="), ("mesh-sandbox", "make run MESH_PORT=")])
+def test_serve_on_a_taken_port_says_so_in_one_line(tmp_path: Path, taken_port: int, command: str,
+                                                   setting: str) -> None:
+    ndop = Path(sys.executable).with_name("ndop")
+    done = subprocess.run([str(ndop), command, "--port", str(taken_port)], env=_env(tmp_path), capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert f"127.0.0.1:{taken_port}" in line and "already in use" in line and f"{setting}{taken_port + 1}" in line
+
+
+def test_make_run_on_taken_ports_says_so_in_one_line_each_and_starts_nothing(tmp_path: Path, taken_port: int) -> None:
+    if shutil.which("make") is None:
+        pytest.skip("make is not installed")
+    with socket.socket() as other:
+        other.bind(("127.0.0.1", 0))
+        other.listen()
+        mesh_port = other.getsockname()[1]
+        # -o: take the virtualenv as it is (the test runs inside it), whatever pyproject.toml's date.
+        done = subprocess.run(["make", "--no-print-directory", "-o", ".venv/.installed", "run",
+                               f"PORT={taken_port}", f"MESH_PORT={mesh_port}", f"BIN={Path(sys.executable).parent}"],
+                              cwd=REPO, env=_env(tmp_path), capture_output=True, text=True, timeout=60)
+    assert done.returncode != 0
+    lines = [line for line in done.stderr.splitlines() if line.startswith("Error:")]
+    assert len(lines) == 2
+    assert f"port {taken_port} is taken" in lines[0] and f"make run PORT={taken_port + 1}" in lines[0]
+    assert f"port {mesh_port} is taken" in lines[1] and f"make run MESH_PORT={mesh_port + 1}" in lines[1]
+    assert "Traceback" not in done.stderr and "Demo data" not in done.stdout
+    assert not (tmp_path / "ndop.sqlite3").exists()
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "70000"])
+def test_make_run_port_that_is_not_a_port_number_is_one_line(value: str) -> None:
+    done = subprocess.run([sys.executable, str(REPO / "scripts" / "ports_free.py"), f"{value}:PORT:the web service"],
+                          capture_output=True, text=True, timeout=30)
+    assert done.returncode == 2
+    assert done.stderr.strip() == f"Error: PORT must be a port number (1 to 65535), not {value!r}."

@@ -12,6 +12,7 @@ def _register() -> None:
         check,
         choice,
         demo,
+        forms,
         jobs,
         letters,
         mesh,

@@ -22,7 +22,7 @@ def choice() -> None:
 
 
 @choice.command("show")
-@click.argument("nhs_number", callback=nhs_number_argument)
+@click.argument("nhs_number", nargs=-1, required=True, metavar="NHS_NUMBER", callback=nhs_number_argument)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable: the current choice and every event.")
 def show(nhs_number: NhsNumber, as_json: bool) -> None:
     """Show the current choice and its full history (the look-up is audited)."""
@@ -71,7 +71,7 @@ def history_json(history: ChoiceHistory) -> dict[str, object]:
 
 
 @choice.command("set")
-@click.argument("nhs_number", callback=nhs_number_argument)
+@click.argument("nhs_number", nargs=-1, required=True, metavar="NHS_NUMBER", callback=nhs_number_argument)
 @click.option("--opted-out/--not-opted-out", "opted_out", required=True, help="The choice to record.")
 @click.option(
     "--channel",

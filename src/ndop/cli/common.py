@@ -36,9 +36,12 @@ def fail(message: str) -> NoReturn:
     sys.exit(EXIT_FAILURE)
 
 
-def nhs_number_argument(_ctx: click.Context, _param: click.Parameter, value: str) -> NhsNumber:
+def nhs_number_argument(_ctx: click.Context, _param: click.Parameter, value: str | tuple[str, ...]) -> NhsNumber:
+    """An NHS number, however it is written: `9434765919`, `"943 476 5919"`, or `943 476 5919` unquoted, which
+    the shell splits into three words (an argument declared `nargs=-1`: its words are joined with spaces)."""
+    text = value if isinstance(value, str) else " ".join(value)
     try:
-        return NhsNumber.parse(value)
+        return NhsNumber.parse(text)
     except InvalidNhsNumber as exc:
         raise click.BadParameter(str(exc)) from None
 

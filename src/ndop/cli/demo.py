@@ -21,13 +21,16 @@ DEMO_JOB = Actor.system_job("demo")  # stored as `system:demo`
 
 
 @main.command(database=Database.REACHABLE)
-def demo() -> None:
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              help="The port `ndop serve` will use, for the links printed (make run PORT=...).")
+def demo(port: int) -> None:
     """Migrate and install demo personas, a small synthetic population and demo accounts (safe to run
     again). Refused in production."""
     from django.conf import settings
 
     if settings.CONFIG.is_production:
         fail("ndop demo installs known passwords and is refused when NDOP_ENV=production.")
+    site = f"http://127.0.0.1:{port}"
     container.migrate()
     people = install_demo_data(container.registry(), by=DEMO_JOB)
     organisation, accounts = install_demo_accounts(container.registry(), by=DEMO_JOB)
@@ -48,15 +51,15 @@ def demo() -> None:
     )
     click.echo("")
     click.echo(f"Organisation accounts for {organisation.name} ({organisation.ods_code}), password {DEMO_PASSWORD!r},")
-    click.echo("sign in at http://127.0.0.1:8000/org/sign-in:")
+    click.echo(f"sign in at {site}/org/sign-in:")
     for account in accounts:
         click.echo(f"  {account.email:<28} {account.role.value:<8} {account.story}")
-    click.echo(f"The IG lead's register of data flows holds {flows} demo flows: http://127.0.0.1:8000/policy/register/")
+    click.echo(f"The IG lead's register of data flows holds {flows} demo flows: {site}/policy/register/")
     click.echo("")
     click.echo(install_demo_check_channels(container.registry(), container.check_clients(), by=DEMO_JOB))
     click.echo("")
     staff, forms = install_demo_staff(container.contact_centre(), [p.patient for p in people], by=DEMO_JOB)
-    click.echo(f"Contact-centre staff, password {DEMO_STAFF_PASSWORD!r}, sign in at http://127.0.0.1:8000/staff/")
+    click.echo(f"Contact-centre staff, password {DEMO_STAFF_PASSWORD!r}, sign in at {site}/staff/")
     click.echo("with the code from an authenticator app set up with the TOTP secret (or `ndop staff reset`):")
     for member in staff:
         roles = ",".join(sorted(r.value for r in member.roles))
@@ -66,9 +69,9 @@ def demo() -> None:
     click.echo("")
     click.echo("Try:  ndop choice show 943 476 5919")
     click.echo("      ndop choice set 9434765919 --opted-out --channel CC --case-reference 1234ABC")
-    click.echo("Then: ndop serve  and open http://127.0.0.1:8000/")
+    click.echo(f"Then: ndop serve{'' if port == 8000 else f' --port {port}'}  and open {site}/")
     click.echo("")
-    click.echo("Manage your choice (the patient online service): http://127.0.0.1:8000/your-data-matters/")
+    click.echo(f"Manage your choice (the patient online service): {site}/your-data-matters/")
     click.echo("  e.g. Jane Smith: NHS number 943 476 5919 and her date of birth above.")
     click.echo("  Security codes go to the outbox (no real messages in demo mode); read them at")
-    click.echo("  http://127.0.0.1:8000/your-data-matters/dev/outbox")
+    click.echo(f"  {site}/your-data-matters/dev/outbox")

@@ -18,6 +18,7 @@ import click
 
 from ndop import container
 from ndop.cli.common import fail
+from ndop.cli.ports import refuse_if_taken
 from ndop.cli.root import main
 from ndop.cli.startup import Database
 from ndop.domain.check.mesh import MeshAuthenticationFailed, MeshError, MeshUnavailable
@@ -109,6 +110,8 @@ def _add_new_mailboxes(server: LocalMesh, known: set[str], stop: threading.Event
 def mesh_sandbox(host: str, port: int, worker: bool) -> None:
     """Run a local MESH (NHS England's mesh-sandbox) with the registry's and every registered
     organisation's mailbox. Every password is `password`; the shared key is mesh-client's default."""
+    refuse_if_taken(host, port, what="the MESH sandbox",
+                    setting=f"ndop mesh-sandbox --port {port % 65535 + 1} (make run MESH_PORT={port % 65535 + 1})")
     container.migrate()
     config = container.mesh_config()
     mailboxes = {config.mailbox: "National Data Opt-out registry"}

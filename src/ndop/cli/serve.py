@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ndop import container
+from ndop.cli.ports import refuse_if_taken
 from ndop.cli.root import main
 from ndop.cli.startup import Database
 
@@ -19,6 +20,8 @@ def serve(host: str, port: int, workers: int) -> None:
 
     from ndop.wsgi import application
 
+    refuse_if_taken(host, port, what="the web service",
+                    setting=f"ndop serve --port {port % 65535 + 1} (make run PORT={port % 65535 + 1})")
     container.migrate()
     from django.db import connections
 

@@ -8,6 +8,9 @@ PARTS: list[tuple[str, str, str]] = [
     ("Manage your choice", "patient:start",
      "View or change your own choice online, if you are 13 or over. You need your NHS number, or your name and "
      "postcode, and a mobile phone or email address on your record."),
+    ("Paper forms", "forms",
+     "Make a choice by post or email: for yourself, for your child under 13, or for someone you act for with a "
+     "lasting power of attorney or as their court appointed deputy."),
     ("For organisations: sign in", "org:home",
      "Health and care organisations sign in to check lists of NHS numbers and keep the register of their data flows."),
     (

@@ -52,9 +52,9 @@ def client(url: str, mailbox: str) -> MeshClient:
 
 
 def send_request(url: str, body: bytes, *, sender: str = TRUST, filename: str = "RX1OT001-231126-0001.dat",
-                 local_id: str = "batch-1") -> str:
+                 local_id: str = "batch-1", workflow_id: str = REQUEST_WORKFLOW) -> str:
     with client(url, sender) as c:
-        return c.send_message(REGISTRY_MAILBOX, body, workflow_id=REQUEST_WORKFLOW, filename=filename,
+        return c.send_message(REGISTRY_MAILBOX, body, workflow_id=workflow_id, filename=filename,
                               local_id=local_id, subject="opt-out check")
 
 
@@ -131,6 +131,36 @@ def test_mesh_unknown_sender_gets_a_rejection_and_is_audited(mesh, trust, regist
     event = m.AuditEvent.objects.get(action="mesh.request.refused", subject=request_id)
     assert event.actor == f"mesh:{STRANGER}"
     assert inbox(mesh.url) == []
+
+
+def test_mesh_unexpected_workflow_gets_a_rejection_naming_the_expected_one_and_is_logged(
+        mesh, trust, registry, tmp_path, caplog) -> None:
+    request_id = send_request(mesh.url, f"{A},\r\n".encode(), workflow_id="GPDATA_SOMETHING_ELSE")
+    with caplog.at_level("WARNING", logger="ndop.mesh"):
+        summary = make_worker(registry, tmp_path, mesh.url).poll()
+
+    assert summary.answered == 1
+    (response,) = inbox(mesh.url)  # no acknowledgement: only the rejection
+    line = response["body"].decode().strip()
+    assert "GPDATA_SOMETHING_ELSE" in line and f"workflow ID {REQUEST_WORKFLOW}" in line
+    assert response["subject"] == "REJECTED"
+    assert not m.CheckJob.objects.exists()  # nothing was checked
+    event = m.AuditEvent.objects.get(action="mesh.request.refused", subject=request_id)
+    assert event.details["rejection"] == "unexpected_workflow"
+    assert any(request_id in r.getMessage() and "GPDATA_SOMETHING_ELSE" in r.getMessage() for r in caplog.records)
+    assert A not in caplog.text
+    with client(mesh.url, REGISTRY_MAILBOX) as registry_box:
+        assert registry_box.list_messages() == []  # not left in the inbox
+
+
+def test_mesh_worker_answers_every_accepted_workflow(mesh, trust, registry, tmp_path) -> None:
+    send_request(mesh.url, f"{A},\r\n".encode(), workflow_id="GP_CODES_EXTRACT")
+    worker = make_worker(registry, tmp_path, mesh.url,
+                         accepted_workflows=frozenset({REQUEST_WORKFLOW, "GP_CODES_EXTRACT"}))
+    worker.poll()
+    ack, response = inbox(mesh.url)
+    assert json.loads(ack["body"])["status"] == "pending"
+    assert response["body"] == f"{A},\r\n".encode()
 
 
 def test_mesh_message_seen_again_is_not_answered_twice(mesh, trust, registry, tmp_path) -> None:

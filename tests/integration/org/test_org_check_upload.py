@@ -113,3 +113,61 @@ def test_org_check_result_of_another_organisation_is_not_found(checker, registry
 
 def test_org_home_lists_the_check_page_for_checkers(checker) -> None:
     assert "/org/check/" in checker.get("/org/").content.decode()
+
+
+def test_org_check_empty_file_says_the_file_is_empty(checker) -> None:
+    response = upload(checker, b"")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "The selected file is empty" in html
+    assert "Select a file with a list of NHS numbers" not in html
+    assert not m.StoredCheck.objects.exists()
+
+
+PNG = bytes.fromhex("89504e470d0a1a0a0000000d4948445200000001000000010806000000") + b"\x00" * 40 + b"\n\x01\x02\n"
+
+
+def test_org_check_binary_file_shows_one_reason_and_no_rows(checker) -> None:
+    response = upload(checker, PNG, name="picture.dat")
+    html = checker.get(response["Location"]).content.decode()
+    assert "not a text file" in html
+    assert "must be 10 digits" not in html and "line,reason" not in html
+    assert "<table" not in html
+
+
+def test_org_check_report_is_a_table_in_words(checker) -> None:
+    response = upload(checker, f"{A},\r\n1234567890,\r\n12345,\r\n".encode())
+    html = checker.get(response["Location"]).content.decode()
+    assert "line,reason" not in html and "<pre" not in html
+    assert '<caption class="nhsuk-table__caption">What was wrong</caption>' in html
+    assert '<td class="nhsuk-table__cell">2</td><td class="nhsuk-table__cell">Check digit is wrong</td>' in html
+    assert '<td class="nhsuk-table__cell">3</td><td class="nhsuk-table__cell">NHS number must be 10 digits</td>' in html
+
+
+def test_org_home_lists_the_organisations_past_checks_in_words(checker, registry) -> None:
+    assert "has not checked any lists yet" in checker.get("/org/").content.decode()
+    upload(checker, f"{A},\r\n{B},\r\n".encode())
+    upload(checker, PNG, name="picture.dat")
+    other = account(registry, "RX1", "bob@example.nhs.uk", OrganisationRole.CHECKER)
+    from django.test import Client
+
+    bob = Client()
+    bob.post("/org/sign-in", {"email": other, "password": PASSWORD})
+    upload(bob, f"{A},\r\n".encode())  # another organisation's check is not listed
+    html = checker.get("/org/").content.decode()
+    assert html.count("Web upload") == 2
+    assert "Rejected: not a text file" in html and "Cleaned" in html
+    jobs = {j.id: j.organisation for j in m.CheckJob.objects.all()}
+    for job_id, ods in jobs.items():
+        assert (job_id in html) == (ods == "RR8")
+    assert "not_text" not in html
+
+
+def test_org_check_long_report_shows_the_first_lines_and_how_many_more(checker) -> None:
+    from ndop.web.org.checks.views import REPORT_ROWS_SHOWN
+
+    extra = 7
+    response = upload(checker, b"123,\r\n" * (REPORT_ROWS_SHOWN + extra))
+    html = checker.get(response["Location"]).content.decode()
+    assert html.count('<tr class="nhsuk-table__row"><td') == REPORT_ROWS_SHOWN
+    assert f"And {extra} more lines like these." in html

@@ -85,7 +85,10 @@ def test_org_pages_send_a_signed_out_visitor_to_sign_in_and_back(client):
 def test_org_sign_out_needs_post_and_ends_the_session(client, checker):
     sign_in(client, checker, PASSWORD)
     assert client.get("/org/sign-out").status_code == 405
-    assert client.post("/org/sign-out").status_code == 302
+    response = client.post("/org/sign-out")
+    assert response.status_code == 302 and response["Location"] == "/org/signed-out"
+    confirmation = client.get(response["Location"])
+    assert confirmation.status_code == 200 and "You have signed out" in confirmation.content.decode()
     assert client.get("/org/").status_code == 302
 
 

@@ -5,6 +5,7 @@ from click.testing import CliRunner
 
 from ndop.adapters.db import models as m
 from ndop.cli import main
+from ndop.domain.common.audit_actions import AuditAction
 from ndop.services.registry.load_patients import load_patients
 from tests.conftest import TESTER, make_patient, number
 
@@ -74,3 +75,26 @@ def test_cli_demo_is_idempotent(db) -> None:
     assert m.ChoiceEvent.objects.filter(nhs_number__startswith="900").count() == 3
     assert counts[0] > 2_000
     assert run("audit", "verify").exit_code == 0
+
+
+@pytest.mark.parametrize("words", [["943", "476", "5919"], ["943 476 5919"], ["9434765919"], ["943-476-5919"]])
+def test_cli_choice_show_takes_the_number_as_printed_even_unquoted(adult, words) -> None:
+    """`ndop choice show 943 476 5919`, as the demo suggests it: the shell gives three words."""
+    shown = run("choice", "show", *words)
+    assert shown.exit_code == 0, shown.output
+    assert "NHS number:     943 476 5919" in shown.output
+    assert m.AuditEvent.objects.filter(action=AuditAction.PATIENT_VIEWED.value).count() == 1
+
+
+def test_cli_choice_set_takes_an_unquoted_number(adult) -> None:
+    result = run("choice", "set", "943", "476", "5919", "--opted-out", "--channel", "CC")
+    assert result.exit_code == 0, result.output
+    assert m.ChoiceEvent.objects.count() == 1
+
+
+@pytest.mark.parametrize("words", [[], ["943", "476", "591"], ["943", "476", "5919", "1"], ["943", "476", "5918"]])
+def test_cli_choice_show_refuses_a_wrong_or_missing_number_in_one_line(adult, words) -> None:
+    shown = run("choice", "show", *words)
+    assert shown.exit_code == 2
+    assert "Traceback" not in shown.output
+    assert m.AuditEvent.objects.filter(action=AuditAction.PATIENT_VIEWED.value).count() == 0

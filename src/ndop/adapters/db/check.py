@@ -32,8 +32,14 @@ class DjangoCheckJobStore:
 
     def get(self, job_id: str) -> CheckJob | None:
         row = m.CheckJob.objects.filter(id=job_id).first()
-        if row is None:
-            return None
+        return None if row is None else self._job(row)
+
+    def recent(self, organisation: str, limit: int) -> list[CheckJob]:
+        rows = m.CheckJob.objects.filter(organisation=organisation).order_by("-started_at", "-id")[:limit]
+        return [self._job(row) for row in rows]
+
+    @staticmethod
+    def _job(row: m.CheckJob) -> CheckJob:
         fields = {name: getattr(row, name) for name in CheckJob.__slots__}
         fields["channel"] = CheckChannel(row.channel)
         fields["requested_by"] = Actor.parse(row.requested_by)

@@ -107,7 +107,7 @@ class MeshClientMailbox:
     def handshake(self) -> None:
         self._call("handshake", self._client.handshake)
 
-    def inbox(self, workflow_id: str) -> Iterator[str]:
+    def inbox(self, workflow_id: str | None = None) -> Iterator[str]:
         pages = self._call(
             "list", self._client.iterate_message_ids, workflow_filter=workflow_id, batch_size=self._page_size
         )

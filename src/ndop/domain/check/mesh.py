@@ -83,8 +83,9 @@ class MeshMailbox(Protocol):
 
     def handshake(self) -> None: ...
 
-    def inbox(self, workflow_id: str) -> Iterator[str]:
-        """Every message id in the inbox for `workflow_id`, paging past the 500-a-call limit."""
+    def inbox(self, workflow_id: str | None = None) -> Iterator[str]:
+        """Every message id in the inbox for `workflow_id` (None: every workflow), paging past the
+        500-a-call limit."""
         ...
 
     def retrieve(self, message_id: str) -> tuple[InboundMessage, InboundBody]: ...
@@ -96,6 +97,27 @@ class MeshMailbox(Protocol):
     def sent_since(self, since: datetime) -> Iterator[SentMessage]: ...
 
     def acknowledge(self, message_id: str) -> None: ...
+
+
+_NOT_IN_WORKFLOW_ID = re.compile(r"[^A-Za-z0-9_.-]")
+
+
+def printable_workflow(workflow_id: str) -> str:
+    """A workflow id as a log line or a reply may quote it: 64 characters at most, anything but letters,
+    digits and `_.-` as `?` (no line breaks to forge log lines with)."""
+    return _NOT_IN_WORKFLOW_ID.sub("?", workflow_id[:64])
+
+
+def workflow_refusal(workflow_id: str, accepted: frozenset[str]) -> str | None:
+    """None when `workflow_id` is one the registry's mailbox answers; otherwise the line the sender gets
+    back, naming the workflow (or workflows) expected. Workflow ids are MESH routing names, never personal
+    data, so the line may quote what was sent."""
+    if workflow_id in accepted:
+        return None
+    expected = " or ".join(sorted(accepted))
+    sent = printable_workflow(workflow_id) or "none"
+    return (f"The message's workflow ID ({sent}) is not one this service answers. "
+            f"Send check requests with the workflow ID {expected}.")
 
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.-]+")

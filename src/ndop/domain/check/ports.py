@@ -25,6 +25,10 @@ class CheckJobStore(Protocol):
 
     def get(self, job_id: str) -> CheckJob | None: ...
 
+    def recent(self, organisation: str, limit: int) -> list[CheckJob]:
+        """The organisation's checks, newest first, at most `limit` of them."""
+        ...
+
 
 class CheckRunner(Protocol):
     """The bulk check (`services.check.run_check.CheckService`), as the channels use it."""

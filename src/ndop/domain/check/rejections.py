@@ -50,6 +50,27 @@ MESSAGES: Final[dict[RejectionCode, str]] = {
 }
 
 
+# A few words for each, as a list of past checks shows them.
+SUMMARIES: Final[dict[RejectionCode, str]] = {
+    RejectionCode.INVALID_NHS_NUMBERS: "invalid NHS numbers",
+    RejectionCode.EMPTY: "the file was empty",
+    RejectionCode.NOT_TEXT: "not a text file",
+    RejectionCode.BOM: "the file starts with a byte order mark",
+    RejectionCode.LINE_TOO_LONG: "a line was too long",
+    RejectionCode.BAD_HEADER: "no NHS number column",
+    RejectionCode.TRUNCATED: "the file was cut short",
+    RejectionCode.BAD_CSV: "not valid CSV",
+}
+
+
+def summary(rejection: str) -> str:
+    """A stored rejection code in words ("" for one this list does not know)."""
+    try:
+        return SUMMARIES[RejectionCode(rejection)]
+    except ValueError:
+        return ""
+
+
 @dataclass(frozen=True, slots=True)
 class Rejection:
     code: RejectionCode

@@ -44,7 +44,8 @@ class AuditAction(StrEnum):
     )
     MESH_REQUEST_REFUSED = (
         "mesh.request.refused",
-        "A MESH check request from a mailbox no organisation has was answered with the refusal line",
+        "A MESH check request from a mailbox no organisation has, or with a workflow id not answered, was answered "
+        "with the refusal line",
     )
     MESH_REQUEST_UNDELIVERABLE = (
         "mesh.request.undeliverable",

@@ -47,7 +47,9 @@ from ndop.domain.check.mesh import (
     MeshSendRefused,
     MeshUnavailable,
     Outgoing,
+    printable_workflow,
     response_filename,
+    workflow_refusal,
 )
 from ndop.domain.check.ports import CheckRunner
 from ndop.domain.check.rejections import CheckFormat
@@ -68,6 +70,9 @@ class WorkerSettings:
     request_workflow: str = "SPINE_NTT_UPHOLDING"
     ack_workflow: str = "SPINE_NTT_UPHOLDING"
     response_workflow: str = "SPINE_NTT_UPHOLDING"
+    # Every workflow id the worker answers; a request with any other is answered with a rejection naming
+    # these (`workflow_refusal`), audited and logged, never left in the inbox. Empty: just request_workflow.
+    accepted_workflows: frozenset[str] = frozenset()
     lease_s: float = 600.0
     handshake_every: timedelta = timedelta(hours=24)
     poll_s: float = 30.0
@@ -207,11 +212,16 @@ class MeshWorker:
             self._handshake_at = now
             log.info("MESH handshake done for mailbox %s", self.mailbox.mailbox)
 
+    @property
+    def accepted_workflows(self) -> frozenset[str]:
+        return self.settings.accepted_workflows or frozenset({self.settings.request_workflow})
+
     def poll(self) -> PollSummary:
-        """Answer every request in the inbox once. Raises MeshUnavailable (retry later) and
-        MeshAuthenticationFailed (configuration is wrong: stop)."""
+        """Answer every message in the inbox once, whatever its workflow (one this worker does not answer
+        gets a rejection). Raises MeshUnavailable (retry later) and MeshAuthenticationFailed (configuration
+        is wrong: stop)."""
         self.handshake_if_due()
-        listed = list(self.mailbox.inbox(self.settings.request_workflow))
+        listed = list(self.mailbox.inbox())
         seen = set(listed)
         message_ids = listed + [i for i in self.ledger.answered_unacknowledged() if i not in seen]
         outcomes: list[Handled] = []
@@ -301,7 +311,7 @@ class MeshWorker:
 
     def _answer(self, record: MeshRequestRecord, request_path: Path, response_path: Path) -> MeshRequestRecord:
         message_id = record.message_id
-        known_sender = bool(record.organisation)
+        known_sender = bool(record.organisation) and self._workflow_refusal(record) is None
         if known_sender and not record.ack_message_id:
             ack = json.dumps(
                 {
@@ -354,7 +364,14 @@ class MeshWorker:
 
     def _check(self, record: MeshRequestRecord, request_path: Path, response_path: Path) -> MeshRequestRecord:
         partial = response_path.with_suffix(".partial")
-        if not record.organisation:
+        refusal = self._workflow_refusal(record)
+        if refusal is not None:
+            partial.write_bytes(refusal.encode() + b"\r\n")
+            check_job_id, rejected, rejection = "", True, "unexpected_workflow"
+            log.warning("MESH request %s from mailbox %s has workflow %s, not one of %s: refused",
+                        record.message_id, record.sender, printable_workflow(record.workflow_id),
+                        sorted(self.accepted_workflows))
+        elif not record.organisation:
             partial.write_bytes(UNKNOWN_SENDER_LINE.encode() + b"\r\n")
             check_job_id, rejected, rejection = "", True, "unknown_sender"
             log.warning("MESH request %s from unregistered mailbox %s refused", record.message_id, record.sender)
@@ -371,6 +388,9 @@ class MeshWorker:
             record.message_id, check_job_id=check_job_id, rejected=rejected, rejection=rejection,
             response_path=str(response_path), response_sha256=_sha256_file(response_path),
         )
+
+    def _workflow_refusal(self, record: MeshRequestRecord) -> str | None:
+        return workflow_refusal(record.workflow_id, self.accepted_workflows)
 
     def _send_once(self, record: MeshRequestRecord, reply: _Reply, workflow: str, filename: str, content_type: str,
                    body: Callable[[], BinaryIO], *, subject: str) -> MeshRequestRecord:

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from django import forms
 from django.contrib.auth import authenticate, login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from ndop import container
+from ndop.domain.check.jobs import CheckChannel, CheckJob
+from ndop.domain.check.rejections import summary
 from ndop.services.organisations.accounts import record_sign_in
 from ndop.web.kit import limits
 from ndop.web.kit.client_address import client_address
@@ -17,6 +21,10 @@ from ndop.web.kit.forms import NhsForm
 from ndop.web.kit.pages import page
 from ndop.web.org.access import ORG_PARTS, ORG_SERVICE, organisation_user_required
 
+PAST_CHECKS_SHOWN = 20
+CHANNEL_WORDS = {CheckChannel.WEB: "Web upload", CheckChannel.API: "API", CheckChannel.MESH: "MESH",
+                 CheckChannel.CLI: "Command line"}
+LONDON = ZoneInfo("Europe/London")
 GENERIC_FAILURE = "Enter a correct email address and password"  # never says which one was wrong
 TOO_MANY = "You have tried to sign in too many times. Wait 15 minutes, then try again."
 
@@ -62,15 +70,36 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 @require_POST
 def sign_out(request: HttpRequest) -> HttpResponse:
     logout(request)  # flushes the server-side session
-    return HttpResponseRedirect(reverse("org:sign-in"))
+    return HttpResponseRedirect(reverse("org:signed-out"))
+
+
+@require_safe
+def signed_out(request: HttpRequest) -> HttpResponse:
+    return page(request, ORG_SERVICE, "org/signed_out.jinja", {"title": "You have signed out"})
+
+
+def past_check(job: CheckJob) -> dict[str, str]:
+    """One row of the list of past checks, in words."""
+    if job.rejected:
+        reason = summary(job.rejection)
+        outcome = f"Rejected: {reason}" if reason else "Rejected"
+    else:
+        outcome = "Cleaned"
+    when = job.started_at.astimezone(LONDON)
+    return {"when": f"{when.day} {when:%B %Y %H:%M}", "how": CHANNEL_WORDS.get(job.channel, job.channel.value),
+            "outcome": outcome, "checked": f"{job.rows_in:,}", "removed": f"{job.rows_removed:,}",
+            "kept": f"{job.rows_kept:,}", "reference": job.id}
 
 
 @organisation_user_required()
 def home(request: HttpRequest) -> HttpResponse:
     user = request.organisation_user  # type: ignore[attr-defined]
+    organisation = request.organisation  # type: ignore[attr-defined]
     parts = [part for part in ORG_PARTS if part[3] == user.role]
+    jobs = container.check_job_store().recent(organisation.ods_code.value, PAST_CHECKS_SHOWN)
     return page(request, ORG_SERVICE, "org/home.jinja",
-                {"parts": parts, "organisation": request.organisation})  # type: ignore[attr-defined]
+                {"parts": parts, "organisation": organisation, "past_checks": [past_check(j) for j in jobs],
+                 "past_checks_shown": PAST_CHECKS_SHOWN})
 
 
 # Per client address, and per account (the email address as an HMAC: no cache key says who it is).

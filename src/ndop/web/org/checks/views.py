@@ -13,7 +13,7 @@ from ndop import container
 from ndop.domain.check.clients import LICENCE_TERMS
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import response_filename
-from ndop.domain.check.rejections import CheckFormat
+from ndop.domain.check.rejections import CheckFormat, RejectionCode
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation, OrganisationRole
@@ -28,7 +28,26 @@ _ID = re.compile(r"^[0-9a-f]{32}$")
 
 class UploadForm(NhsForm):
     list_file = forms.FileField(label="Upload a file", error_messages={
-        "required": "Select a file with a list of NHS numbers", "empty": "Select a file with a list of NHS numbers"})
+        "required": "Select a file with a list of NHS numbers",
+        "empty": "The selected file is empty. Select a file with one NHS number on each line"})
+
+
+# Reasons a report lists row by row; any other rejection (a binary file, a byte order mark) has one reason.
+_ROW_REPORT_REJECTIONS = frozenset({RejectionCode.INVALID_NHS_NUMBERS.value, RejectionCode.LINE_TOO_LONG.value})
+REPORT_ROWS_SHOWN = 100
+
+
+def report_rows(check: StoredCheck) -> tuple[list[tuple[str, str]], int]:
+    """The rejection report (`line,reason` CSV) as (line, reason in words) rows, at most REPORT_ROWS_SHOWN,
+    and how many more there are. Empty when the rejection is not about rows."""
+    if check.rejection not in _ROW_REPORT_REJECTIONS or not check.report:
+        return [], 0
+    lines = [line for line in check.report.splitlines()[1:] if line]
+    rows = []
+    for line in lines[:REPORT_ROWS_SHOWN]:
+        number, _, reason = line.partition(",")
+        rows.append((number, reason[:1].upper() + reason[1:]))
+    return rows, len(lines) - len(rows)
 
 
 def _upload_page(request: HttpRequest, organisation: Organisation, form: UploadForm, status: int = 200) -> HttpResponse:
@@ -87,8 +106,9 @@ def _own_check(request: HttpRequest, check_id: str) -> StoredCheck:
 def result(request: HttpRequest, check_id: str) -> HttpResponse:
     check = _own_check(request, check_id)
     done = check.status is StoredCheckStatus.DONE
+    rows, more = report_rows(check)
     return page(request, ORG_SERVICE, "org/check_result.jinja", {
-        "check": check, "done": done, "licence": LICENCE_TERMS,
+        "check": check, "done": done, "licence": LICENCE_TERMS, "report_rows": rows, "report_more": more,
     }, back="org_checks:upload", errors=[{"text": check.message}] if done and check.rejected else [])
 
 
