@@ -20,7 +20,7 @@ from ndop.domain.contact_centre.cases import CaseStatus, IdentityDetail, Rejecti
 from ndop.domain.contact_centre.evidence import ROLE_LABELS, EvidenceType, ProxyDetails
 from ndop.domain.contact_centre.staff import StaffMember, StaffRole
 from ndop.domain.registry.choices import Choice
-from ndop.services.staff import approvals, phone, postal
+from ndop.services.staff import approvals, phone
 from ndop.services.staff.find_person import open_record, trace
 from ndop.services.staff.sign_in import sign_in as sign_in_service
 from ndop.web.staff.access import end, staff_required, start
@@ -200,13 +200,6 @@ def approvals_page(request: HttpRequest) -> HttpResponse:
     pending = approvals.pending_approvals(centre, username)
     return _page(request, "approvals", 400 if errors else 200, title="Proxy choices waiting for approval",
                  pending=pending, errors=errors, done=done, reasons=list(RejectionReason), me=str(_me(request).actor))
-
-
-@staff_required(StaffRole.AGENT)
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    entries = postal.queue_for(container.contact_centre(), _me(request).username)
-    return _page(request, "queue", title="Postal forms", entries=entries)
 
 
 @staff_required(StaffRole.AGENT)
