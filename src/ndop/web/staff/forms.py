@@ -14,10 +14,19 @@ from django import forms
 
 from ndop.domain.common.errors import DomainError
 from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber
-from ndop.domain.contact_centre.cases import ActingFor, CannotMatchReason, check_note, check_reference
+from ndop.domain.contact_centre.cases import (
+    ActingFor,
+    CannotMatchReason,
+    IdentityDetail,
+    RejectionReason,
+    check_identity,
+    check_note,
+    check_reference,
+)
 from ndop.domain.contact_centre.evidence import ROLE_LABELS, EvidenceType, ProxyDetails, normalise_postcode
 from ndop.domain.registry.choices import Choice
-from ndop.web.kit.forms import NhsForm, Radios, Text
+from ndop.services.staff.find_person import check_reason
+from ndop.web.kit.forms import Checkboxes, NhsForm, Radios, Text
 
 CHOICES: Final = [(Choice.OPTED_OUT.value, "Opt out: do not use it for research and planning"),
                   (Choice.NOT_OPTED_OUT.value, "Allow it to be used for research and planning")]
@@ -32,6 +41,9 @@ PROXY_FIELDS: Final = {
     "proxy_name_missing": "proxy_name", "proxy_relationship_missing": "proxy_relationship",
     "postcode": "proxy_postcode",
 }
+
+PROXY_ORDER: Final = ["proxy_role", "proxy_name", "proxy_relationship", "proxy_address_1", "proxy_address_2",
+                      "proxy_postcode", "evidence_type", "evidence_reference"]
 
 
 def parse_nhs_number(text: str, missing: str) -> NhsNumber:
@@ -70,7 +82,38 @@ def clean_date(form: NhsForm, prefix: str, what: str, today: date) -> date | Non
     return day
 
 
-class ReceiveFormForm(NhsForm):
+class ProxyForm(NhsForm):
+    """The details of someone acting for the person (a form from a proxy, or a proxy on the phone)."""
+
+    proxy_role = Radios(message="Choose the proxy's role", choices=ROLES, required=False, label="Proxy's role",
+                        design={"fieldset": {"legend": {"size": "s"}}})
+    proxy_name = Text(limit=200, label="Proxy's full name")
+    proxy_relationship = Text(label="Proxy's relationship to the person")
+    proxy_address_1 = Text(label="Proxy's address line 1")
+    proxy_address_2 = Text(label="Proxy's address line 2 (town)")
+    proxy_postcode = Text(limit=12, label="Proxy's postcode", design={"width": 10})
+    evidence_type = Radios(message="Choose the evidence seen", choices=EVIDENCE, required=False,
+                           label="Evidence seen", design={"fieldset": {"legend": {"size": "s"}}})
+    evidence_reference = Text(label="Evidence reference")
+
+    def _proxy(self, data: dict[str, Any]) -> ProxyDetails | None:
+        if not data.get("proxy_role"):
+            self.add_error("proxy_role", "Choose the proxy's role")
+            return None
+        try:
+            return ProxyDetails.parse(
+                role=data["proxy_role"], name=data.get("proxy_name", ""),
+                relationship=data.get("proxy_relationship", ""),
+                address_lines=[data.get("proxy_address_1", ""), data.get("proxy_address_2", "")],
+                postcode=data.get("proxy_postcode", ""), evidence_type=data.get("evidence_type") or "",
+                evidence_reference=data.get("evidence_reference", ""),
+            )
+        except DomainError as exc:
+            self.add_error(PROXY_FIELDS.get(exc.code, "proxy_name"), exc.message.rstrip("."))
+            return None
+
+
+class ReceiveFormForm(ProxyForm):
     """A postal form as it arrived: when, the scan, the choice, who it is for and who it is from."""
 
     received_day = Text(limit=4, label="Day")
@@ -98,19 +141,15 @@ class ReceiveFormForm(NhsForm):
         (ActingFor.PROXY.value, "Someone acting for them, with evidence (a second approver checks it)"),
         (ActingFor.DETAINED_ESTATE.value, "A healthcare professional, on the Detained and Secure Estate form"),
     ], design={"fieldset": {"legend": {"size": "s"}}})
-    proxy_role = Radios(message="Choose the proxy's role", choices=ROLES, required=False, label="Proxy's role",
-                        design={"fieldset": {"legend": {"size": "s"}}})
-    proxy_name = Text(limit=200, label="Proxy's full name")
-    proxy_relationship = Text(label="Proxy's relationship to the person")
-    proxy_address_1 = Text(label="Proxy's address line 1")
-    proxy_address_2 = Text(label="Proxy's address line 2 (town)")
-    proxy_postcode = Text(limit=12, label="Proxy's postcode", design={"width": 10})
-    evidence_type = Radios(message="Choose the evidence sent with the form", choices=EVIDENCE, required=False,
-                           label="Evidence sent with the form", design={"fieldset": {"legend": {"size": "s"}}})
-    evidence_reference = Text(label="Evidence reference")
     submitted_by = Text(limit=200, label="Healthcare professional who completed the form",
                         help_text="Only for the Detained and Secure Estate form")
     note = Text(limit=1100, label="Note (optional)", widget=forms.Textarea)
+
+    field_order = [
+        "received_day", "received_month", "received_year", "signed_day", "signed_month", "signed_year",
+        "scanned_reference", "choice", "given_name", "family_name", "dob_day", "dob_month", "dob_year",
+        "address_1", "address_2", "town", "postcode", "acting_for", *PROXY_ORDER, "submitted_by", "note",
+    ]
 
     def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -149,23 +188,6 @@ class ReceiveFormForm(NhsForm):
             self.add_error("submitted_by", "Enter the healthcare professional who completed the form")
         return data
 
-    def _proxy(self, data: dict[str, Any]) -> ProxyDetails | None:
-        if not data.get("proxy_role"):
-            self.add_error("proxy_role", "Choose the proxy's role")
-            return None
-        try:
-            return ProxyDetails.parse(
-                role=data["proxy_role"], name=data.get("proxy_name", ""),
-                relationship=data.get("proxy_relationship", ""),
-                address_lines=[data.get("proxy_address_1", ""), data.get("proxy_address_2", "")],
-                postcode=data.get("proxy_postcode", ""), evidence_type=data.get("evidence_type") or "",
-                evidence_reference=data.get("evidence_reference", ""),
-            )
-        except DomainError as exc:
-            self.add_error(PROXY_FIELDS.get(exc.code, "proxy_name"), exc.message.rstrip("."))
-            return None
-
-
 class MatchForm(NhsForm):
     """The agent found the person the form is for (with Find a person) and says so."""
 
@@ -188,6 +210,153 @@ class CannotMatchForm(NhsForm):
 
     def clean_cannot_match_note(self) -> str:
         return _note(self.cleaned_data["cannot_match_note"])
+
+
+# --------------------------------------------------------------------------- sign in, find, phone, approvals
+
+class SignInForm(NhsForm):
+    username = Text(limit=150, label="Username", design={"autocomplete": "username", "spellcheck": False})
+    password = forms.CharField(max_length=200, strip=False, required=False, label="Password",
+                               widget=forms.PasswordInput)
+    code = Text(limit=40, label="Security code",
+                help_text="The 6-digit code from your authenticator app, or a recovery code",
+                design={"autocomplete": "one-time-code", "spellcheck": False, "width": 10})
+
+    def clean_username(self) -> str:
+        username = self.cleaned_data["username"].strip().lower()
+        if not username:
+            raise forms.ValidationError("Enter your username")
+        return username
+
+    def clean_password(self) -> str:
+        password: str = self.cleaned_data["password"]
+        if not password:
+            raise forms.ValidationError("Enter your password")
+        return password
+
+    def clean_code(self) -> str:
+        code = self.cleaned_data["code"].strip()
+        if not code:
+            raise forms.ValidationError("Enter the 6-digit code from your authenticator app, or a recovery code")
+        return code
+
+
+class OpenRecordForm(NhsForm):
+    """Open a person's record: their NHS number (typed, or a candidate's) and why."""
+
+    nhs_number = Text(limit=20, label="NHS number",
+                      design={"inputmode": "numeric", "spellcheck": False, "autocomplete": "off", "width": 10})
+    reason = Text(limit=250, label="Reason for opening the record",
+                  help_text="The call, letter, complaint or case reference")
+
+    def clean_nhs_number(self) -> NhsNumber:
+        return parse_nhs_number(self.cleaned_data["nhs_number"], "Enter the NHS number, like 943 476 5919")
+
+    def clean_reason(self) -> str:
+        try:
+            return check_reason(self.cleaned_data["reason"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message.rstrip(".")) from None
+
+
+class TraceForm(NhsForm):
+    """A trace: family name, date of birth and postcode (at most a few candidates)."""
+
+    family_name = Text(label="Family name", design={"spellcheck": False})
+    dob_day = Text(limit=4, label="Day")
+    dob_month = Text(limit=4, label="Month")
+    dob_year = Text(limit=6, label="Year")
+    postcode = Text(limit=12, label="Postcode", design={"width": 10})
+    date_design = {"fieldset": {"legend": {"text": "Date of birth", "size": "s"}},
+                   "hint": {"text": "For example, 17 5 1990"}, "items": {"dob_year": {"width": 4}}}
+
+    def __init__(self, *args: Any, today: date, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean_family_name(self) -> str:
+        return _name(self.cleaned_data["family_name"], "Enter the person's family name")
+
+    def clean_postcode(self) -> str:
+        return _postcode(self.cleaned_data["postcode"], "Enter the person's postcode")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["date_of_birth"] = clean_date(self, "dob", "the date of birth", self.today)
+        return data
+
+
+class PhoneForm(ProxyForm):
+    """A choice made on a call: how identity was confirmed, the choice, who made it, the NIC reference."""
+
+    identity = Checkboxes(message="Tick the details the caller gave correctly", required=False,
+                          label="Which details did the caller give correctly?",
+                          choices=[(IdentityDetail.FULL_NAME.value, "Full name"),
+                                   (IdentityDetail.DATE_OF_BIRTH.value, "Date of birth"),
+                                   (IdentityDetail.NHS_NUMBER.value, "NHS number"),
+                                   (IdentityDetail.ADDRESS.value, "Address"),
+                                   (IdentityDetail.POSTCODE.value, "Postcode"),
+                                   (IdentityDetail.GP_PRACTICE.value, "GP practice")],
+                          design={"fieldset": {"legend": {"size": "s"}}})
+    choice = Radios(message="Choose the caller's choice", choices=CHOICES, label="The choice",
+                    design={"fieldset": {"legend": {"size": "s"}}})
+    acting_for = Radios(message="Choose who is making the choice", label="Who is making the choice?", choices=[
+        (ActingFor.SELF.value, "The person themself"),
+        (ActingFor.PROXY.value, "Someone acting for them (needs evidence and a second approver)"),
+    ], initial=ActingFor.SELF.value, design={"fieldset": {"legend": {"size": "s"}}})
+    nic_reference = Text(limit=60, label="NIC reference",
+                         help_text="The case number in the contact centre's system, like 12345-A",
+                         design={"width": 10, "spellcheck": False})
+    note = Text(limit=1100, label="Note (optional)", widget=forms.Textarea)
+    field_order = ["identity", "choice", "acting_for", *PROXY_ORDER, "nic_reference", "note"]
+
+    def clean_identity(self) -> frozenset[IdentityDetail]:
+        details = frozenset(IdentityDetail(v) for v in self.cleaned_data["identity"])
+        try:
+            check_identity(details)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message.rstrip(".")) from None
+        return details
+
+    def clean_nic_reference(self) -> str:
+        return _reference(self.cleaned_data["nic_reference"], "NIC reference")
+
+    def clean_note(self) -> str:
+        return _note(self.cleaned_data["note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["proxy"] = self._proxy(data) if data.get("acting_for") == ActingFor.PROXY.value else None
+        return data
+
+
+class DecisionForm(NhsForm):
+    """An approver's decision on a pending proxy case."""
+
+    reference = Text(limit=40)
+    decision = Radios(message="Choose approve or reject", choices=[("approve", "Approve"), ("reject", "Reject")])
+    reason = Radios(message="Choose why the evidence was not accepted", required=False, label="Reason for rejecting",
+                    choices=[(r.value, r.label) for r in RejectionReason],
+                    design={"fieldset": {"legend": {"size": "s"}}})
+    note = Text(limit=1100, label="Note (optional)")
+
+    def clean_reference(self) -> str:
+        reference = self.cleaned_data["reference"].strip()
+        if not reference:
+            raise forms.ValidationError("Choose a case")
+        return reference
+
+    def clean_note(self) -> str:
+        return _note(self.cleaned_data["note"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("decision") == "reject":
+            if not data.get("reason"):
+                self.add_error("reason", "Choose why the evidence was not accepted")
+            else:
+                data["reason"] = RejectionReason(data["reason"])
+        return data
 
 
 def _name(text: str, message: str) -> str:
