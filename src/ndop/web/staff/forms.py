@@ -223,7 +223,7 @@ class SignInForm(NhsForm):
                 design={"autocomplete": "one-time-code", "spellcheck": False, "width": 10})
 
     def clean_username(self) -> str:
-        username = self.cleaned_data["username"].strip().lower()
+        username = str(self.cleaned_data["username"]).strip().lower()
         if not username:
             raise forms.ValidationError("Enter your username")
         return username
@@ -235,7 +235,7 @@ class SignInForm(NhsForm):
         return password
 
     def clean_code(self) -> str:
-        code = self.cleaned_data["code"].strip()
+        code = str(self.cleaned_data["code"]).strip()
         if not code:
             raise forms.ValidationError("Enter the 6-digit code from your authenticator app, or a recovery code")
         return code
@@ -341,7 +341,7 @@ class DecisionForm(NhsForm):
     note = Text(limit=1100, label="Note (optional)")
 
     def clean_reference(self) -> str:
-        reference = self.cleaned_data["reference"].strip()
+        reference = str(self.cleaned_data["reference"]).strip()
         if not reference:
             raise forms.ValidationError("Choose a case")
         return reference
