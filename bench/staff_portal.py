@@ -158,6 +158,8 @@ def run_agents(base: str, sessions: list[requests.Session], numbers: list[str], 
     stop_at = time.monotonic() + seconds
 
     def agent(s: requests.Session) -> None:
+        # gunicorn closes idle keep-alive connections after 2 s; a paused agent reconnects, as a browser does.
+        s.headers["Connection"] = "close" if think else "keep-alive"
         while time.monotonic() < stop_at:
             with lock:
                 index = next(cursor)

@@ -222,3 +222,16 @@ def test_postal_pages_need_the_agent_role(approver, db) -> None:
     client = signed_in(Staff("only.approver", enrolment.totp_secret, enrolment.recovery_codes))
     assert client.get("/staff/post/").status_code == 403
     assert client.post("/staff/post/receive", {}).status_code == 403
+
+
+def test_a_portal_action_sends_only_its_own_cases_letters(agent, people) -> None:
+    from ndop.domain.contact_centre.cases import CannotMatchReason
+    from ndop.services.staff import postal
+
+    client = signed_in(agent)
+    other = _receive(client, form_for(people["adult"], scanned_reference="OTHER")).rsplit("/", 1)[1]
+    postal.close_cannot_match(container.contact_centre(), agent.username, other, CannotMatchReason.INCOMPLETE)
+    location = _receive(client, form_for(people["adult"]))
+    assert client.post(f"{location}/match", {"nhs_number": people["adult"].nhs_number.digits}).status_code == 303
+    statuses = dict(m.Letter.objects.values_list("kind", "status"))
+    assert statuses == {"cannot_match": "pending", "choice_confirmation": "in_outbox"}  # the other: a later run

@@ -99,7 +99,7 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error("nhs_number", exc.message.rstrip("."))
         else:
-            container.send_letters()
+            container.send_letters(case_reference=reference)
             return HttpResponseRedirect(reverse("staff:post-case", args=[reference]), status=303)
     return _case_page(request, reference, match=form)
 
@@ -115,6 +115,6 @@ def cannot_match(request: HttpRequest, reference: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error("reason", exc.message.rstrip("."))
         else:
-            container.send_letters()
+            container.send_letters(case_reference=reference)
             return HttpResponseRedirect(reverse("staff:post-case", args=[reference]), status=303)
     return _case_page(request, reference, cannot_match=form)

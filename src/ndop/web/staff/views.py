@@ -155,7 +155,7 @@ def record_phone(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error("acting_for", exc.message.rstrip("."))
         else:
-            container.send_letters()
+            container.send_letters(case_reference=case.reference)
             title = "Choice recorded" if case.status is CaseStatus.RECORDED else "Waiting for approval"
             return page(request, "recorded", {"title": title, "case": case})
     try:
@@ -184,7 +184,7 @@ def approvals_page(request: HttpRequest) -> HttpResponse:
             except DomainError as exc:
                 errors = [problem(exc.message.rstrip("."), "cases")]
             else:
-                container.send_letters()
+                container.send_letters(case_reference=done.reference)
         else:
             errors = [problem(p["text"], "cases") for p in form.error_summary]
     pending = approvals.pending_approvals(centre, username)
