@@ -235,3 +235,11 @@ def test_a_portal_action_sends_only_its_own_cases_letters(agent, people) -> None
     assert client.post(f"{location}/match", {"nhs_number": people["adult"].nhs_number.digits}).status_code == 303
     statuses = dict(m.Letter.objects.values_list("kind", "status"))
     assert statuses == {"cannot_match": "pending", "choice_confirmation": "in_outbox"}  # the other: a later run
+
+
+def test_the_case_page_of_a_postal_form_is_its_postal_page(agent, people) -> None:
+    client = signed_in(agent)
+    location = _receive(client, form_for(people["adult"]))
+    reference = location.rsplit("/", 1)[1]
+    response = client.get(f"/staff/cases/{reference}")
+    assert response.status_code == 302 and response["Location"] == location

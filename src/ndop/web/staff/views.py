@@ -16,7 +16,7 @@ from ndop.domain.common.errors import DomainError
 from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber
 from ndop.domain.contact_centre.cases import CaseStatus
 from ndop.domain.contact_centre.staff import StaffMember, StaffRole
-from ndop.domain.registry.choices import Choice
+from ndop.domain.registry.choices import Channel, Choice
 from ndop.services.staff import approvals, phone
 from ndop.services.staff.find_person import open_record, trace
 from ndop.services.staff.sign_in import sign_in as sign_in_service
@@ -201,5 +201,7 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     if found is None:
         return page(request, "refused", {"title": "Case not found"}, status=404,
                     errors=[problem("There is no case with this reference", "back")])
+    if found.channel is Channel.PAPER:  # a postal form's page shows the form (and audits the view)
+        return HttpResponseRedirect(reverse("staff:post-case", args=[found.reference]))
     letters = centre.letters.listed(case_reference=found.reference)
     return page(request, "case", {"title": f"Case {found.reference}", "case": found, "letters": letters})
