@@ -9,7 +9,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics test-spark bench-spark
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff test-spark bench-spark
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -64,7 +64,7 @@ test-spark: $(SPARK_STAMP)
 test: lint test-sqlite test-postgres test-spark
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-channels bench-patient bench-policy bench-population bench-trust bench-letters bench-statistics
+bench: bench-check bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
@@ -80,6 +80,9 @@ bench-letters: $(STAMP)
 # Patient online service under load: 1M patients on PostgreSQL (scratch database), 50 concurrent patients.
 bench-patient: $(STAMP)
 	$(BIN)/python -P bench/patient_journey.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
+# The contact-centre portal's find-and-record flow, agents in parallel, 1M patients on PostgreSQL.
+bench-staff: $(STAMP)
+	$(BIN)/python bench/staff_portal.py --pg-url "$(NDOP_BENCH_PG_URL)" $(BENCH_ARGS)
 # CPU time and Python calls per form page of the patient journey, in one process (ADR 33).
 bench-render: $(STAMP)
 	$(BIN)/python bench/page_render.py

@@ -378,11 +378,13 @@ def letter_dispatcher() -> LetterDispatcher:
     return NotifyLetterDispatcher.connect(letters_dir(), notify.api_key, notify.base_url)
 
 
-def send_letters(clock: Clock | None = None) -> int:
-    """Render and send the pending letters (after the cases that queued them committed)."""
+def send_letters(clock: Clock | None = None, *, case_reference: str = "") -> int:
+    """Render and send the pending letters (after the cases that queued them committed); only one case's
+    with `case_reference` (the portal, after an action on that case)."""
     from ndop.services.staff.letters import send_pending_letters
 
-    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher())
+    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher(),
+                                case_reference=case_reference)
 
 
 def print_run(letters: list[Letter], title: str) -> bytes:

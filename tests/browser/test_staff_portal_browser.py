@@ -13,7 +13,9 @@ from click.testing import CliRunner
 from ndop import container
 from ndop.adapters.db import models as m
 from ndop.cli import main
+from ndop.domain.contact_centre.evidence import ROLE_LABELS, EvidenceType
 from ndop.domain.contact_centre.staff import StaffRole
+from ndop.domain.registry.choices import ProxyRole
 from ndop.services.registry.load_patients import load_patients
 from ndop.services.staff.accounts import add_staff
 from tests.conftest import TESTER, make_patient
@@ -36,13 +38,13 @@ def _sign_in(page, username: str, secret: str, axe) -> None:
 
 def _proxy_form(page, role: str, evidence: str) -> None:
     page.get_by_label("Someone acting for them").check()
-    page.get_by_label("Proxy's role").select_option(role)
+    page.get_by_label(ROLE_LABELS[ProxyRole(role)], exact=True).check()
     page.get_by_label("Proxy's full name").fill("Jane Smith")
     page.get_by_label("Relationship to the person").fill("Mother")
     page.get_by_label("Proxy's address line 1").fill("1 Wellington Place")
     page.get_by_label("Proxy's address line 2 (town)").fill("Leeds")
     page.get_by_label("Proxy's postcode").fill("LS1 4AP")
-    page.get_by_label("Evidence seen").select_option(evidence)
+    page.get_by_label(EvidenceType(evidence).label, exact=True).check()
     page.get_by_label("Evidence reference").fill("BC123456")
 
 

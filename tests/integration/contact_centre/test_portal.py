@@ -123,5 +123,5 @@ def test_queue_lists_postal_forms(agent, people, clock) -> None:
                         signed_on=clock.now().date() - timedelta(days=21), scanned_reference="SCAN-9",
                         choice=Choice.OPTED_OUT, stated=StatedDetails(adult.given_name, adult.family_name,
                                                                       adult.date_of_birth, adult.postcode))
-    page = signed_in(agent).get("/staff/queue")
+    page = signed_in(agent).get("/staff/post/")
     assert b"Overdue by 6 days" in page.content

@@ -278,9 +278,11 @@ class DjangoLetterStore:
     def mark(self, letter_id: str, status: LetterStatus, *, path: str = "", provider_id: str = "") -> None:
         m.Letter.objects.filter(id=letter_id).update(status=status.value, path=path, provider_id=provider_id)
 
-    def pending(self, limit: int = 500) -> list[Letter]:
-        rows = m.Letter.objects.filter(status=LetterStatus.PENDING.value).order_by("created_at", "id")[:limit]
-        return [_letter(r) for r in rows]
+    def pending(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
+        rows = m.Letter.objects.filter(status=LetterStatus.PENDING.value)
+        if case_reference:
+            rows = rows.filter(case_reference=case_reference)
+        return [_letter(r) for r in rows.order_by("created_at", "id")[:limit]]
 
     def listed(self, *, on: date | None = None, case_reference: str = "") -> list[Letter]:
         rows = m.Letter.objects.all()

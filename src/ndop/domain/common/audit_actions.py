@@ -31,6 +31,10 @@ class AuditAction(StrEnum):
     CASE_MATCHED = "case.matched", "A postal form was matched to one person in the index; subject: the NHS number"
     CASE_OPENED = "case.opened", "A contact-centre case was opened, by phone (CC) or post (PP)"
     CASE_REJECTED = "case.rejected", "A second staff member rejected a proxy's case; with the reason"
+    CASE_VIEWED = (
+        "case.viewed",
+        "A staff member opened a postal case (the details on the form); subject: the NHS number once matched",
+    )
     CHECK_COMPLETED = (
         "check.completed",
         "A bulk check ran (cleaned or rejected), or a call was refused before any row was read; "

@@ -48,11 +48,14 @@ def queue_letter(
 
 
 def send_pending_letters(
-    store: LetterStore, renderer: LetterRenderer, dispatcher: LetterDispatcher, *, limit: int = 500
+    store: LetterStore, renderer: LetterRenderer, dispatcher: LetterDispatcher, *, limit: int = 500,
+    case_reference: str = "",
 ) -> int:
-    """Render and send every pending letter; returns how many. A failure leaves the rest pending."""
+    """Render and send every pending letter (only one case's with `case_reference`: what a portal action
+    queued, so that agents' requests do not render each other's letters); returns how many. A failure
+    leaves the rest pending."""
     sent = 0
-    for letter in store.pending(limit):
+    for letter in store.pending(limit, case_reference=case_reference):
         pdf = renderer.render(letter)
         status, path, provider_id = dispatcher.dispatch(letter, pdf)
         store.mark(letter.id, status, path=path, provider_id=provider_id)

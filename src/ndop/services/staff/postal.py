@@ -4,7 +4,7 @@ match" with the reason and a letter."""
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time
 
 from ndop.domain.common.audit_actions import AuditAction
@@ -28,9 +28,9 @@ from ndop.domain.contact_centre.cases import (
 from ndop.domain.contact_centre.evidence import ProxyDetails
 from ndop.domain.contact_centre.ports import ContactCentre
 from ndop.domain.contact_centre.staff import StaffRole
-from ndop.domain.letters.letters import LetterKind, Recipient
+from ndop.domain.letters.letters import Letter, LetterKind, Recipient
 from ndop.domain.registry import eligibility
-from ndop.domain.registry.choices import Channel, Choice
+from ndop.domain.registry.choices import Channel, Choice, ChoiceHistory
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.staff.common import acting, audit
 from ndop.services.staff.letters import person_recipient, proxy_recipient, queue_letter
@@ -144,3 +144,35 @@ def queue_for(unit: ContactCentre, username: str) -> list[QueueEntry]:
         cases = unit.cases.by_status((CaseStatus.OPEN, CaseStatus.PENDING_APPROVAL), Channel.PAPER)
         today = unit.clock.now().date()
     return postal_queue(cases, today)
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A postal case as the agent sees it: the form, its letters, and (once recorded) the person's current
+    choice, which differs from the form's when a later choice stands."""
+
+    case: Case
+    letters: tuple[Letter, ...]
+    current_choice: Choice | None
+
+    @property
+    def overridden(self) -> bool:
+        """Recorded, but a later expression of will is the current choice."""
+        return (self.case.status is CaseStatus.RECORDED and self.current_choice is not None
+                and self.current_choice is not self.case.choice)
+
+
+def view_case(unit: ContactCentre, username: str, reference: str) -> CaseView:
+    """Open a postal case (the staff view is audited: the form holds a person's details)."""
+    with unit.transaction():
+        member = acting(unit, username, StaffRole.AGENT)
+        case = unit.cases.get(reference)
+        if case is None or case.channel is not Channel.PAPER:
+            raise InvalidCase("There is no postal case with this reference.", code="case_not_found")
+        current = None
+        if case.nhs_number is not None and case.status is CaseStatus.RECORDED:
+            current = ChoiceHistory(case.nhs_number, tuple(unit.choices.history(case.nhs_number))).current_choice
+        letters = tuple(unit.letters.listed(case_reference=case.reference))
+        audit(unit, AuditAction.CASE_VIEWED, member.actor, case.nhs_number.digits if case.nhs_number else "",
+              case=case.reference)
+    return CaseView(case, letters, current)

@@ -90,12 +90,24 @@ class Radios(forms.ChoiceField):
         super().__init__(**kwargs)
 
 
+class Checkboxes(forms.MultipleChoiceField):
+    """Any number of a list of options, shown as checkboxes; one message for none ticked or one not offered."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def __init__(self, *, message: str, design: dict[str, Any] | None = None, **kwargs: Any) -> None:
+        self.design = design or {}
+        kwargs["error_messages"] = {"required": message, "invalid_choice": message, "invalid_list": message}
+        super().__init__(**kwargs)
+
+
 # --------------------------------------------------------------------------- rendering
 
 _MACROS = {
     "input": "nhsuk/components/input/macro.jinja",
     "textarea": "nhsuk/components/textarea/macro.jinja",
     "radios": "nhsuk/components/radios/macro.jinja",
+    "checkboxes": "nhsuk/components/checkboxes/macro.jinja",
     "fileUpload": "nhsuk/components/file-upload/macro.jinja",
     "dateInput": "nhsuk/components/date-input/macro.jinja",
 }
@@ -169,7 +181,7 @@ def _common(bound: forms.BoundField) -> dict[str, Any]:
 
 @pass_environment
 def field(env: Environment, bound: forms.BoundField, **extra: Any) -> Markup:
-    """The design system's component for one field: input, textarea, radios or file upload."""
+    """The design system's component for one field: input, textarea, radios, checkboxes or file upload."""
     key = _class_only(bound.form, [bound.name], extra)  # type: ignore[arg-type]
     return _cached(key, lambda: _field(env, bound, _merge(getattr(bound.field, "design", {}), extra)))
 
@@ -178,6 +190,13 @@ def _field(env: Environment, bound: forms.BoundField, extra: dict[str, Any]) -> 
     widget = bound.field.widget
     params = _common(bound)
     label = {"text": str(bound.label)}
+    if isinstance(widget, forms.CheckboxSelectMultiple):
+        ticked = {str(v) for v in (bound.value() or [])}
+        params.update(idPrefix=params.pop("id"), fieldset={"legend": label}, items=[
+            {"value": str(value), "text": str(text), "checked": str(value) in ticked}
+            for value, text in bound.field.choices  # type: ignore[attr-defined]
+        ])
+        return _macro(env, "checkboxes", _merge(params, extra))
     if isinstance(widget, forms.RadioSelect):
         current = _typed(bound)
         hints = getattr(bound.field, "hints", {})

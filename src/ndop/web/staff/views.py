@@ -1,39 +1,33 @@
 """The contact-centre portal: sign in with a TOTP code, find a person, open their record (with a reason),
-record a phone choice, approve proxies (a second approver), the postal queue, a case and its letters.
+record a phone choice, approve proxies (a second approver), a case and its letters. Postal forms: `post.py`.
 
+Every page goes through the web kit (`kit.pages.page` through `staff.pages.page`) with a form from
+`staff.forms`: bad input gets one message per field and changes nothing.
 NHS numbers travel in POST bodies, never in URLs (URLs end up in logs and browser history)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ndop import container
 from ndop.domain.common.errors import DomainError
 from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber
-from ndop.domain.contact_centre.cases import CaseStatus, IdentityDetail, RejectionReason
-from ndop.domain.contact_centre.evidence import ROLE_LABELS, EvidenceType, ProxyDetails
+from ndop.domain.contact_centre.cases import CaseStatus
 from ndop.domain.contact_centre.staff import StaffMember, StaffRole
-from ndop.domain.registry.choices import Choice
-from ndop.services.staff import approvals, phone, postal
+from ndop.domain.registry.choices import Channel, Choice
+from ndop.services.staff import approvals, phone
 from ndop.services.staff.find_person import open_record, trace
 from ndop.services.staff.sign_in import sign_in as sign_in_service
-from ndop.web.kit import limits
 from ndop.web.kit.client_address import client_address
+from ndop.web.kit.limits import over
+from ndop.web.kit.pages import Problem, problem
 from ndop.web.staff.access import end, staff_required, start
+from ndop.web.staff.forms import DecisionForm, OpenRecordForm, PhoneForm, SignInForm, TraceForm
+from ndop.web.staff.pages import page
 
-SERVICE = {"service_name": "National Data Opt-out contact centre", "service_href": "/staff/"}
 TOO_MANY = "You have tried to sign in too many times. Wait 15 minutes, then try again."
-
-
-def _page(request: HttpRequest, template: str, status: int = 200, **context: object) -> HttpResponse:
-    context.setdefault("errors", [])
-    context["staff"] = getattr(request, "staff", None)
-    return render(request, f"staff/{template}.jinja", {**SERVICE, **context}, status=status)
 
 
 def _me(request: HttpRequest) -> StaffMember:
@@ -42,34 +36,26 @@ def _me(request: HttpRequest) -> StaffMember:
     return member
 
 
-def _error(text: str, field: str) -> list[dict[str, str]]:
-    return [{"text": text, "href": f"#{field}"}]
-
-
 @require_http_methods(["GET", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
-    errors: list[dict[str, str]] = []
+    form = SignInForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
-        username = request.POST.get("username", "").strip().lower()
-        # Per client address here; per account, the lock after repeated failures (ADR 0051) in the database.
-        if limits.over(request, "staff-sign-in-ip", "30/15m"):
-            errors, status = _error(TOO_MANY, "username"), 429
-        elif not username or not request.POST.get("password") or not request.POST.get("code"):
-            errors = _error("Enter your username, password and the 6-digit code from your authenticator app",
-                            "username")
-        else:
+        if over(request, "staff-sign-in-ip", "30/15m"):
+            form.only_error("username", TOO_MANY)
+            status = 429
+        elif form.is_valid():
+            data = form.cleaned_data
             try:
-                member = sign_in_service(container.contact_centre(), username, request.POST["password"],
-                                         request.POST["code"], client=client_address(request))
+                member = sign_in_service(container.contact_centre(), data["username"], data["password"],
+                                         data["code"], client=client_address(request))
             except DomainError as exc:
-                errors = _error(exc.message, "username")
+                form.only_error("username", exc.message.rstrip("."))
             else:
                 start(request, member)
                 return HttpResponseRedirect(reverse("staff:home"))
-    timeout = request.GET.get("timeout") == "1"
-    return _page(request, "sign_in", status, title="Sign in", errors=errors, timeout=timeout,
-                 username=request.POST.get("username", ""))
+    return page(request, "sign_in", {"title": "Sign in", "form": form,
+                                     "timeout": request.GET.get("timeout") == "1"}, status=status)
 
 
 @require_POST
@@ -81,36 +67,65 @@ def sign_out(request: HttpRequest) -> HttpResponse:
 @staff_required()
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    return _page(request, "home", title="Contact centre")
+    return page(request, "home", {"title": "Contact centre"})
 
 
-def _date_of_birth(data: dict[str, str]) -> date | None:
-    try:
-        return date(int(data.get("dob_year", "")), int(data.get("dob_month", "")), int(data.get("dob_day", "")))
-    except ValueError:
-        return None
+def _find_page(request: HttpRequest, *, number: OpenRecordForm | None = None, search: TraceForm | None = None,
+               candidates: object = None, status: int = 200, errors: list[Problem] | None = None) -> HttpResponse:
+    number = number or OpenRecordForm()
+    search = search or TraceForm(today=container.contact_centre().clock.now().date())
+    context = {"title": "Find a person", "number": number, "search": search, "candidates": candidates,
+               "candidate_form": OpenRecordForm()}
+    summary = errors if errors is not None else [*number.error_summary, *search.error_summary]
+    return page(request, "find", context, status=status, errors=summary)
 
 
 @staff_required(StaffRole.AGENT)
 @require_GET
 def find(request: HttpRequest) -> HttpResponse:
-    """GET shows the form; the search itself is a GET with `search=` (no NHS number in it: a trace is by
+    """GET shows the form; the search itself is a GET with `search=trace` (no NHS number in it: a trace is by
     name, date of birth and postcode; a number goes straight to the record's POST form)."""
-    data = request.GET
-    errors: list[dict[str, str]] = []
-    candidates = None
-    if data.get("search") == "trace":
-        born = _date_of_birth(data)
-        if born is None:
-            errors = _error("Enter a real date of birth, for example 17 5 1990", "dob_day")
-        else:
-            try:
-                candidates = trace(container.contact_centre(), _me(request).username,
-                                   data.get("family_name", ""), born, data.get("postcode", ""))
-            except DomainError as exc:
-                errors = _error(exc.message, "family_name" if exc.code != "postcode" else "postcode")
-    return _page(request, "find", 200 if not errors else 400, title="Find a person", errors=errors,
-                 candidates=candidates, data=data)
+    centre = container.contact_centre()
+    if request.GET.get("search") != "trace":
+        return _find_page(request)
+    form = TraceForm(request.GET, today=centre.clock.now().date())
+    if not form.is_valid():
+        return _find_page(request, search=form, status=400)
+    data = form.cleaned_data
+    try:
+        candidates = trace(centre, _me(request).username, data["family_name"], data["date_of_birth"],
+                           data["postcode"])
+    except DomainError as exc:
+        form.add_error("postcode" if exc.code == "postcode" else "family_name", exc.message.rstrip("."))
+        return _find_page(request, search=form, status=400)
+    return _find_page(request, search=form, candidates=candidates)
+
+
+def _person_page(request: HttpRequest, number: NhsNumber, reason: str, phone_form: PhoneForm,
+                 status: int = 200) -> HttpResponse:
+    """The record (the view audited with its reason) and the phone form; raises DomainError when refused."""
+    record = open_record(container.contact_centre(), _me(request).username, number, reason)
+    context = {"title": record.patient.full_name, "record": record, "form": phone_form, "reason": reason}
+    return page(request, "person", context, status=status)
+
+
+@staff_required(StaffRole.AGENT)
+@require_POST
+def person(request: HttpRequest) -> HttpResponse:
+    """Open a record: the reason is asked for and audited."""
+    form = OpenRecordForm(request.POST)
+    if not form.is_valid():
+        return _find_page(request, number=form, status=400)
+    try:
+        return _person_page(request, form.cleaned_data["nhs_number"], form.cleaned_data["reason"], PhoneForm())
+    except DomainError as exc:
+        form.add_error("nhs_number", exc.message.rstrip("."))
+        return _find_page(request, number=form, status=400)
+
+
+def _refused(request: HttpRequest, messages: list[str], status: int = 400) -> HttpResponse:
+    return page(request, "refused", {"title": "The choice was not recorded"}, status=status,
+                errors=[problem(text, "back") for text in messages])
 
 
 def _nhs(text: str) -> NhsNumber | None:
@@ -122,56 +137,32 @@ def _nhs(text: str) -> NhsNumber | None:
 
 @staff_required(StaffRole.AGENT)
 @require_POST
-def person(request: HttpRequest) -> HttpResponse:
-    """Open a record: the reason is asked for and audited."""
+def record_phone(request: HttpRequest) -> HttpResponse:
+    """Record a phone choice. A refusal shows the record again (the view audited again, with the reason it
+    was opened for) with the form as typed and what to fix; nothing is written."""
     number = _nhs(request.POST.get("nhs_number", ""))
     if number is None:
-        return _page(request, "find", 400, title="Find a person", data={},
-                     errors=_error("Enter a 10-digit NHS number, like 943 476 5919", "nhs_number"))
-    try:
-        record = open_record(container.contact_centre(), _me(request).username, number,
-                             request.POST.get("reason", ""))
-    except DomainError as exc:
-        return _page(request, "find", 400, title="Find a person", data={}, nhs_number=number.display,
-                     errors=_error(exc.message, "reason" if exc.code == "reason" else "nhs_number"))
-    return _page(request, "person", title="Person", record=record, identity=list(IdentityDetail),
-                 evidence=list(EvidenceType), roles=ROLE_LABELS)
-
-
-@staff_required(StaffRole.AGENT)
-@require_POST
-def record_phone(request: HttpRequest) -> HttpResponse:
-    data = request.POST
-    number = _nhs(data.get("nhs_number", ""))
-    centre = container.contact_centre()
-    username = _me(request).username
-    try:
-        if number is None:
-            raise DomainError("Enter a 10-digit NHS number.", code="nhs_number")
-        if data.get("choice") not in (Choice.OPTED_OUT.value, Choice.NOT_OPTED_OUT.value):
-            raise DomainError("Choose the caller's choice.", code="choice")
+        return _refused(request, ["Enter a 10-digit NHS number"])
+    form = PhoneForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
         try:
-            identity = frozenset(IdentityDetail(v) for v in data.getlist("identity"))
-        except ValueError:
-            raise DomainError("Tick only the details the caller gave.", code="identity") from None
-        proxy = None
-        if data.get("acting_for") == "proxy":
-            proxy = ProxyDetails.parse(
-                role=data.get("proxy_role", ""), name=data.get("proxy_name", ""),
-                relationship=data.get("proxy_relationship", ""),
-                address_lines=[data.get("proxy_address_1", ""), data.get("proxy_address_2", "")],
-                postcode=data.get("proxy_postcode", ""), evidence_type=data.get("evidence_type", ""),
-                evidence_reference=data.get("evidence_reference", ""),
+            case = phone.record_phone_choice(
+                container.contact_centre(), _me(request).username, number, Choice(data["choice"]),
+                identity_confirmed=data["identity"], nic_reference=data["nic_reference"], note=data["note"],
+                proxy=data["proxy"],
             )
-        case = phone.record_phone_choice(centre, username, number, Choice(data["choice"]),
-                                         identity_confirmed=identity, nic_reference=data.get("nic_reference", ""),
-                                         note=data.get("note", ""), proxy=proxy)
-    except DomainError as exc:
-        return _page(request, "refused", 400, title="The choice was not recorded",
-                     errors=_error(exc.message, "back"))
-    container.send_letters()
-    return _page(request, "recorded", title="Choice recorded" if case.status is CaseStatus.RECORDED
-                 else "Waiting for approval", case=case)
+        except DomainError as exc:
+            form.add_error("acting_for", exc.message.rstrip("."))
+        else:
+            container.send_letters(case_reference=case.reference)
+            title = "Choice recorded" if case.status is CaseStatus.RECORDED else "Waiting for approval"
+            return page(request, "recorded", {"title": title, "case": case})
+    try:
+        return _person_page(request, number, request.POST.get("reason", ""), form, status=400)
+    except DomainError:
+        # Not from the record's page (no reason to show it again): the messages alone.
+        return _refused(request, [p["text"] for p in form.error_summary])
 
 
 @staff_required(StaffRole.APPROVER)
@@ -179,35 +170,27 @@ def record_phone(request: HttpRequest) -> HttpResponse:
 def approvals_page(request: HttpRequest) -> HttpResponse:
     centre = container.contact_centre()
     username = _me(request).username
-    errors: list[dict[str, str]] = []
+    errors: list[Problem] = []
     done = None
     if request.method == "POST":
-        reference = request.POST.get("reference", "")
-        try:
-            if request.POST.get("decision") == "approve":
-                done = approvals.approve(centre, username, reference)
-            elif request.POST.get("decision") == "reject":
-                try:
-                    reason = RejectionReason(request.POST.get("reason", ""))
-                except ValueError:
-                    raise DomainError("Choose why the evidence was not accepted.", code="reason") from None
-                done = approvals.reject(centre, username, reference, reason, request.POST.get("note", ""))
+        form = DecisionForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data["decision"] == "approve":
+                    done = approvals.approve(centre, username, data["reference"])
+                else:
+                    done = approvals.reject(centre, username, data["reference"], data["reason"], data["note"])
+            except DomainError as exc:
+                errors = [problem(exc.message.rstrip("."), "cases")]
             else:
-                raise DomainError("Choose approve or reject.", code="decision")
-        except DomainError as exc:
-            errors = _error(exc.message, "cases")
+                container.send_letters(case_reference=done.reference)
         else:
-            container.send_letters()
+            errors = [problem(p["text"], "cases") for p in form.error_summary]
     pending = approvals.pending_approvals(centre, username)
-    return _page(request, "approvals", 400 if errors else 200, title="Proxy choices waiting for approval",
-                 pending=pending, errors=errors, done=done, reasons=list(RejectionReason), me=str(_me(request).actor))
-
-
-@staff_required(StaffRole.AGENT)
-@require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    entries = postal.queue_for(container.contact_centre(), _me(request).username)
-    return _page(request, "queue", title="Postal forms", entries=entries)
+    context = {"title": "Proxy choices waiting for approval", "pending": pending, "done": done,
+               "form": DecisionForm(), "me": str(_me(request).actor)}
+    return page(request, "approvals", context, status=400 if errors else 200, errors=errors)
 
 
 @staff_required(StaffRole.AGENT)
@@ -216,7 +199,9 @@ def case(request: HttpRequest, reference: str) -> HttpResponse:
     centre = container.contact_centre()
     found = centre.cases.get(reference)
     if found is None:
-        return _page(request, "refused", 404, title="Case not found",
-                     errors=_error("There is no case with this reference.", "back"))
+        return page(request, "refused", {"title": "Case not found"}, status=404,
+                    errors=[problem("There is no case with this reference", "back")])
+    if found.channel is Channel.PAPER:  # a postal form's page shows the form (and audits the view)
+        return HttpResponseRedirect(reverse("staff:post-case", args=[found.reference]))
     letters = centre.letters.listed(case_reference=found.reference)
-    return _page(request, "case", title=f"Case {found.reference}", case=found, letters=letters)
+    return page(request, "case", {"title": f"Case {found.reference}", "case": found, "letters": letters})
