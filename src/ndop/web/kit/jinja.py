@@ -11,6 +11,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from jinja2.filters import do_indent
 from markupsafe import Markup
 
+from ndop.web.kit.footer import PHASE, feedback_href, footer_items
 from ndop.web.kit.forms import JINJA_GLOBALS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -37,6 +38,7 @@ def environment(**options: Any) -> Environment:
         loader=ChoiceLoader([FileSystemLoader(TEMPLATES_DIR), PackageLoader("nhsuk_frontend_jinja")]),
         **options,
     )
-    env.globals.update(static=static, url=reverse, **JINJA_GLOBALS)
+    env.globals.update(static=static, url=reverse, footer_items=footer_items, feedback_href=feedback_href,
+                       phase=PHASE, **JINJA_GLOBALS)
     env.filters["indent"] = indent
     return env
