@@ -14,6 +14,7 @@ urlpatterns = [
     path("cannot-continue", identity.cannot_continue, name="cannot_continue"),
     path("no-contact-details", identity.no_contact_details, name="no_contact_details"),
     path("paused", identity.paused, name="paused"),
+    path("session-expired", identity.session_expired, name="session_expired"),
     path("send-code", codes.send_code, name="send_code"),
     path("send-code/again", codes.resend_code, name="resend_code"),
     path("security-code", codes.security_code, name="security_code"),
@@ -21,5 +22,6 @@ urlpatterns = [
     path("your-choice", choice.your_choice, name="your_choice"),
     path("check", choice.check, name="check"),
     path("confirmation", choice.confirmation, name="confirmation"),
+    path("not-changed", choice.not_changed, name="not_changed"),
     path("dev/outbox", dev.outbox, name="outbox"),
 ]
