@@ -58,13 +58,15 @@ class Tab:
         self.page.on("request", lambda request: None if request.url.startswith((base_url, "data:"))
                      else self.outside.append(request.url))
 
-    def check(self, axe) -> None:
+    def check(self, axe, *, console: bool = True) -> None:
         """axe, reflow, nothing asked of another site, no console error: on the page as it is now."""
         axe.check(self.page)
         wide = self.page.evaluate("document.documentElement.scrollWidth")
         assert wide <= self.width, f"{self.page.url} is {wide} px wide at {self.width} px"
         assert self.outside == [], self.outside
-        assert self.errors == [], self.errors
+        if console:
+            assert self.errors == [], self.errors
+        self.errors.clear()
 
     def go(self, axe, path: str) -> None:
         self.page.goto(path)
@@ -100,6 +102,10 @@ def test_the_footer_pages_are_accessible_and_fit(tab, axe) -> None:
     for path in ABOUT:
         tab.go(axe, path)
         expect(tab.page.get_by_role("heading", level=1)).to_be_visible()
+    tab.page.goto("/no-such-page")  # the error page has the footer too (the console logs the 404 itself)
+    tab.check(axe, console=False)
+    expect(tab.page.get_by_role("heading", name="Page not found")).to_be_visible()
+    expect(tab.page.get_by_role("contentinfo").get_by_role("link", name="Privacy notice")).to_be_visible()
 
 
 def test_every_audience_page_has_the_footer_the_phase_banner_and_asks_for_no_font(tab, axe) -> None:
