@@ -9,7 +9,8 @@ One command (`make bench-patient`):
 4. C concurrent simulated patients walk the whole journey over HTTP for D seconds, each a different
    person: start, NHS number, date of birth, where to send the code, the code (read from the outbox
    table, as a newcomer reads it from the development page), your choice, your choice history, check,
-   confirmation;
+   confirmation (or "not changed" for the choice already held); one in four reads a footer page first, one
+   in five asks for a new code and uses it;
 5. prints p50/p95/p99 per page, the ratio of each page's p95 to the landing page's p95, and
    journeys per second; writes the raw figures to bench/out/patient_journey.json; drops the database.
 
@@ -26,7 +27,6 @@ import random
 import re
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import threading
@@ -46,6 +46,7 @@ CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 # What the development notifier prints for each code (src/ndop/adapters/db/online.py, DEV_CODE_LINE).
 DEV_CODE_LINE = "ndop dev notifier: security code for"
 TARGET_P95_MS = 200.0
+FOOTER_PAGES = ("/privacy", "/accessibility-statement", "/cookies", "/contact-us")
 
 
 # --------------------------------------------------------------------------- data
@@ -239,6 +240,8 @@ def journey(base: str, index: int, number: str, timings: Timings, outbox: Outbox
         return timed(timings, page, call, *args, think=think, **kwargs)
 
     step("GET start", get, b)
+    if index % 4 == 0:  # some read a page from the footer first (privacy notice, cookies, ...)
+        step("GET footer page", get, base + FOOTER_PAGES[index // 4 % len(FOOTER_PAGES)])
     r = step("GET nhs-number", get, b + "nhs-number")
     step("POST nhs-number", post, b + "nhs-number",
           data={"csrfmiddlewaretoken": token(r), "nhs_number": number}, expect=302)
@@ -255,6 +258,13 @@ def journey(base: str, index: int, number: str, timings: Timings, outbox: Outbox
     r = step("GET security-code", get, b + "security-code")
     to = f"07{index:09d}" if method == "sms" else f"p{index}@example.com"
     code = outbox.code_for(to)
+    if index % 5 == 0:  # "Send a new code": the page says it was sent; only the newest code works (ADR 64)
+        step("POST send-code/again", post, b + "send-code/again", data={"csrfmiddlewaretoken": token(r)},
+             expect=302)
+        r = step("GET security-code", get, b + "security-code")
+        if "We have sent you a new security code" not in r.text:
+            raise RuntimeError("no 'new code sent' message")
+        code = outbox.code_for(to)
     r = step("POST security-code", post, b + "security-code",
               data={"csrfmiddlewaretoken": token(r), "security_code": code}, expect=302)
     if not r.headers["Location"].endswith("your-choice"):
@@ -264,8 +274,12 @@ def journey(base: str, index: int, number: str, timings: Timings, outbox: Outbox
     step("POST your-choice", post, b + "your-choice",
           data={"csrfmiddlewaretoken": token(r), "allow": "no" if index % 3 else "yes"}, expect=302)
     r = step("GET check", get, b + "check")
-    step("POST check", post, b + "check", data={"csrfmiddlewaretoken": token(r)}, expect=302)
-    step("GET confirmation", get, b + "confirmation")
+    r = step("POST check", post, b + "check", data={"csrfmiddlewaretoken": token(r)}, expect=302)
+    # "Yes" for someone with no choice recorded is no change: nothing recorded, the "not changed" page.
+    done = r.headers["Location"].rsplit("/", 1)[-1]
+    if done not in ("confirmation", "not-changed"):
+        raise RuntimeError(f"check went to {done}")
+    step(f"GET {done}", get, b + done)
     with timings.lock:
         timings.journeys += 1
 
@@ -338,8 +352,9 @@ def table(peer: Timings, timings: Timings) -> list[dict[str, object]]:
     floor = pct(peer.samples["GET / (landing)"], 95)
     rows: list[dict[str, object]] = []
     for page, values in list(peer.samples.items()) + list(timings.samples.items()):
+        # The mean by hand: run as a script, bench/statistics.py shadows the standard library's statistics.
         rows.append({"page": page, "n": len(values), "p50_ms": pct(values, 50), "p95_ms": pct(values, 95),
-                     "p99_ms": pct(values, 99), "mean_ms": statistics.fmean(values),
+                     "p99_ms": pct(values, 99), "mean_ms": sum(values) / len(values),
                      "p95_vs_landing": pct(values, 95) / floor})
     print(f"{'page':24} {'n':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'p95 / landing p95':>18}")
     for r in rows:

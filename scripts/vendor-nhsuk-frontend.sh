@@ -11,6 +11,11 @@ trap 'rm -rf "$work"' EXIT
 (cd "$work" && npm pack "nhsuk-frontend@${version}" >/dev/null && tar xzf "nhsuk-frontend-${version}.tgz")
 dist="$work/package/dist/nhsuk"
 cp "$dist/nhsuk-frontend.min.css" "$dist/nhsuk-frontend.min.js" "$dest/"
+# The Frutiger web font is licensed to NHS England for nhs.uk and may not be served from here, and the
+# Content-Security-Policy (font-src 'self') blocks its CDN: drop its @font-face rules so that no page asks
+# for it (four blocked requests a page otherwise); text falls back to Arial (ADR 65).
+python3 -c 'import re,sys; p=sys.argv[1]; s=open(p).read(); open(p,"w").write(re.sub(r"@font-face\{[^}]*\}", "", s))' \
+  "$dest/nhsuk-frontend.min.css"
 rm -rf "$dest/images" && cp -r "$dist/assets/images" "$dest/images"
 cp "$dist/assets/manifest.json" "$dest/manifest.json"
 echo "$version" > "$dest/NHSUK_FRONTEND_VERSION"

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", landing.landing, name="landing"),
     path("healthz", landing.healthz, name="healthz"),
     path("api/", api.urls),
+    path("", include("ndop.web.about.urls")),
     path("org/", include("ndop.web.org.urls")),
     path("org/check/", include("ndop.web.org.checks.urls")),
     path("policy/", include("ndop.web.policy.urls")),

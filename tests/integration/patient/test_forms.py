@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import calendar
 from datetime import date
 
 from hypothesis import given
@@ -21,6 +22,19 @@ def dob(**typed: str) -> DateOfBirthForm:
 def summary(form) -> dict[str, str]:
     """The error summary as {href: message}, the way the page links each message to its field."""
     return {e["href"]: e["text"] for e in form.error_summary}
+
+
+@given(st.integers(1, 28), st.integers(1, 12), st.integers(1880, 2025), st.booleans())
+def test_date_of_birth_form_takes_the_month_in_words_as_well_as_numbers(day, month, year, short) -> None:
+    name = calendar.month_name[month]
+    typed = ("Sept" if month == 9 else name[:3]) if short else name
+    assert dob(day=str(day), month=typed, year=str(year)).cleaned_data["date_of_birth"] == date(year, month, day)
+
+
+def test_date_of_birth_form_takes_sept_and_september_and_refuses_other_words() -> None:
+    assert dob(day="2", month="Sept", year="1990").cleaned_data["date_of_birth"] == date(1990, 9, 2)
+    assert dob(day="2", month="September", year="1990").cleaned_data["date_of_birth"] == date(1990, 9, 2)
+    assert summary(dob(day="2", month="Septembre", year="1990")) == {"#dob-day": "Date of birth must be a real date"}
 
 
 @given(st.text(max_size=30), st.text(max_size=30), st.text(max_size=30))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from uuid import UUID, uuid4
 
@@ -13,6 +14,7 @@ from ndop.adapters.db import models as m
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.domain.policy import InvalidFlow
+from ndop.domain.policy.questions import BY_KEY
 from ndop.domain.policy.register import FlowDetails, FlowNotFound, InvalidFlowDetails, csv_rows
 from ndop.services.organisations.accounts import register_organisation
 from ndop.services.policy.register import flow_history, record_flow, revise_flow
@@ -131,13 +133,20 @@ def test_register_lists_current_flows_by_name_and_exports_every_version(unit) ->
     assert [v.details.name for v in unit.flows.current(RR8)] == ["=HYPERLINK(1)", "A flow"]
     rows = csv_rows(unit.flows.everything(RR8))
     header, body = rows[0], rows[1:]
-    assert [(r[header.index("flow_id")], r[header.index("version")]) for r in body] == [
+    assert [(r[header.index("Flow ID")], r[header.index("Version")]) for r in body] == [
         (str(b.flow_id), "1"),
         (str(b.flow_id), "2"),
         (str(a.flow_id), "1"),
     ]
-    assert body[1][header.index("name")] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
-    assert body[2][header.index("deciding_reason")] == "consent"
-    assert body[2][header.index("applies")] == "false"
-    assert body[0][header.index("legal_basis")] == "s251_reg5"
+    assert body[1][header.index("Name")] == "'=HYPERLINK(1)"  # a spreadsheet shows it, never runs it
+    # Reasons, sources and answers in words, as the pages show them: no codes, no internal references.
+    assert body[2][header.index("Deciding reason")] == "The patient consented"
+    assert body[2][header.index("Source")].startswith("nhs.uk, Where an opt-out doesn't apply")
+    assert body[2][header.index("Opt-out applies")] == "No"
+    assert body[0][header.index("Legal basis")] == BY_KEY["legal_basis"].label_for("s251_reg5")
+    assert body[0][header.index("Legal basis")] != "s251_reg5"
     assert isinstance(UUID(body[0][0]), UUID)
+    for row in rows:
+        for cell in row:
+            assert "ndop-system" not in cell and "list item" not in cell and "§" not in cell
+            assert not re.fullmatch(r"[a-z0-9]+(_[a-z0-9]+)+", cell), cell

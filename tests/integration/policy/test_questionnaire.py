@@ -6,6 +6,7 @@ import re
 
 import pytest
 
+from ndop.domain.policy.provisions import PROVISIONS
 from ndop.domain.policy.questions import QUESTIONS
 
 pytestmark = pytest.mark.django_db
@@ -80,10 +81,19 @@ def test_questionnaire_section_251_study_applies_with_reasons_and_citations(clie
     assert "Section 251 support, regulation 5" in summary
     page = client.get("/policy/decision").content.decode()
     assert "The national data opt-out applies" in page
-    assert "Operational Policy Guidance ch. 5 §5.1" in page
-    assert "section_251_standard_condition" in page
+    assert "Operational Policy Guidance, section 5.1" in page
+    assert "Section 251 support with the standard condition" in page
+    assert "section_251_standard_condition" not in page  # the reason in words; its code is the API's
+    assert "ndop-system" not in page and "list item" not in page
     assert "Check for National Data Opt-outs service" in page
     assert "&#34;legal_basis&#34;: &#34;s251_reg5&#34;" in page or "&quot;legal_basis&quot;" in page
+
+
+def test_the_decision_page_says_its_headline_once(client) -> None:
+    walk(client, S251_STUDY)
+    page = client.get("/policy/decision").content.decode()
+    explanation = PROVISIONS["section_251_standard_condition"].explanation
+    assert page.count(explanation) == 1  # under "Why", not again in the panel
 
 
 def test_questionnaire_skips_questions_that_do_not_matter(client) -> None:

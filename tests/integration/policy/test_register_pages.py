@@ -51,7 +51,8 @@ def test_register_save_from_the_questionnaire_then_view(client, accounts) -> Non
     page = client.get(location).content.decode()
     assert "CPRD extract" in page and "Monthly, under CAG 1-23" in page
     assert "The national data opt-out applies" in page
-    assert "section_251_standard_condition" in page and "ig@leeds.nhs.uk" in page
+    assert "Section 251 support with the standard condition" in page and "ig@leeds.nhs.uk" in page
+    assert "section_251_standard_condition" not in page
     assert "Version 1" in page
     listing = client.get("/policy/register/").content.decode()
     assert "CPRD extract" in listing and "Applies" in listing
@@ -102,7 +103,8 @@ def test_register_change_answers_through_the_questionnaire(client, accounts) -> 
     saved = client.post(f"/policy/register/{flow_id}/answers")
     assert saved["Location"] == location
     page = client.get(location).content.decode()
-    assert "The national data opt-out does not apply" in page and "cag_exempted" in page
+    assert "The national data opt-out does not apply" in page
+    assert "Section 251 support that sets the opt-out aside" in page
     assert list(m.PolicyFlowVersion.objects.order_by("version").values_list("applies", flat=True)) == [True, False]
 
 
@@ -127,13 +129,13 @@ def test_register_exports_csv_of_current_flows_and_full_history(client, accounts
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="data-flows-RR8-register-' in response["Content-Disposition"]
     rows = list(csv.DictReader(io.StringIO(response.content.decode())))
-    assert sorted((r["name"], r["applies"], r["deciding_reason"]) for r in rows) == [
-        ("CPRD extract v2", "true", "section_251_standard_condition"),
-        ("Consented study", "false", "consent"),
+    assert sorted((r["Name"], r["Opt-out applies"], r["Deciding reason"]) for r in rows) == [
+        ("CPRD extract v2", "Yes", "Section 251 support with the standard condition"),
+        ("Consented study", "No", "The patient consented"),
     ]
     history = list(csv.DictReader(io.StringIO(client.get("/policy/register/export.csv?history=all").content.decode())))
     assert len(history) == 3
-    assert {r["decided_by"] for r in history} == {"ig@leeds.nhs.uk"}
+    assert {r["Decided by"] for r in history} == {"ig@leeds.nhs.uk"}
 
 
 def test_demo_installs_the_demo_register_once(db) -> None:

@@ -89,7 +89,8 @@ class Outcome(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Provision:
-    """One reason the engine can give. `code` is stable: programs and registers keep it."""
+    """One reason the engine can give. `code` is stable: programs and registers keep it; people see the
+    `title` and the `citation`, which names public documents only (never our own reference notes)."""
 
     code: str
     outcome: Outcome
@@ -137,7 +138,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "before_national_data_opt_out",
         "Before the national data opt-out began",
-        "Launch of the national data opt-out, 25 May 2018 (ndop-system.md §0, §7)",
+        "NHS Digital, How opt-outs work (the national data opt-out began on 25 May 2018)",
         ("S22",),
         "The national data opt-out began on 25 May 2018. Before then it did not exist; type 2 objections "
         "held by GPs were the mechanism, and they were converted into national data opt-outs.",
@@ -147,7 +148,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "origin_childrens_social_care",
         "Children's social care data",
-        "Operational Policy Guidance ch. 4, Which organisations does the opt-out apply to",
+        "Operational Policy Guidance, chapter 4 (Which organisations does the opt-out apply to?)",
         ("S8",),
         "The opt-out covers data that originates in the health and adult social care system in England. "
         "It does not cover children's social care.",
@@ -156,7 +157,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "origin_outside_england",
         "Data disclosed by providers outside England",
-        "Operational Policy Guidance ch. 4, Which organisations does the opt-out apply to",
+        "Operational Policy Guidance, chapter 4 (Which organisations does the opt-out apply to?)",
         ("S8",),
         "The opt-out covers data that originates in the health and adult social care system in England. "
         "It does not cover data disclosed by providers outside England.",
@@ -165,7 +166,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "individual_care",
         "Individual care",
-        "nhs.uk list item 1; Operational Policy Guidance ch. 5 and 6 (decision step a)",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, chapters 5 and 6",
         ("S18", "S3"),
         "The data is used for the patient's own individual care and treatment. The opt-out only covers uses "
         "beyond individual care, such as research and planning.",
@@ -174,7 +175,8 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "anonymised",
         "Anonymised data",
-        "nhs.uk list item 4; Operational Policy Guidance ch. 6; guidance for researchers",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, chapter 6; "
+        "National data opt-out guidance for researchers",
         ("S18", "S3", "S36"),
         "The data is anonymised in line with the ICO anonymisation code, so it is not confidential patient "
         "information and nobody can be identified from it.",
@@ -183,7 +185,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "aggregate",
         "Aggregate data (numbers only)",
-        "nhs.uk list item 4; Operational Policy Guidance ch. 6",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, chapter 6",
         ("S18", "S3"),
         "The data is aggregate counts that cannot identify anyone, so it is not confidential patient information.",
         "Check that small numbers are suppressed so that the counts cannot identify anyone.",
@@ -191,7 +193,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "pseudonymised_not_identifiable",
         "Pseudonymised data the recipient cannot re-identify",
-        "Operational Policy Guidance ch. 5, confidential patient information (ndop-system.md §5.1)",
+        "Operational Policy Guidance, chapter 5 (confidential patient information); RCGP, Patient data choices",
         ("S43",),
         "The data is pseudonymised and the recipient cannot re-identify anyone from it or from other data it "
         "is likely to hold, so it is not confidential patient information to that recipient.",
@@ -200,7 +202,8 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "consent",
         "The patient consented",
-        "nhs.uk list item 3; Operational Policy Guidance ch. 6 §6.1; guidance for researchers",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, section 6.1; "
+        "National data opt-out guidance for researchers",
         ("S18", "S3", "S36"),
         "The patient has given consent for this specific use, such as a research study. Consent overrides the "
         "opt-out for that use.",
@@ -209,7 +212,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "legal_requirement",
         "A legal requirement",
-        "nhs.uk list item 5; Operational Policy Guidance Appendix 5",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, Appendix 5",
         ("S18", "S6"),
         "The law requires the information to be provided (for example CQC powers, NHS Counter Fraud, "
         "fitness-to-practise investigations, coroners, notifiable diseases).",
@@ -218,7 +221,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "court_order",
         "A court order",
-        "nhs.uk list item 5; Operational Policy Guidance Appendix 5",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, Appendix 5",
         ("S18", "S6"),
         "A court has ordered the information to be provided.",
         "Keep a copy of the order and disclose only what it asks for.",
@@ -226,7 +229,8 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "direction",
         "A Direction or data provision notice to NHS England",
-        "Operational Policy Guidance Appendix 5 and decision step d (Health and Social Care Act 2012)",
+        "Operational Policy Guidance, Appendix 5; "
+        "NHS Digital, Compliance with the national data opt-out (Health and Social Care Act 2012)",
         ("S6", "S28"),
         "NHS England (formerly NHS Digital) collects the data under a Direction or a data provision notice, "
         "which makes providing it a legal requirement.",
@@ -235,7 +239,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "overriding_public_interest",
         "An overriding public interest",
-        "nhs.uk list item 6; Operational Policy Guidance ch. 6 §6.3",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, section 6.3",
         ("S18", "S3"),
         "There is an overriding public interest in the disclosure. This must be the result of a positive "
         "public interest test.",
@@ -244,7 +248,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "copi_reg3_public_health",
         "Communicable disease and risks to public health (COPI regulation 3)",
-        "nhs.uk list item 7; Operational Policy Guidance ch. 6 §6.2",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, section 6.2",
         ("S18", "S3", "S38"),
         "The data is disclosed under regulation 3 of the Health Service (Control of Patient Information) "
         "Regulations 2002 to manage communicable diseases and other risks to public health (including the "
@@ -254,7 +258,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "ons_official_statistics",
         "The Office for National Statistics, for official statistics",
-        "nhs.uk list item 8; Operational Policy Guidance ch. 6",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, chapter 6",
         ("S18", "S3"),
         "The information is given to the Office for National Statistics for official statistics, such as the census.",
         KEEP_EVIDENCE,
@@ -262,7 +266,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "national_disease_registration",
         "National disease registration (cancer, congenital anomalies, rare diseases)",
-        "nhs.uk list item 10; Operational Policy Guidance ch. 6",
+        "nhs.uk, Where an opt-out doesn't apply; Operational Policy Guidance, chapter 6",
         ("S18", "S3", "S46"),
         "The data goes to the National Disease Registration Service for the cancer registry or the congenital "
         "anomalies and rare diseases registry. The registries run their own, separate opt-out.",
@@ -271,7 +275,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "patient_survey_before_april_2019",
         "National patient experience surveys sent before April 2019",
-        "nhs.uk list item 9",
+        "nhs.uk, Where an opt-out doesn't apply",
         ("S18",),
         "National patient experience surveys sent out before 1 April 2019 are exempt from the opt-out.",
         KEEP_EVIDENCE,
@@ -282,7 +286,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "non_contracted_invoice_validation",
         "Non-contracted invoice validation",
-        "Operational Policy Guidance ch. 7 §7.1, payments and invoice validation",
+        "Operational Policy Guidance, section 7.1 (payments and invoice validation)",
         ("S4",),
         "The opt-out does not apply to invoice validation for activity that is not covered by a contract.",
         "Use anonymised data where you can; use only what invoice validation needs.",
@@ -290,7 +294,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "nhsbsa_prescription_charges",
         "Prescription charge payments to the NHS Business Services Authority",
-        "Operational Policy Guidance ch. 7 §7.1; regulation 18A, NHS (Pharmaceutical Services, Charges and "
+        "Operational Policy Guidance, section 7.1; regulation 18A, NHS (Pharmaceutical Services, Charges and "
         "Prescribing) (Amendment) Regulations 2018",
         ("S4",),
         "Data disclosed to the NHS Business Services Authority for prescription charge payment under "
@@ -300,7 +304,7 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "no_nhs_number",
         "No NHS number without disproportionate effort",
-        "nhs.uk list item 2",
+        "nhs.uk, Where an opt-out doesn't apply",
         ("S18",),
         "The data does not contain NHS numbers, and getting them would take disproportionate effort, so the "
         "opt-out cannot be applied to it.",
@@ -309,7 +313,8 @@ EXEMPTIONS: Final[tuple[Provision, ...]] = (
     _exempt(
         "cag_exempted",
         "Section 251 support that sets the opt-out aside",
-        "Operational Policy Guidance ch. 5 §5.1 (CAG standard condition); guidance for researchers",
+        "Operational Policy Guidance, section 5.1 (the CAG standard condition); "
+        "National data opt-out guidance for researchers",
         ("S2", "S36"),
         "The section 251 support for this flow says the national data opt-out need not be applied. In "
         "exceptional cases the Confidentiality Advisory Group advises this.",
@@ -332,7 +337,7 @@ APPLIES: Final[tuple[Provision, ...]] = (
         "section_251_standard_condition",
         Outcome.APPLIES,
         "Section 251 support with the standard condition",
-        "Operational Policy Guidance ch. 5 §5.1; guidance for researchers",
+        "Operational Policy Guidance, section 5.1; National data opt-out guidance for researchers",
         ("S2", "S36"),
         "The flow relies on section 251 support (COPI regulation 2 or 5). Its standard condition is that the "
         "wishes of patients who have withheld or withdrawn their consent are respected, so the opt-out applies.",
@@ -342,7 +347,7 @@ APPLIES: Final[tuple[Provision, ...]] = (
         "confidential_information_beyond_individual_care",
         Outcome.APPLIES,
         "Confidential patient information used beyond individual care",
-        "Operational Policy Guidance ch. 5 (ndop-system.md §5.1, core principle)",
+        "Operational Policy Guidance, chapter 5 (When does a national data opt-out apply?)",
         ("S2", "S43"),
         "The flow uses confidential patient information from the health and adult social care system in England "
         "for a purpose beyond individual care, and no exemption covers it, so the opt-out applies.",

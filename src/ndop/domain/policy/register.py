@@ -18,6 +18,8 @@ from ndop.domain.common.errors import DomainError
 from ndop.domain.common.ports import UnitOfWork
 from ndop.domain.organisations.accounts import OdsCode
 from ndop.domain.policy.parse import QUESTION_ORDER
+from ndop.domain.policy.provisions import PROVISIONS
+from ndop.domain.policy.questions import BY_KEY
 
 MAX_NAME: Final = 200
 MAX_DESCRIPTION: Final = 2000
@@ -80,10 +82,33 @@ class FlowVersion:
 
     @property
     def reason_code(self) -> str:
+        codes = self.reason_codes
+        return codes[0] if codes else ""
+
+    @property
+    def reason_codes(self) -> list[str]:
         reasons = self.decision.get("reasons")
-        if isinstance(reasons, list) and reasons and isinstance(reasons[0], dict):
-            return str(reasons[0].get("code", ""))
-        return ""
+        if not isinstance(reasons, list):
+            return []
+        return [str(r.get("code", "")) for r in reasons if isinstance(r, dict)]
+
+    @property
+    def reason(self) -> str:
+        """The deciding reason in words, as people read it (the code is for programs)."""
+        return reason_in_words(self.reason_code)
+
+
+def reason_in_words(code: str) -> str:
+    """A reason's title; a code no provision has any more (a retired rule) is shown as stored."""
+    provision = PROVISIONS.get(code)
+    return provision.title if provision else code.replace("_", " ").capitalize()
+
+
+def citation_of(code: str, stored: object) -> str:
+    """Where a reason comes from, naming public documents: today's wording for a provision that still
+    exists (the same documents, cited by name), else the stored citation."""
+    provision = PROVISIONS.get(code)
+    return provision.citation if provision else str(stored or "")
 
 
 class FlowRegister(Protocol):
@@ -116,19 +141,21 @@ class PolicyRegisterUnit(UnitOfWork, Protocol):
     def flows(self) -> FlowRegister: ...
 
 
+# The export is evidence for people (an IG lead, an auditor, a spreadsheet): columns, reasons and answers
+# in words, as the pages show them. Programs use the API, which keeps the codes.
 CSV_HEADER: Final = (
-    "flow_id",
-    "version",
-    "name",
-    "description",
-    "applies",
-    "deciding_reason",
-    "citation",
-    "other_reasons",
-    *QUESTION_ORDER,
-    "decided_by",
-    "decided_at",
-    "rules_reviewed",
+    "Flow ID",
+    "Version",
+    "Name",
+    "Description",
+    "Opt-out applies",
+    "Deciding reason",
+    "Source",
+    "Other reasons",
+    *(BY_KEY[key].short for key in QUESTION_ORDER),
+    "Decided by",
+    "Decided at",
+    "Rules reviewed",
 )
 
 
@@ -145,18 +172,19 @@ def csv_rows(versions: Iterable[FlowVersion]) -> list[list[str]]:
         reasons = v.decision.get("reasons")
         reason_list = reasons if isinstance(reasons, list) else []
         first = reason_list[0] if reason_list and isinstance(reason_list[0], dict) else {}
-        others = ";".join(str(r.get("code", "")) for r in reason_list[1:] if isinstance(r, dict))
+        others = "; ".join(reason_in_words(code) for code in v.reason_codes[1:])
         rows.append(
             [
                 _safe(v.flow_id),
                 _safe(v.version),
                 _safe(v.details.name),
                 _safe(v.details.description),
-                _safe(v.applies),
-                _safe(first.get("code", "")),
-                _safe(first.get("citation", "")),
+                "Yes" if v.applies else "No",
+                _safe(v.reason),
+                _safe(citation_of(v.reason_code, first.get("citation"))),
                 _safe(others),
-                *(_safe(v.answers.get(key, "")) for key in QUESTION_ORDER),
+                *(_safe(BY_KEY[key].label_for(v.answers.get(key)) if key in v.answers else "")
+                  for key in QUESTION_ORDER),
                 _safe(v.decided_by),
                 _safe(v.decided_at.isoformat(timespec="seconds")),
                 _safe(v.decision.get("rules_reviewed", "")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ndop.domain.common.actors import PATIENT_ONLINE
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.notifications.messages import ContactMethod, Message, Template
-from ndop.domain.registry.choices import Channel, Choice, ChoiceEvent, ChoiceRequest
+from ndop.domain.registry.choices import Channel, Choice, ChoiceEvent, ChoiceHistory, ChoiceRequest
 from ndop.services.online.deps import OnlineDeps
 from ndop.services.registry.record_choice import record_choice
 
@@ -15,10 +15,17 @@ CHOICE_TEXT = {
 }
 
 
-def set_choice_online(deps: OnlineDeps, nhs_number: NhsNumber, choice: Choice,
-                      method: ContactMethod | None) -> ChoiceEvent:
+def set_choice_online(
+    deps: OnlineDeps, nhs_number: NhsNumber, choice: Choice, method: ContactMethod | None
+) -> ChoiceEvent | None:
     """Record through `record_choice` (eligibility, audit), then send the confirmation (none when `method` is
-    None: someone signed in with NHS login whose record has no mobile or email)."""
+    None: someone signed in with NHS login whose record has no mobile or email).
+
+    A choice the person already has is no change: nothing is recorded or sent, and the answer is None.
+    """
+    history = ChoiceHistory(nhs_number, tuple(deps.registry.choices.history(nhs_number)))
+    if history.current_choice is choice:
+        return None
     event = record_choice(deps.registry, ChoiceRequest(nhs_number, choice, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
     patient = deps.registry.patients.get(nhs_number)
     if patient is None or method is None:

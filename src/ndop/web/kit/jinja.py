@@ -12,6 +12,7 @@ from jinja2.filters import do_indent
 from markupsafe import Markup
 
 from ndop.domain.paper_forms.forms import SEND_TO
+from ndop.web.kit.footer import PHASE, feedback_href, footer_items
 from ndop.web.kit.forms import JINJA_GLOBALS
 
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
@@ -39,6 +40,7 @@ def environment(**options: Any) -> Environment:
         **options,
     )
     # send_to: where the paper forms go, on every page that mentions them (the forms' one source).
-    env.globals.update(static=static, url=reverse, send_to=SEND_TO, **JINJA_GLOBALS)
+    env.globals.update(static=static, url=reverse, send_to=SEND_TO, footer_items=footer_items,
+                       feedback_href=feedback_href, phase=PHASE, **JINJA_GLOBALS)
     env.filters["indent"] = indent
     return env

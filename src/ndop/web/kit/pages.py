@@ -17,6 +17,8 @@ from django.template import engines
 from django.urls import reverse
 from markupsafe import Markup
 
+from ndop.web.kit.footer import footer_items
+
 
 @dataclass(frozen=True)
 class Service:
@@ -74,5 +76,5 @@ def chrome(service: Service) -> dict[str, Markup]:
 
     return {
         "header": macro("header", "header", {"service": {"text": service.name, "href": service.href()}}),
-        "footer": macro("footer", "footer", {"meta": {"items": [{"href": "/", "text": "National Data Opt-out"}]}}),
+        "footer": macro("footer", "footer", {"meta": {"items": footer_items()}}),
     }

@@ -25,7 +25,7 @@ ANSWER_OF = {v: k for k, v in ANSWERS.items()}
 def your_choice(request: HttpRequest) -> HttpResponse:
     number = journey.verified(request)
     if number is None:
-        return redirect("patient:start")
+        return journey.lost(request)
     form = YourChoiceForm(request.POST if request.method == "POST" else None,
                           initial={"allow": journey.state(request).get("answer") or ""})
     if form.is_valid():
@@ -44,26 +44,36 @@ def check(request: HttpRequest) -> HttpResponse:
     number = journey.verified(request)
     answer = journey.state(request).get("answer")
     if number is None or answer not in ANSWERS:
-        return redirect("patient:start")
+        return journey.lost(request)
     if request.method == "POST":
         stored = journey.state(request).get("method")  # None after NHS login to a record without contacts
         method = ContactMethod(stored) if stored else None
         try:
-            set_choice_online(container.online(), number, ANSWERS[answer], method)
+            event = set_choice_online(container.online(), number, ANSWERS[answer], method)
         except DomainError:
             journey.clear(request)
             return redirect("patient:cannot_continue")
         masked = dict(journey.state(request).get("contacts", [])).get(stored or "", "")
         journey.clear(request)
         request.session.cycle_key()
-        journey.update(request, done={"answer": answer, "method": stored or "", "masked": masked})
-        return redirect("patient:confirmation")
+        journey.update(request, done={"answer": answer, "method": stored or "", "masked": masked,
+                                      "changed": event is not None})
+        return redirect("patient:confirmation" if event is not None else "patient:not_changed")
     return page(request, "check.jinja", {"title": "Check your choice", "answer": answer}, back="patient:your_choice")
 
 
 @require_http_methods(["GET"])
 def confirmation(request: HttpRequest) -> HttpResponse:
     done = journey.state(request).get("done")
-    if not done:
-        return redirect("patient:start")
+    if not done or not done.get("changed", True):
+        return journey.lost(request)
     return page(request, "confirmation.jinja", {"title": "Your choice has been recorded", "done": done})
+
+
+@require_http_methods(["GET"])
+def not_changed(request: HttpRequest) -> HttpResponse:
+    """The person confirmed the choice they already had: nothing was recorded, and nothing was sent."""
+    done = journey.state(request).get("done")
+    if not done or done.get("changed", True):
+        return journey.lost(request)
+    return page(request, "not_changed.jinja", {"title": "Your choice has not changed", "done": done})

@@ -17,7 +17,7 @@ from ndop.web.patient.limits import limited
 from ndop.web.patient.pages import page, too_many_requests
 
 
-def _send(request: HttpRequest, method: ContactMethod) -> HttpResponse:
+def _send(request: HttpRequest, method: ContactMethod, *, again: bool = False) -> HttpResponse:
     number = journey.matched(request)
     assert number is not None
     if limited(request, "patient-code-send"):  # per number: in the database, under a lock (ADR 0045)
@@ -31,14 +31,16 @@ def _send(request: HttpRequest, method: ContactMethod) -> HttpResponse:
             return page(request, "too_many_codes.jinja", {"title": "You have asked for too many security codes"},
                         status=429)
         return redirect("patient:no_contact_details")
-    journey.update(request, challenge=challenge, method=method.value)
+    # A new code replaces the one before: only the newest challenge is kept, so an earlier code no longer
+    # works, and the page says so (ADR 64).
+    journey.update(request, challenge=challenge, method=method.value, resent=again)
     return redirect("patient:security_code")
 
 
 @require_http_methods(["GET", "POST"])
 def send_code(request: HttpRequest) -> HttpResponse:
     if journey.matched(request) is None:
-        return redirect("patient:start")
+        return journey.lost(request)
     contacts = journey.state(request).get("contacts", [])
     form = SendCodeForm(request.POST if request.method == "POST" else None, contacts=contacts)
     if form.is_valid():
@@ -50,8 +52,8 @@ def send_code(request: HttpRequest) -> HttpResponse:
 def resend_code(request: HttpRequest) -> HttpResponse:
     method = journey.state(request).get("method")
     if journey.matched(request) is None or not method:
-        return redirect("patient:start")
-    return _send(request, ContactMethod(method))
+        return journey.lost(request)
+    return _send(request, ContactMethod(method), again=True)
 
 
 def _masked(request: HttpRequest) -> str:
@@ -65,8 +67,9 @@ def security_code(request: HttpRequest) -> HttpResponse:
     number = journey.matched(request)
     challenge = journey.state(request).get("challenge")
     if number is None or not challenge:
-        return redirect("patient:start")
+        return journey.lost(request)
     form = SecurityCodeForm(request.POST if request.method == "POST" else None)
+    resent = bool(journey.state(request).get("resent"))
     expired = False
     if form.is_valid():
         code = form.cleaned_data["security_code"]
@@ -87,14 +90,15 @@ def security_code(request: HttpRequest) -> HttpResponse:
             return redirect("patient:locked_out")
         if result.outcome is Outcome.WRONG:
             left = result.tries_left
-            form.add_error("security_code",
-                           f"The security code is not correct. You have {left} more {'try' if left == 1 else 'tries'}")
+            newest = " Use the code in the newest message we sent you." if resent else ""
+            form.add_error("security_code", f"The security code is not correct.{newest} "
+                                            f"You have {left} more {'try' if left == 1 else 'tries'}")
         else:  # expired or already used
             expired = True
             form.add_error("security_code", "This security code has expired. Ask for a new code")
     return page(request, "security_code.jinja", {
         "title": "Enter your security code", "form": form, "masked": _masked(request),
-        "expired": expired,
+        "expired": expired, "resent": resent,
     }, back="patient:send_code")
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 
+from ndop.domain.common.dates import parse_month
 from ndop.domain.common.nhs_number import InvalidNhsNumber, InvalidReason, NhsNumber, invalid_reason
 from ndop.domain.online.identity import InvalidClaim, normalise_name, normalise_postcode
 from ndop.domain.online.security_code import CODE_LIFETIME, is_well_formed, normalise_code
@@ -76,7 +77,7 @@ class DateOfBirthForm(NhsForm):
     """Day, month and year (ids `dob-day` ...); one message for the date as a whole, on the part to fix."""
 
     day = Text(limit=4, label="Day")
-    month = Text(limit=4, label="Month")
+    month = Text(limit=12, label="Month")  # "September" is a month too (domain.common.dates)
     year = Text(limit=6, label="Year")
     date_design = {
         "fieldset": {"legend": {"text": "What is your date of birth?", "isPageHeading": True, "size": "l"}},
@@ -97,7 +98,7 @@ class DateOfBirthForm(NhsForm):
         if failure is not None:
             self.add_error(*failure)
         else:
-            data["date_of_birth"] = date(int(year), int(month), int(day))
+            data["date_of_birth"] = date(int(year), parse_month(month) or 0, int(day))
         return data
 
     def _failure(self, day: str, month: str, year: str) -> tuple[str, str] | None:
@@ -108,7 +109,7 @@ class DateOfBirthForm(NhsForm):
             if not value:
                 return part, f"Date of birth must include a {part}"
         try:
-            born = date(int(year), int(month), int(day))
+            born = date(int(year), parse_month(month) or 0, int(day))
         except ValueError:
             return "day", "Date of birth must be a real date"
         if len(year) != 4:
@@ -152,5 +153,6 @@ class SendCodeForm(NhsForm):
 
 class YourChoiceForm(NhsForm):
     allow = Radios(label="I allow my confidential patient information to be used for research and planning",
-                   message="Select yes if you allow your confidential patient information to be used",
+                   message="Select yes if you allow your confidential patient information to be used for research "
+                           "and planning, or no if you do not",
                    choices=[("yes", "Yes"), ("no", "No")], design={"fieldset": {"legend": {"size": "m"}}})

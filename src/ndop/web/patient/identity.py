@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
@@ -51,7 +52,7 @@ def name_and_postcode(request: HttpRequest) -> HttpResponse:
 def date_of_birth(request: HttpRequest) -> HttpResponse:
     claim_fields = journey.state(request).get("claim")
     if not claim_fields:
-        return redirect("patient:start")
+        return journey.lost(request)
     back = "patient:nhs_number" if "nhs_number" in claim_fields else "patient:name_and_postcode"
     deps = container.online()
     form = DateOfBirthForm(request.POST if request.method == "POST" else None,
@@ -118,3 +119,9 @@ under_13 = _stop("under_13.jinja", "You cannot make this choice online")
 cannot_continue = _stop("cannot_continue.jinja", "We cannot continue online")
 paused = _stop("paused.jinja", "We have paused online access for these details")
 no_contact_details = _stop("no_contact_details.jinja", "We cannot send you a security code")
+
+
+@require_http_methods(["GET"])
+def session_expired(request: HttpRequest) -> HttpResponse:
+    minutes = settings.SESSION_COOKIE_AGE // 60
+    return page(request, "session_expired.jinja", {"title": "Your session has timed out", "minutes": minutes})

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 
 from ndop.domain.common.nhs_number import NhsNumber
 
@@ -38,3 +40,16 @@ def matched(request: HttpRequest) -> NhsNumber | None:
 def verified(request: HttpRequest) -> NhsNumber | None:
     digits = state(request).get("verified")
     return NhsNumber(digits) if digits else None
+
+
+def timed_out(request: HttpRequest) -> bool:
+    """True when the browser sent a session cookie whose session is gone: it expired (20 minutes without a
+    request, settings.SESSION_COOKIE_AGE) and the database no longer has it."""
+    request.session.get(KEY)  # loads the session; a cookie naming no live session leaves it without a key
+    return settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.session_key is None
+
+
+def lost(request: HttpRequest) -> HttpResponse:
+    """Where a page goes when the journey it needs is not in the session: the page saying the session timed
+    out, if it did, otherwise the start."""
+    return redirect("patient:session_expired" if timed_out(request) else "patient:start")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("cannot-continue", identity.cannot_continue, name="cannot_continue"),
     path("no-contact-details", identity.no_contact_details, name="no_contact_details"),
     path("paused", identity.paused, name="paused"),
+    path("session-expired", identity.session_expired, name="session_expired"),
     path("send-code", codes.send_code, name="send_code"),
     path("send-code/again", codes.resend_code, name="resend_code"),
     path("security-code", codes.security_code, name="security_code"),
@@ -25,5 +26,6 @@ urlpatterns = [
     path("your-choice-history", history.your_history, name="your_history"),
     path("check", choice.check, name="check"),
     path("confirmation", choice.confirmation, name="confirmation"),
+    path("not-changed", choice.not_changed, name="not_changed"),
     path("dev/outbox", dev.outbox, name="outbox"),
 ]

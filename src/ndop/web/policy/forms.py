@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from ndop.domain.common.dates import parse_month
 from ndop.domain.policy.questions import Kind, Question
 from ndop.domain.policy.register import FlowDetails, InvalidFlowDetails
 from ndop.web.kit.forms import NhsForm, Radios, Text
@@ -42,7 +43,7 @@ class FlowDateForm(NhsForm):
 
     prefix = "date"
     day = Text(limit=4, label="Day")
-    month = Text(limit=4, label="Month")
+    month = Text(limit=12, label="Month")  # "September" is a month too (domain.common.dates)
     year = Text(limit=6, label="Year")
 
     @classmethod
@@ -63,7 +64,7 @@ class FlowDateForm(NhsForm):
             self.add_error("day", "Enter a full date with a day, month and year, or leave it empty for today")
             return data
         try:
-            day = date(int(typed[2]), int(typed[1]), int(typed[0]))
+            day = date(int(typed[2]), parse_month(typed[1]) or 0, int(typed[0]))
         except ValueError:
             self.add_error("day", "Enter a real date, for example 23 11 2026")
             return data

@@ -19,6 +19,7 @@ from ndop.domain.common.clock import SystemClock, today
 from ndop.domain.policy import InvalidFlow, decide, parse_flow
 from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES, Outcome
 from ndop.domain.policy.questions import BY_KEY, Kind, Question, next_question, questions_for, relevant
+from ndop.domain.policy.register import citation_of, reason_in_words
 from ndop.domain.policy.rules import ORDER
 from ndop.web.kit.pages import Service, page
 from ndop.web.policy.forms import AnswerForm, FlowDateForm, selected
@@ -147,14 +148,15 @@ def reasons_view(reasons: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Reasons as the page shows them: with the provision's title and source links where it still exists."""
     shown = []
     for reason in reasons:
-        provision = PROVISIONS.get(str(reason.get("code")))
+        code = str(reason.get("code"))
+        provision = PROVISIONS.get(code)
         tags = provision.sources if provision else ()
         shown.append(
             {
-                "title": provision.title if provision else str(reason.get("code")),
-                "code": reason.get("code"),
+                "title": reason_in_words(code),
+                "code": code,
                 "explanation": reason.get("explanation"),
-                "citation": reason.get("citation"),
+                "citation": citation_of(code, reason.get("citation")),
                 "sources": [{"tag": t, "title": SOURCES[t][0], "url": SOURCES[t][1]} for t in tags],
             }
         )
