@@ -128,7 +128,7 @@ def test_postal_forms_walk(browser, live_server, axe, width) -> None:
     _check(page, axe, width)
 
     # The queue: nothing open is left.
-    page.get_by_role("link", name="Back").click()
+    page.get_by_role("link", name="Back", exact=True).click()
     assert page.get_by_text("No open postal forms.").is_visible()
     _check(page, axe, width)
     context.close()
