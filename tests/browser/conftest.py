@@ -70,6 +70,9 @@ class AxeChecker:
         self.pages_checked: list[str] = []
 
     def check(self, page) -> None:
+        # A click that navigates returns once the new document is committed, not parsed: on a loaded
+        # machine axe then saw half a page (a footer link with its text not yet parsed). Wait for it.
+        page.wait_for_load_state("load")
         results = self._axe.run(page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
         self.pages_checked.append(page.title())
         assert results.violations_count == 0, f"{page.url}: {results.generate_report()}"
