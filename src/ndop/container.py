@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ndop.domain.common.clock import Clock
 from ndop.domain.common.jobs import JobLeases
 from ndop.domain.contact_centre.ports import ContactCentre
+from ndop.domain.gp_codes.ports import GpCodes
 from ndop.domain.letters.letters import Letter
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
@@ -292,6 +293,16 @@ def population_store() -> PopulationStore:
     return DjangoPopulationStore()
 
 
+# -- GP codes (issue 14) -------------------------------------------------------------------------
+
+
+def gp_codes(clock: Clock | None = None) -> GpCodes:
+    """The registry's unit of work with the GP codes (Type 1 register, Type 2 conversions) and the letters."""
+    from ndop.adapters.db.gp_codes import DjangoGpCodes
+
+    return DjangoGpCodes(clock)
+
+
 # -- contact centre and letters (issue 13) -------------------------------------------------------
 
 
@@ -326,11 +337,11 @@ def letter_dispatcher() -> LetterDispatcher:
     return NotifyLetterDispatcher.connect(letters_dir(), notify.api_key, notify.base_url)
 
 
-def send_letters(clock: Clock | None = None) -> int:
-    """Render and send the pending letters (after the cases that queued them committed)."""
+def send_letters(clock: Clock | None = None, limit: int = 500) -> int:
+    """Render and send the pending letters, up to `limit` (after the cases that queued them committed)."""
     from ndop.services.staff.letters import send_pending_letters
 
-    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher())
+    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher(), limit=limit)
 
 
 def print_run(letters: list[Letter], title: str) -> bytes:

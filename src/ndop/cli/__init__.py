@@ -12,6 +12,7 @@ def _register() -> None:
         check,
         choice,
         demo,
+        gp,
         jobs,
         letters,
         mesh,

@@ -12,6 +12,8 @@ from ndop import container
 from ndop.cli.common import fail, refuse
 from ndop.cli.root import main
 
+SEND_ALL = 10**9  # every pending letter, in batches of 500 (a 2018-style conversion queues tens of thousands)
+
 
 @main.group()
 def letters() -> None:
@@ -43,7 +45,7 @@ def list_letters(as_json: bool, on: datetime | None) -> None:
 def send() -> None:
     """Render the pending letters to the outbox (or send them to GOV.UK Notify when configured)."""
     try:
-        count = container.send_letters()
+        count = container.send_letters(limit=SEND_ALL)
     except OSError as exc:
         fail(f"could not write a letter ({exc.strerror}).")
     click.echo(f"Sent {count} letter(s).")
