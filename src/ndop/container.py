@@ -249,12 +249,13 @@ def check_service() -> CheckService:
     global _check_service
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
+        from ndop.adapters.db.gp_codes import DjangoType1Source
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
         store = snapshot_store()
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
-        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
+        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=DjangoType1Source())
     return _check_service
 
 

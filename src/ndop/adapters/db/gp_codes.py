@@ -6,6 +6,8 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
 
+import numpy as np
+import numpy.typing as npt
 from django.db import connection
 from django.db.models import Count, Q
 
@@ -13,7 +15,9 @@ from ndop.adapters.db import models as m
 from ndop.adapters.db.integrity import events_digest_between
 from ndop.adapters.db.registry import DjangoRegistry, reserve_sequences
 from ndop.adapters.db.staff import DjangoLetterStore, letter_row
+from ndop.domain.check.snapshot import keys_of
 from ndop.domain.common.clock import Clock
+from ndop.domain.gp_codes.chains import Chains
 from ndop.domain.gp_codes.codes import Meaning, OptOutType
 from ndop.domain.gp_codes.extract import CodeRow
 from ndop.domain.gp_codes.ports import (
@@ -168,3 +172,20 @@ class DjangoGpCodes(DjangoRegistry):
         super().__init__(clock)
         self.gp: GpCodeStore = DjangoGpCodeStore()
         self.letters: LetterStore = DjangoLetterStore()
+
+
+class DjangoType1Source:
+    """`Type1Source`: the Type 1 register's objectors, with every number of their supersession chains."""
+
+    def type1_keys(self) -> npt.NDArray[np.int64]:
+        store = DjangoGpCodeStore()
+        objectors = store.type1_objectors()
+        links = store.links()
+        if links:
+            chains = Chains(links)
+            # The register is kept under each person's current number at import; links may have changed since.
+            people = {chains.current(n) for n in objectors}
+            numbers = sorted({member for person in people for member in chains.members(person)} | set(objectors))
+        else:
+            numbers = objectors
+        return keys_of(numbers)

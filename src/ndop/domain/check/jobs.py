@@ -65,3 +65,5 @@ class CheckOutcome:
     rows_kept: int
     request_sha256: str
     response_sha256: str
+    gp_data: bool = False
+    rows_removed_type1: int = 0  # of rows_removed, those removed for a Type 1 objection alone

@@ -20,6 +20,7 @@ from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.nhs_number import NhsNumber
+from ndop.domain.gp_codes.chains import Chains
 from ndop.domain.gp_codes.codes import OptOutType
 from ndop.domain.gp_codes.ports import GpCodes, NewConversion, PersonRecord
 from ndop.domain.gp_codes.rules import (
@@ -33,7 +34,6 @@ from ndop.domain.gp_codes.rules import (
 )
 from ndop.domain.letters.letters import Letter, LetterKind, Recipient
 from ndop.domain.registry.choices import Choice
-from ndop.services.gp_codes.links import Chains
 
 REPORT_COLUMNS = ("practice_code", "nhs_number", "code", "recorded_date", "reason")
 _CHUNK = 900  # numbers per IN (...) query

@@ -21,11 +21,11 @@ from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.audit_actions import AuditAction
 from ndop.domain.common.errors import DomainError
+from ndop.domain.gp_codes.chains import Chains
 from ndop.domain.gp_codes.codes import OptOutType
 from ndop.domain.gp_codes.extract import CodeRow, header_problem, parse_row
 from ndop.domain.gp_codes.ports import GpCodes, GpCodeStore, Type1Entry
 from ndop.domain.gp_codes.rules import PersonCode, latest
-from ndop.services.gp_codes.links import Chains
 
 MAX_REPORTED = 20
 BATCH = 5_000
