@@ -228,6 +228,7 @@ def mesh_worker(
         request_workflow=config.request_workflow,
         ack_workflow=config.ack_workflow,
         response_workflow=config.response_workflow,
+        gp_data_workflow=config.gp_data_workflow,
         lease_s=config.lease_seconds,
         handshake_every=timedelta(hours=config.handshake_hours),
         poll_s=config.poll_seconds,

@@ -27,7 +27,8 @@ def type1(checker, registry):  # noqa: F811
 
 
 @pytest.mark.parametrize(("choice", "kept", "type1_row"), [
-    ("yes", f"{A},\r\n", "1"), ("no", f"{A},\r\n{T1},\r\n", "Not applied"), (None, f"{A},\r\n{T1},\r\n", "Not applied")])
+    ("yes", f"{A},\r\n", "1"), ("no", f"{A},\r\n{T1},\r\n", "Not applied"),
+    (None, f"{A},\r\n{T1},\r\n", "Not applied")])
 def test_org_upload_gp_data_option(type1, choice, kept, type1_row) -> None:
     page = type1.get("/org/check/").content.decode()
     assert 'name="gp_data"' in page and "type 1 opt-out" in page

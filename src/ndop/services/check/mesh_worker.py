@@ -37,6 +37,7 @@ from typing import BinaryIO, Final
 from ndop.domain.check.clients import CheckClients
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import (
+    GP_DATA_WORKFLOW,
     InboundMessage,
     LostClaim,
     MeshAuthenticationFailed,
@@ -68,6 +69,8 @@ class WorkerSettings:
     request_workflow: str = "SPINE_NTT_UPHOLDING"
     ack_workflow: str = "SPINE_NTT_UPHOLDING"
     response_workflow: str = "SPINE_NTT_UPHOLDING"
+    # Requests for a flow of GP data: Type 1 objections removed too; acknowledged and answered on it.
+    gp_data_workflow: str = GP_DATA_WORKFLOW
     lease_s: float = 600.0
     handshake_every: timedelta = timedelta(hours=24)
     poll_s: float = 30.0
@@ -212,6 +215,8 @@ class MeshWorker:
         MeshAuthenticationFailed (configuration is wrong: stop)."""
         self.handshake_if_due()
         listed = list(self.mailbox.inbox(self.settings.request_workflow))
+        if self.settings.gp_data_workflow and self.settings.gp_data_workflow != self.settings.request_workflow:
+            listed += [i for i in self.mailbox.inbox(self.settings.gp_data_workflow) if i not in set(listed)]
         seen = set(listed)
         message_ids = listed + [i for i in self.ledger.answered_unacknowledged() if i not in seen]
         outcomes: list[Handled] = []
@@ -299,8 +304,12 @@ class MeshWorker:
                 close()
         return info
 
+    def _gp_data(self, record: MeshRequestRecord) -> bool:
+        return bool(self.settings.gp_data_workflow) and record.workflow_id == self.settings.gp_data_workflow
+
     def _answer(self, record: MeshRequestRecord, request_path: Path, response_path: Path) -> MeshRequestRecord:
         message_id = record.message_id
+        gp_data = self._gp_data(record)
         known_sender = bool(record.organisation)
         if known_sender and not record.ack_message_id:
             ack = json.dumps(
@@ -314,7 +323,8 @@ class MeshWorker:
                 },
                 sort_keys=True,
             ).encode()
-            record = self._send_once(record, _ACK, self.settings.ack_workflow,
+            ack_workflow = self.settings.gp_data_workflow if gp_data else self.settings.ack_workflow
+            record = self._send_once(record, _ACK, ack_workflow,
                                      response_filename(record.filename, "ACK", "json"), "application/json",
                                      lambda: io.BytesIO(ack), subject="SUCCESS")
             self._on_step("ack_recorded")
@@ -325,7 +335,8 @@ class MeshWorker:
 
         if not record.response_message_id:
             extension = "csv" if record.filename.lower().endswith(".csv") else "dat"
-            record = self._send_once(record, _RESPONSE, self.settings.response_workflow,
+            workflow = self.settings.gp_data_workflow if gp_data else self.settings.response_workflow
+            record = self._send_once(record, _RESPONSE, workflow,
                                      response_filename(record.filename, "RESPONSE", extension), "text/plain",
                                      lambda: response_path.open("rb"),
                                      subject="REJECTED" if record.rejected else "SUCCESS")
@@ -345,6 +356,7 @@ class MeshWorker:
                         "ack_message_id": record.ack_message_id,
                         "response_message_id": record.response_message_id,
                         "response_sha256": record.response_sha256,
+                        **({"gp_data": True} if gp_data else {}),
                     },
                 )
             )
@@ -364,6 +376,7 @@ class MeshWorker:
                 outcome = self.checks.run(
                     request, response, channel=CheckChannel.MESH, organisation=record.organisation, fmt=fmt,
                     reference=record.message_id, requested_by=Actor.organisation_mailbox(record.sender),
+                    gp_data=self._gp_data(record),
                 )
             check_job_id, rejected, rejection = outcome.job_id, outcome.rejected, outcome.rejection
         partial.replace(response_path)
