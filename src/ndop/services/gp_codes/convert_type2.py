@@ -76,8 +76,10 @@ def _letter(person: PersonRecord, code: PersonCode, unit: GpCodes) -> Letter:
 
 def convert_type2(
     unit: GpCodes, *, converted_by: Actor, as_of: date, cutoff: date = TYPE2_CUTOFF, dry_run: bool = False,
-    report: TextIO | None = None,
+    report: TextIO | None = None, queue_letters: bool = True,
 ) -> ConversionSummary:
+    """Convert (see the module's note). `queue_letters=False` counts the letters due without queueing them
+    (the demo replays 2018 as history)."""
     summary = ConversionSummary(dry_run=dry_run)
     not_converted: Counter[str] = Counter()
     with unit.transaction():
@@ -131,8 +133,8 @@ def convert_type2(
                 summary.no_letter_deceased += dead
                 summary.no_letter_under_13 += not dead
             summary.letters += outcome.letter
-            new.append(NewConversion(number, code, made_at(code), _letter(person, code, unit) if outcome.letter
-                                     else None))
+            letter = _letter(person, code, unit) if outcome.letter and queue_letters else None
+            new.append(NewConversion(number, code, made_at(code), letter))
         summary.not_converted = dict(sorted(not_converted.items()))
         if dry_run:
             return summary
@@ -145,7 +147,7 @@ def convert_type2(
             action=AuditAction.GP_TYPE2_CONVERTED, actor=converted_by, subject="type2",
             details={**{k: v for k, v in summary.as_dict().items() if k not in ("dry_run", "audit_sequence")},
                      "as_of": as_of.isoformat(), "cutoff": cutoff.isoformat(), "events_sha256": events_sha256,
-                     "report_written": report is not None},
+                     "report_written": report is not None, "letters_queued": queue_letters},
         ))
         summary.audit_sequence = record.sequence
     return summary
