@@ -110,3 +110,21 @@ def test_gp_convert_bad_arguments_exit_2_and_write_nothing(people, args) -> None
     result = run("gp", "convert-type2", *args)
     assert result.exit_code == 2, result.output
     assert not m.AuditEvent.objects.filter(action="gp_codes.type2_converted").exists()
+
+
+def test_generated_population_with_its_gp_extract_converts_to_the_generators_opt_outs(tmp_path, settings) -> None:
+    settings.CONFIG = settings.CONFIG.replace(var_dir=tmp_path, notify=None)
+    out = tmp_path / "pop"
+    made = run("population", "generate", "--patients", "3000", "--seed", "4", "--as-of", "2026-11-01", "--out", str(out))
+    assert made.exit_code == 0, made.output
+    opted_out = int(made.output.split("converted: ")[1].split(" ")[0].replace(",", ""))
+    assert run("population", "import", str(out)).exit_code == 0
+    imported = run("gp", "import", str(out / "gp_codes.csv"))
+    assert imported.exit_code == 0, imported.output
+    converted = run("gp", "convert-type2", "--as-of", "2026-11-01", "--no-send")
+    assert converted.exit_code == 0, converted.output
+    assert m.CurrentChoice.objects.filter(choice="opted_out").count() == opted_out
+    assert m.ChoiceEvent.objects.filter(channel="T2").count() > 0
+    assert m.Letter.objects.filter(kind="type2_conversion", status="pending").count() > 0
+    summary = json.loads(run("gp", "summary", "--json").output)
+    assert summary["totals"]["type1"] == m.GpType1.objects.filter(objects_to_sharing=True).count() > 50
