@@ -26,6 +26,8 @@ from ndop.domain.registry.ports import Registry
 from ndop.services.online.deps import OnlineDeps
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from ndop.adapters.mesh.client import MeshClientMailbox
@@ -303,6 +305,15 @@ def gp_codes(clock: Clock | None = None) -> GpCodes:
     from ndop.adapters.db.gp_codes import DjangoGpCodes
 
     return DjangoGpCodes(clock)
+
+
+def type1_keys() -> npt.NDArray[np.uint32]:
+    """The bitmap keys of every number of every person with a current Type 1 objection (for GP data)."""
+    import numpy
+
+    from ndop.adapters.db.gp_codes import DjangoType1Source
+
+    return DjangoType1Source().type1_keys().astype(numpy.uint32)
 
 
 # -- contact centre and letters (issue 13) -------------------------------------------------------

@@ -136,3 +136,17 @@ def test_cli_check_gp_data_counts_type1_apart(registry, service, monkeypatch, tm
     assert gp.exit_code == 0, gp.output
     assert "3 removed (2 opted out, 1 Type 1 objection)" in gp.output
     assert (tmp_path / "gp.dat").read_text().split() == numbers[3:]
+
+
+def test_snapshot_export_for_gp_data_holds_the_type1_register(registry, service) -> None:
+    from ndop.services.check.export_snapshot import export_snapshot
+
+    people = [{"choices": [], "type1": [(5, False)], "replaced_by": 1},  # under a number now superseded
+              {"choices": [], "type1": [], "replaced_by": None},
+              {"choices": [], "type1": [(5, False), (9, True)], "replaced_by": None}] + [
+        {"choices": [], "type1": [], "replaced_by": None}] * (PEOPLE - 3)
+    numbers, _ = _build(registry, people)
+    exported = export_snapshot(registry, service.snapshots, lambda s: 0, exported_by=TESTER, gp_data=True,
+                               type1_keys=container.type1_keys)
+    assert exported.type1 is not None
+    assert sorted(int(k) for k in exported.type1) == sorted(int(n[:9]) for n in numbers[:2])

@@ -115,7 +115,8 @@ def test_gp_convert_bad_arguments_exit_2_and_write_nothing(people, args) -> None
 def test_generated_population_with_its_gp_extract_converts_to_the_generators_opt_outs(tmp_path, settings) -> None:
     settings.CONFIG = settings.CONFIG.replace(var_dir=tmp_path, notify=None)
     out = tmp_path / "pop"
-    made = run("population", "generate", "--patients", "3000", "--seed", "4", "--as-of", "2026-11-01", "--out", str(out))
+    made = run("population", "generate", "--patients", "3000", "--seed", "4", "--as-of", "2026-11-01",
+               "--out", str(out))
     assert made.exit_code == 0, made.output
     opted_out = int(made.output.split("converted: ")[1].split(" ")[0].replace(",", ""))
     assert run("population", "import", str(out)).exit_code == 0
