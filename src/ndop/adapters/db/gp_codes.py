@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
+import json
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, date, datetime
+from itertools import islice
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -14,7 +17,7 @@ from django.db.models import Count, Q
 from ndop.adapters.db import models as m
 from ndop.adapters.db.integrity import events_digest_between
 from ndop.adapters.db.registry import DjangoRegistry, reserve_sequences
-from ndop.adapters.db.staff import DjangoLetterStore, letter_row
+from ndop.adapters.db.staff import DjangoLetterStore
 from ndop.domain.check.snapshot import keys_of
 from ndop.domain.common.clock import Clock
 from ndop.domain.gp_codes.chains import Chains
@@ -29,10 +32,15 @@ from ndop.domain.gp_codes.ports import (
     Type1Entry,
 )
 from ndop.domain.gp_codes.rules import Current, PersonCode
+from ndop.domain.letters.letters import LetterStatus
 from ndop.domain.letters.ports import LetterStore
 from ndop.domain.registry.choices import Channel, Choice
 
 BATCH = 5_000
+_EVENT_COLUMNS = ("sequence", "nhs_number", "choice", "made_at", "recorded_at", "channel", "proxy_role", "proxy_name",
+                  "proxy_evidence_type", "proxy_evidence_reference", "case_reference", "recorded_by")
+_LETTER_COLUMNS = ("id", "kind", "nhs_number", "case_reference", "created_at", "status", "recipient", "about_name",
+                   "reference", "choice", "made_on", "reason", "by_proxy", "path", "provider_id")
 _MEANINGS = {
     OptOutType.TYPE1: (Meaning.TYPE1_SET.value, Meaning.TYPE1_WITHDRAWN.value),
     OptOutType.TYPE2: (Meaning.TYPE2_SET.value, Meaning.TYPE2_WITHDRAWN.value),
@@ -49,6 +57,36 @@ _PROJECT = """
       WHERE excluded.made_at > current_choice.made_at
          OR (excluded.made_at = current_choice.made_at AND excluded.sequence > current_choice.sequence)
 """
+
+
+def _batches(rows: Iterable[tuple[Any, ...]], size: int = BATCH) -> Iterator[list[tuple[Any, ...]]]:
+    iterator = iter(rows)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def _insert(table: str, columns: tuple[str, ...], rows: Iterable[tuple[Any, ...]], *, jsonb: str = "") -> int:
+    """INSERT rows with executemany in batches: the ORM's bulk_create spends most of a large conversion
+    preparing each field of each model in Python."""
+    cast = connection.vendor == "postgresql"
+    marks = ", ".join("%s::jsonb" if cast and c == jsonb else "%s" for c in columns)
+    sql = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+    count = 0
+    with connection.cursor() as cursor:
+        for batch in _batches(rows):
+            cursor.executemany(sql, batch)
+            count += len(batch)
+    return count
+
+
+def _time(value: datetime) -> object:
+    # Django's SQLite backend stores aware datetimes as naive UTC text (as the population import writes them).
+    value = value.astimezone(UTC)
+    return value.replace(tzinfo=None).isoformat(" ") if connection.vendor == "sqlite" else value
+
+
+def _day(value: date | None) -> object:
+    return None if value is None else value.isoformat() if connection.vendor == "sqlite" else value
 
 
 class DjangoGpCodeStore:
@@ -74,12 +112,10 @@ class DjangoGpCodeStore:
         return set(numbers) - known
 
     def add_codes(self, import_id: int, rows: Sequence[tuple[int, CodeRow]]) -> None:
-        m.GpCode.objects.bulk_create(
-            [m.GpCode(gp_import=import_id, line=line, nhs_number=r.nhs_number, practice_code=r.practice_code,
-                      code_system=r.system.value, code=r.code, meaning=r.meaning.value if r.meaning else "",
-                      recorded_on=r.recorded_on) for line, r in rows],
-            batch_size=BATCH,
-        )
+        _insert("gp_code", ("gp_import", "line", "nhs_number", "practice_code", "code_system", "code", "meaning",
+                            "recorded_on"),
+                ((import_id, line, r.nhs_number, r.practice_code, r.system.value, r.code,
+                  r.meaning.value if r.meaning else "", _day(r.recorded_on)) for line, r in rows))
 
     def links(self) -> dict[str, str]:
         rows = m.Patient.objects.exclude(superseded_by="").values_list("nhs_number", "superseded_by")
@@ -94,10 +130,9 @@ class DjangoGpCodeStore:
 
     def replace_type1(self, entries: Iterable[Type1Entry]) -> int:
         m.GpType1.objects.all().delete()
-        rows = [m.GpType1(nhs_number=e.nhs_number, practice_code=e.practice_code,
-                          objects_to_sharing=e.objects_to_sharing, recorded_on=e.recorded_on) for e in entries]
-        m.GpType1.objects.bulk_create(rows, batch_size=BATCH)
-        return sum(r.objects_to_sharing for r in rows)
+        rows = [(e.nhs_number, e.practice_code, e.objects_to_sharing, _day(e.recorded_on)) for e in entries]
+        _insert("gp_type1", ("nhs_number", "practice_code", "objects_to_sharing", "recorded_on"), rows)
+        return sum(1 for r in rows if r[2])
 
     def type1_objectors(self) -> list[str]:
         return list(m.GpType1.objects.filter(objects_to_sharing=True).values_list("nhs_number", flat=True))
@@ -129,28 +164,28 @@ class DjangoGpCodeStore:
                            at: datetime) -> tuple[int, int, str]:
         first = reserve_sequences(len(conversions))
         last = first + len(conversions) - 1
-        at = at.astimezone(UTC)
+        recorded = _time(at)
         events, records, letters = [], [], []
         for offset, c in enumerate(conversions):
             sequence = first + offset
-            events.append(m.ChoiceEvent(
-                sequence=sequence, nhs_number=c.nhs_number, choice=Choice.OPTED_OUT.value, made_at=c.made_at,
-                recorded_at=at, channel=Channel.TYPE2_CONVERSION.value, recorded_by=recorded_by,
-            ))
+            events.append((sequence, c.nhs_number, Choice.OPTED_OUT.value, _time(c.made_at), recorded,
+                           Channel.TYPE2_CONVERSION.value, "", "", "", "", "", recorded_by))
             letter_id = ""
             if c.letter is not None:
-                row = letter_row(dataclasses.replace(c.letter, reference=f"T2-{sequence}"))
-                letters.append(row)
-                letter_id = row.id
-            records.append(m.GpType2Conversion(
-                nhs_number=c.nhs_number, practice_code=c.code.practice_code, code=c.code.code,
-                recorded_on=c.code.recorded_on, sequence=sequence, converted_at=at, letter=letter_id,
-            ))
-        m.ChoiceEvent.objects.bulk_create(events, batch_size=BATCH)
+                lt, letter_id = c.letter, uuid.uuid4().hex
+                recipient = {"name": lt.recipient.name, "address_lines": list(lt.recipient.address_lines),
+                             "postcode": lt.recipient.postcode}
+                letters.append((letter_id, lt.kind.value, c.nhs_number, "", _time(lt.created_at),
+                                LetterStatus.PENDING.value, json.dumps(recipient), lt.about_name, f"T2-{sequence}",
+                                lt.choice.value if lt.choice else "", _day(lt.made_on), lt.reason, lt.by_proxy, "", ""))
+            records.append((c.nhs_number, c.code.practice_code, c.code.code, _day(c.code.recorded_on), sequence,
+                            recorded, letter_id))
+        _insert("choice_event", _EVENT_COLUMNS, events)
         with connection.cursor() as cursor:
             cursor.execute(_PROJECT, [first, last])
-        m.GpType2Conversion.objects.bulk_create(records, batch_size=BATCH)
-        m.Letter.objects.bulk_create(letters, batch_size=BATCH)
+        _insert("gp_type2_conversion", ("nhs_number", "practice_code", "code", "recorded_on", "sequence",
+                                        "converted_at", "letter"), records)
+        _insert("letter", _LETTER_COLUMNS, letters, jsonb="recipient")
         return first, last, events_digest_between(first, last)
 
     def practice_counts(self, cutoff: date) -> list[PracticeCounts]:
