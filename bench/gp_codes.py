@@ -259,7 +259,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--patients", type=int, default=1_000_000)
     parser.add_argument("--databases", default="sqlite,postgresql")
-    parser.add_argument("--peer", type=int, default=1_000, help="people the one-at-a-time peer converts")
+    parser.add_argument("--peer", type=int, default=200, help="people the one-at-a-time peer converts")
     parser.add_argument("--pg-url", default=DEFAULT_PG, help="scratch PostgreSQL database (created and dropped)")
     options = parser.parse_args()
     work = OUT / "gp_codes"
