@@ -101,23 +101,28 @@ def _reference(people, links: dict[int, int]) -> tuple[set[int], set[int]]:
 
 
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(people=registries, request=requests, gp_data=st.booleans())
-def test_check_gp_data_matches_the_reference(registry, service, people, request, gp_data) -> None:
+@given(people=registries, request=requests, gp_data=st.booleans(), as_csv=st.booleans())
+def test_check_gp_data_matches_the_reference(registry, service, people, request, gp_data, as_csv) -> None:
     numbers, links = _build(registry, people)
     opted, type1 = _reference(people, links)
-    body = b"".join(numbers[i].encode() + b"\r\n" for i in request) or numbers[0].encode() + b"\r\n"
     asked = request or [0]
+    if as_csv:
+        body = b"nhs_number,row\r\n" + b"".join(f"{numbers[i]},{k}\r\n".encode() for k, i in enumerate(asked))
+    else:
+        body = b"".join(numbers[i].encode() + b"\r\n" for i in asked)
     out = io.BytesIO()
     outcome = service.run(io.BytesIO(body), out, channel=CheckChannel.CLI, requested_by=TESTER, gp_data=gp_data)
     removed = opted | (type1 if gp_data else set())
-    expected = [numbers[i] for i in asked if i not in removed]
+    if as_csv:
+        expected = ["nhs_number,row"] + [f"{numbers[i]},{k}" for k, i in enumerate(asked) if i not in removed]
+    else:
+        expected = [numbers[i] for i in asked if i not in removed]
+    assert not outcome.rejected, outcome.message
     assert out.getvalue().decode().split() == expected
-    assert outcome.rows_removed == len(asked) - len(expected)
+    assert outcome.rows_removed == sum(1 for i in asked if i in removed)
     assert outcome.rows_removed_type1 == (sum(1 for i in asked if i in type1 and i not in opted) if gp_data else 0)
     job = m.CheckJob.objects.get(id=outcome.job_id)
     assert (job.gp_data, job.rows_removed_type1) == (gp_data, outcome.rows_removed_type1)
-
-
 
 
 def test_cli_check_gp_data_counts_type1_apart(registry, service, monkeypatch, tmp_path) -> None:
