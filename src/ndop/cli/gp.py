@@ -83,7 +83,10 @@ def convert(as_of: date | None, cutoff: date | None, dry_run: bool, report: Path
         refuse(f"the folder for {report} does not exist")
     part = None if report is None else report.with_name(report.name + ".part")
     try:
-        with (open(part, "w", encoding="utf-8", newline="") if part else open(os.devnull, "w")) as out:
+        # The report holds patients' numbers: readable by this user only.
+        opened = os.fdopen(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="utf-8",
+                           newline="") if part else open(os.devnull, "w")  # noqa: SIM115
+        with opened as out:
             summary = convert_type2(unit, converted_by=operator(), as_of=as_of, cutoff=cutoff or TYPE2_CUTOFF,
                                     dry_run=dry_run, report=out if part else None)
         if part is not None and report is not None:

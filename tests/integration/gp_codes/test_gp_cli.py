@@ -55,6 +55,7 @@ def test_gp_import_then_convert_then_summary(tmp_path, people) -> None:
     assert done.exit_code == 0, done.output
     assert "Converted 1 Type 2 opt-outs" in done.output and "Sent 1 letter(s)." in done.output
     assert report.read_text().splitlines()[1] == f"B82002,{people[2]},XaaVL,2019-01-01,after_cutoff"
+    assert report.stat().st_mode & 0o777 == 0o600  # patients' numbers: this user only
     shown = json.loads(run("choice", "show", people[0], "--json").output)
     assert shown["current_choice"] == "opted_out"
     assert [e["channel"] for e in shown["history"]] == ["T2"]
