@@ -9,7 +9,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff test-spark bench-spark
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -64,7 +64,7 @@ test-spark: $(SPARK_STAMP)
 test: lint test-sqlite test-postgres test-spark
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics
+bench: bench-check bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics bench-gp
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
@@ -103,6 +103,10 @@ NDOP_BENCH_BEFORE ?= /tmp/ndop-main
 bench-trust: $(STAMP)
 	$(BIN)/python bench/trust.py --before "$(NDOP_BENCH_BEFORE)" $(BENCH_ARGS)
 # The statistics publication (12 months) at 1M and 10M people beside a pandas peer (installs the `bench` extra).
+# GP codes: import + Type 2 conversion of a 1M-person extract, and the letters, beside the one-at-a-time way,
+# on SQLite and PostgreSQL (docs/benchmarks/gp_codes.md).
+bench-gp: $(STAMP)
+	$(BIN)/python bench/gp_codes.py $(BENCH_ARGS)
 bench-statistics: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/stats_publication.py $(BENCH_ARGS)

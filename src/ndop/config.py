@@ -25,7 +25,7 @@ from pydantic import Field, PositiveFloat, PositiveInt, SecretStr, ValidationErr
 from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, PydanticBaseSettingsSource, SettingsConfigDict
 from pydantic_settings.sources.utils import parse_env_vars
 
-from ndop.domain.check.mesh import REGISTRY_MAILBOX, REQUEST_WORKFLOW
+from ndop.domain.check.mesh import GP_DATA_WORKFLOW, REGISTRY_MAILBOX, REQUEST_WORKFLOW
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DEV_SECRET_KEY = "dev-only-insecure-key-do-not-use-in-production"  # noqa: S105 - refused in production
@@ -95,6 +95,7 @@ class MeshSettings(_FromEnvironment):
     request_workflow: str = REQUEST_WORKFLOW
     ack_workflow: str = REQUEST_WORKFLOW
     response_workflow: str = REQUEST_WORKFLOW
+    gp_data_workflow: str = GP_DATA_WORKFLOW  # requests (and their replies) for flows of GP data: Type 1 applied
     max_chunk_bytes: PositiveInt = 75 * 1024 * 1024
     poll_seconds: PositiveFloat = 30.0
     handshake_hours: PositiveFloat = 24.0

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ndop.domain.common.clock import Clock
 from ndop.domain.common.jobs import JobLeases, ScheduleClaims
 from ndop.domain.contact_centre.ports import ContactCentre
+from ndop.domain.gp_codes.ports import GpCodes
 from ndop.domain.letters.letters import Letter
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
 from ndop.domain.notifications.ports import Notifier
@@ -28,6 +29,8 @@ from ndop.services.online.deps import OnlineDeps
 from ndop.services.online.view_own_history import OwnHistoryDeps
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     from ndop.adapters.mesh.client import MeshClientMailbox
@@ -260,6 +263,7 @@ def mesh_worker(
         request_workflow=config.request_workflow,
         ack_workflow=config.ack_workflow,
         response_workflow=config.response_workflow,
+        gp_data_workflow=config.gp_data_workflow,
         lease_s=config.lease_seconds,
         handshake_every=timedelta(hours=config.handshake_hours),
         poll_s=config.poll_seconds,
@@ -287,12 +291,13 @@ def check_service() -> CheckService:
     global _check_service
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
+        from ndop.adapters.db.gp_codes import DjangoType1Source
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
         store = snapshot_store()
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
-        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper)
+        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=DjangoType1Source())
     return _check_service
 
 
@@ -338,6 +343,25 @@ def population_store() -> PopulationStore:
     return DjangoPopulationStore()
 
 
+# -- GP codes (issue 14) -------------------------------------------------------------------------
+
+
+def gp_codes(clock: Clock | None = None) -> GpCodes:
+    """The registry's unit of work with the GP codes (Type 1 register, Type 2 conversions) and the letters."""
+    from ndop.adapters.db.gp_codes import DjangoGpCodes
+
+    return DjangoGpCodes(clock)
+
+
+def type1_keys() -> npt.NDArray[np.uint32]:
+    """The bitmap keys of every number of every person with a current Type 1 objection (for GP data)."""
+    import numpy
+
+    from ndop.adapters.db.gp_codes import DjangoType1Source
+
+    return DjangoType1Source().type1_keys().astype(numpy.uint32)
+
+
 # -- contact centre and letters (issue 13) -------------------------------------------------------
 
 
@@ -378,12 +402,12 @@ def letter_dispatcher() -> LetterDispatcher:
     return NotifyLetterDispatcher.connect(letters_dir(), notify.api_key, notify.base_url)
 
 
-def send_letters(clock: Clock | None = None, *, case_reference: str = "") -> int:
-    """Render and send the pending letters (after the cases that queued them committed); only one case's
-    with `case_reference` (the portal, after an action on that case)."""
+def send_letters(clock: Clock | None = None, limit: int = 500, *, case_reference: str = "") -> int:
+    """Render and send the pending letters, up to `limit` (after the cases that queued them committed); only one
+    case's with `case_reference` (the portal, after an action on that case)."""
     from ndop.services.staff.letters import send_pending_letters
 
-    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher(),
+    return send_pending_letters(contact_centre(clock).letters, letter_renderer(), letter_dispatcher(), limit=limit,
                                 case_reference=case_reference)
 
 

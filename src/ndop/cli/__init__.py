@@ -13,6 +13,7 @@ def _register() -> None:
         choice,
         demo,
         forms,
+        gp,
         jobs,
         letters,
         mesh,

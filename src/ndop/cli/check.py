@@ -75,9 +75,13 @@ def _progress(request: BinaryIO) -> Iterator[object]:
               help="The request's format (default: detected).")
 @click.option("--report", type=click.File("w", lazy=True), help="Write each invalid row's line number and reason here.")
 @click.option("--organisation", default="", help="The ODS code of the organisation the check is for.")
-def check(request: BinaryIO, response: Path | None, fmt: str | None, report: TextIO | None, organisation: str) -> None:
+@click.option("--gp-data", is_flag=True,
+              help="A flow of GP data: also remove people with a Type 1 objection recorded at their GP practice.")
+def check(request: BinaryIO, response: Path | None, fmt: str | None, report: TextIO | None, organisation: str,
+          gp_data: bool) -> None:
     """Check REQUEST (a .dat or CSV list of NHS numbers; - for standard input) for National Data
-    Opt-outs: the response holds only the rows of patients who have not opted out, in order."""
+    Opt-outs: the response holds only the rows of patients who have not opted out, in order. With
+    --gp-data, people with a Type 1 objection are removed as well."""
     if response is not None and not response.resolve().parent.is_dir():
         raise click.BadParameter("the folder does not exist", param_hint="-o")
     service = container.check_service()
@@ -92,6 +96,7 @@ def check(request: BinaryIO, response: Path | None, fmt: str | None, report: Tex
                 report=report,
                 requested_by=operator(),
                 progress=progress,  # type: ignore[arg-type]
+                gp_data=gp_data,
             )
     except OSError as exc:
         fail(f"could not read or write a file: {exc.strerror or exc}")
@@ -108,6 +113,9 @@ def check(request: BinaryIO, response: Path | None, fmt: str | None, report: Tex
         sys.exit(EXIT_REJECTED)
     click.echo(
         f"Checked {outcome.rows_in:,} rows against registry version {outcome.registry_version}: "
-        f"{outcome.rows_kept:,} kept, {outcome.rows_removed:,} removed (opted out). Job {outcome.job_id}.",
+        f"{outcome.rows_kept:,} kept, {outcome.rows_removed:,} removed ("
+        + (f"{outcome.rows_removed - outcome.rows_removed_type1:,} opted out, {outcome.rows_removed_type1:,} "
+           "Type 1 objection" if outcome.gp_data else "opted out")
+        + f"). Job {outcome.job_id}.",
         err=True,
     )

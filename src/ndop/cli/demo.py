@@ -42,7 +42,8 @@ def demo(port: int) -> None:
             f"  {p.nhs_number.display}  {p.given_name} {p.family_name}, born {p.date_of_birth.isoformat()}"
             f" – {persona.story}"
         )
-    crowd = install_demo_population(container.registry(), container.population_store, by=DEMO_JOB)
+    crowd = install_demo_population(container.registry(), container.population_store, by=DEMO_JOB,
+                                    gp_codes_unit=container.gp_codes())
     s = crowd.summary
     click.echo(
         f"Synthetic population (seed {DEMO_SEED}): {s.patients:,} people, {s.opted_out:,} opted out, "

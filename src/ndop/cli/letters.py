@@ -11,19 +11,25 @@ import click
 from ndop import container
 from ndop.cli.common import fail, refuse
 from ndop.cli.root import main
+from ndop.domain.letters.letters import LetterKind
+
+SEND_ALL = 10**9  # every pending letter, in batches of 500 (a 2018-style conversion queues tens of thousands)
 
 
 @main.group()
 def letters() -> None:
-    """Letters: confirmations, proxy rejections, cannot-match replies."""
+    """Letters: confirmations, proxy rejections, cannot-match replies, Type 2 conversions."""
 
 
 @letters.command("list")
 @click.option("--json", "as_json", is_flag=True, help="An array of objects, for scripts.")
 @click.option("--date", "on", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Only letters of this day.")
-def list_letters(as_json: bool, on: datetime | None) -> None:
-    """Every letter (or one day's), oldest first."""
-    found = container.contact_centre().letters.listed(on=on.date() if on else None)
+@click.option("--kind", type=click.Choice([k.value for k in LetterKind]), default=None,
+              help="Only letters of this kind.")
+def list_letters(as_json: bool, on: datetime | None, kind: str | None) -> None:
+    """Every letter (or one day's, or one kind's), oldest first; the first 10,000."""
+    found = container.contact_centre().letters.listed(on=on.date() if on else None,
+                                                      kind=LetterKind(kind) if kind else None)
     if as_json:
         click.echo(json.dumps([
             {"id": lt.id, "nhs_number": lt.nhs_number.digits if lt.nhs_number else None, "kind": lt.kind.value,
@@ -43,7 +49,7 @@ def list_letters(as_json: bool, on: datetime | None) -> None:
 def send() -> None:
     """Render the pending letters to the outbox (or send them to GOV.UK Notify when configured)."""
     try:
-        count = container.send_letters()
+        count = container.send_letters(limit=SEND_ALL)
     except OSError as exc:
         fail(f"could not write a letter ({exc.strerror}).")
     click.echo(f"Sent {count} letter(s).")

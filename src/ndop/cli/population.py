@@ -17,6 +17,7 @@ from ndop.demo.population.generator import PopulationSpec, PopulationSpecError
 from ndop.demo.population.geography import LSOAS_FILE, PRACTICES_FILE, lookup_csvs
 from ndop.demo.population.model import DEFAULT_OPT_OUT_RATE
 from ndop.demo.population.writer import generate_population
+from ndop.services.gp_codes.import_codes import FILE as GP_CODES_FILE
 from ndop.services.population.import_population import (
     CHOICES_FILE,
     PATIENTS_FILE,
@@ -50,10 +51,12 @@ def _as_of(_ctx: click.Context, _param: click.Parameter, value: str | None) -> d
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed and as-of date, same files.")
 @click.option("--as-of", callback=_as_of, help="The day the population is taken (YYYY-MM-DD). Default: today.")
 @click.option("--out", "out", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Directory for patients.csv, choices.csv, practices.csv and lsoas.csv (created if missing).")
+              help="Directory for patients.csv, choices.csv, gp_codes.csv, practices.csv and lsoas.csv (created if "
+                   "missing).")
 def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Path) -> None:
-    """Write OUT/patients.csv and OUT/choices.csv (deterministic for a seed, streamed in chunks), and the
-    matching geography lookups OUT/practices.csv and OUT/lsoas.csv."""
+    """Write OUT/patients.csv and OUT/choices.csv (deterministic for a seed, streamed in chunks), the GP
+    extract OUT/gp_codes.csv (Type 1 and Type 2 codes: the Type 2 opt-outs are converted by `ndop gp
+    convert-type2`), and the matching geography lookups OUT/practices.csv and OUT/lsoas.csv."""
     try:
         spec = PopulationSpec(patients=patients, opt_out_rate=opt_out_rate, seed=seed, as_of=as_of,
                               not_after=datetime.now(UTC))
@@ -63,13 +66,13 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         refuse(f"cannot create the directory {out}: {exc.strerror}")
-    targets = (out / PATIENTS_FILE, out / CHOICES_FILE)
+    targets = (out / PATIENTS_FILE, out / CHOICES_FILE, out / GP_CODES_FILE)
     parts = tuple(p.with_name(p.name + ".part") for p in targets)
     try:
-        with open(parts[0], "wb") as patients_out, open(parts[1], "wb") as choices_out, tqdm(
-            total=patients, unit=" patients", unit_scale=True, disable=None, desc="generate"
-        ) as bar:
-            summary = generate_population(spec, patients_out, choices_out, progress=bar.update)
+        with open(parts[0], "wb") as patients_out, open(parts[1], "wb") as choices_out, \
+                open(parts[2], "wb") as gp_out, tqdm(
+                    total=patients, unit=" patients", unit_scale=True, disable=None, desc="generate") as bar:
+            summary = generate_population(spec, patients_out, choices_out, progress=bar.update, gp_codes_out=gp_out)
         # The geography lookups `ndop stats publish --practices/--lsoas` reads, matching these people.
         lookups = dict(zip((PRACTICES_FILE, LSOAS_FILE), lookup_csvs(spec), strict=True))
         for name, text in lookups.items():
@@ -83,8 +86,9 @@ def generate(patients: int, opt_out_rate: float, seed: int, as_of: date, out: Pa
             part.unlink(missing_ok=True)
         fail(f"could not write the files: {exc.strerror}")
     click.echo(
-        f"Wrote {targets[0]} ({summary.patients:,} patients) and {targets[1]} ({summary.choice_rows:,} choices); "
-        f"opted out now: {summary.opted_out:,} ({summary.opt_out_rate:.2%}). Seed {seed}, as of {as_of.isoformat()}."
+        f"Wrote {targets[0]} ({summary.patients:,} patients), {targets[1]} ({summary.choice_rows:,} choices) and "
+        f"{targets[2]} ({summary.gp_code_rows:,} GP codes); opted out once the Type 2 codes are converted: "
+        f"{summary.opted_out:,} ({summary.opt_out_rate:.2%}). Seed {seed}, as of {as_of.isoformat()}."
     )
     click.echo(f"Wrote {out / PRACTICES_FILE} and {out / LSOAS_FILE}: the geography lookups for these people.")
 

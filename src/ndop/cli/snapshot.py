@@ -32,7 +32,8 @@ def export(out: Path, gp_data: bool) -> None:
     try:
         writer = container.snapshot_export_writer(out)
         exported = export_snapshot(
-            container.registry(), container.check_service().snapshots, writer, exported_by=operator(), gp_data=gp_data
+            container.registry(), container.check_service().snapshots, writer, exported_by=operator(), gp_data=gp_data,
+            type1_keys=container.type1_keys,
         )
     except (SigningKeyMissing, Type1NotHeld) as exc:
         fail(str(exc))

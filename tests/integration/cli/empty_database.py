@@ -16,6 +16,8 @@ from ndop.cli.startup import Command, Database
 work = Path(sys.argv[1])
 request = work / "request.dat"
 request.write_bytes(b"9434765919\r\n")
+gp_extract = work / "gp_codes.csv"
+gp_extract.write_text("nhs_number,practice_code,code_system,code,recorded_date\n")
 
 # Valid arguments for every command that needs a set-up database: only the database can stop them.
 COMMANDS: dict[str, list[str]] = {
@@ -25,6 +27,9 @@ COMMANDS: dict[str, list[str]] = {
     "check": [str(request)],
     "choice show": ["9434765919"],
     "choice set": ["9434765919", "--opted-out", "--channel", "CC", "--case-reference", "1234ABC"],
+    "gp import": [str(gp_extract)],
+    "gp convert-type2": ["--dry-run"],
+    "gp summary": [],
     "mesh-worker": ["--once", "--give-up-after", "1"],
     "org add": ["X26", "--name", "Test organisation"],
     "org limits": ["X26"],

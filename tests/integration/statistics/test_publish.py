@@ -249,7 +249,8 @@ def test_a_generated_population_publishes_with_its_own_lookups_and_no_code_missi
     result = run(main, ["population", "generate", "--patients", "3000", "--seed", "5", "--as-of", "2026-11-01",
                         "--out", str(pop)])
     assert result.exit_code == 0, result.output
-    assert {p.name for p in pop.iterdir()} == {"patients.csv", "choices.csv", "practices.csv", "lsoas.csv"}
+    assert {p.name for p in pop.iterdir()} == {"patients.csv", "choices.csv", "gp_codes.csv", "practices.csv",
+                                               "lsoas.csv"}
     assert run(main, ["population", "import", str(pop)]).exit_code == 0
     result = run(main, ["stats", "publish", "--month", "2026-11", "--months", "2", "--out", str(tmp_path / "out"),
                         "--include-test-range", "--practices", str(pop / "practices.csv"),

@@ -20,6 +20,9 @@ from ndop.demo.population.generator import (
     check_digits,
 )
 from ndop.domain.common.nhs_number import check_digit, is_valid
+from ndop.domain.gp_codes.codes import CodeSystem, Meaning, OptOutType, meaning_of
+from ndop.domain.gp_codes.extract import CodeRow, parse_row
+from ndop.domain.gp_codes.rules import TYPE2_CUTOFF, PersonCode, latest, type2_decision
 from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS_WITH_ADDRESS, parse_choices, parse_patients
 from ndop.domain.registry.patients import Gender, NhsNumber, Patient
 
@@ -34,6 +37,27 @@ def generate(patients: int, *, seed: int = 7, rate: float = 0.054) -> tuple[list
         p_text.append(chunk.patients_csv)
         c_text.append(chunk.choices_csv)
     return list(csv.reader(io.StringIO("".join(p_text)))), list(csv.reader(io.StringIO("".join(c_text))))
+
+
+def generate_gp(patients: int, *, seed: int = 7) -> list[list[str]]:
+    spec = PopulationSpec(patients=patients, opt_out_rate=0.054, seed=seed, as_of=AS_OF)
+    return list(csv.reader(io.StringIO("".join(c.gp_codes_csv for c in PopulationGenerator(spec).chunks()))))
+
+
+def converted_type2(gp_rows: list[list[str]]) -> dict[str, str]:
+    """Number -> the day of the Type 2 code the conversion turns into an opt-out (the rules of issue 14)."""
+    codes: dict[str, list[PersonCode]] = {}
+    for number, _practice, system, code, day in gp_rows:
+        meaning = meaning_of(CodeSystem(system), code)
+        if meaning is not None and meaning.type is OptOutType.TYPE2:
+            codes.setdefault(number, []).append(PersonCode(date.fromisoformat(day), meaning.withdrawn))
+    decided = {n: type2_decision(c).convert for n, c in codes.items()}
+    return {n: c.recorded_on.isoformat() for n, c in decided.items() if c is not None}
+
+
+@pytest.fixture(scope="module")
+def big_gp() -> list[list[str]]:
+    return generate_gp(CHUNK_SIZE + 20_000)
 
 
 @pytest.fixture(scope="module")
@@ -94,9 +118,9 @@ def test_generator_genders_mostly_male_and_female_with_more_old_women(big) -> No
     assert old.count("2") / len(old) > 0.6
 
 
-def test_generator_opt_out_rate_near_target_and_varies_by_age_and_sex(big) -> None:
+def test_generator_opt_out_rate_near_target_and_varies_by_age_and_sex(big, big_gp) -> None:
     patients, choices = big
-    last: dict[str, str] = {}
+    last: dict[str, str] = dict.fromkeys(converted_type2(big_gp), "opted_out")  # choices.csv comes later
     for number, choice, *_ in choices:
         last[number] = choice
     opted = {n for n, c in last.items() if c == "opted_out"}
@@ -146,7 +170,7 @@ def test_generator_choices_follow_the_rules_and_dates(big) -> None:
     born = {r[0]: date.fromisoformat(r[3]) for r in patients}
     died = {r[0]: date.fromisoformat(r[10]) for r in patients if r[10]}
     channels = Counter(c[3] for c in choices)
-    assert channels["T2"] > 0 and channels["OP"] > channels["PP"]
+    assert channels["T2"] == 0 and channels["OP"] > channels["PP"]  # converted Type 2s are in gp_codes.csv
     for number, _choice, at, channel, role, reference in choices:
         when = datetime.fromisoformat(at)
         assert datetime.fromisoformat("2018-05-25T00:00:00+00:00") <= when < NOW
@@ -193,3 +217,46 @@ def test_generator_never_writes_a_time_after_the_moment_it_runs() -> None:
     assert all(not isinstance(r, str) for r in parse_choices(
         [row for chunk in PopulationGenerator(spec).chunks() for row in csv.reader(io.StringIO(chunk.choices_csv))],
         early))
+
+
+def test_generator_gp_extract_is_deterministic_and_well_formed(big, big_gp) -> None:
+    assert generate_gp(3_000, seed=11) == generate_gp(3_000, seed=11) != generate_gp(3_000, seed=12)
+    patients, _ = big
+    by_number = {r[0]: r for r in patients}
+    for row in big_gp:
+        parsed = parse_row(row, AS_OF)
+        assert isinstance(parsed, CodeRow), (parsed, row)
+        patient = by_number[row[0]]
+        assert patient[11] == ""  # never under a superseded number
+        assert patient[3] <= row[4] and (not patient[10] or row[4] <= patient[10])
+        assert row[1] == (patient[7] or model.UNKNOWN_PRACTICE)
+    systems = Counter(r[2] for r in big_gp)
+    assert all(systems[s] > 100 for s in ("read2", "ctv3", "snomed"))
+    assert any(r[2] == "read2" and not r[3].endswith(".") for r in big_gp)
+    assert any(r[2] == "read2" and r[3].endswith(".") for r in big_gp)
+
+
+def test_generator_gp_extract_shares(big, big_gp) -> None:
+    patients, choices = big
+    n = len(patients)
+    meanings: dict[str, list[tuple[Meaning, str]]] = {}
+    ignored = 0
+    for number, _practice, system, code, day in big_gp:
+        meaning = meaning_of(CodeSystem(system), code)
+        if meaning is None:
+            ignored += 1
+        else:
+            meanings.setdefault(number, []).append((meaning, day))
+    type1 = {k: [PersonCode(date.fromisoformat(d), m.withdrawn) for m, d in v if m.type is OptOutType.TYPE1]
+             for k, v in meanings.items()}
+    objecting = sum(1 for codes in type1.values() if codes and not latest(codes).withdrawn)  # type: ignore[union-attr]
+    assert 0.031 < objecting / n < 0.037  # 2,085,450 of about 60 million in March 2018
+    assert sum(1 for codes in type1.values() if codes and latest(codes).withdrawn) / n > 0.001  # type: ignore[union-attr]
+    converted = converted_type2(big_gp)
+    assert 0.012 < len(converted) / n < 0.025  # about 0.35 of opt-outs, those born before the launch
+    assert all(day <= TYPE2_CUTOFF.isoformat() for day in converted.values())
+    late = {r[0] for r in big_gp if meaning_of(CodeSystem(r[2]), r[3]) is Meaning.TYPE2_SET and r[4] > "2018-10-11"}
+    withdrawn = {r[0] for r in big_gp if meaning_of(CodeSystem(r[2]), r[3]) is Meaning.TYPE2_WITHDRAWN}
+    assert 0.0005 < len(late) / n < 0.002 and 0.001 < len(withdrawn) / n < 0.004
+    assert 0.002 < ignored / n < 0.008
+    assert not set(converted) & {c[0] for c in choices if c[1] == "opted_out"}  # one opt-out each

@@ -133,7 +133,7 @@ class DjangoMeshLedger:
 _STORED_FIELDS = (
     "id", "organisation", "channel", "requested_by", "filename", "format", "status", "created_at", "check_job_id",
     "registry_version", "rows_in", "rows_kept", "rows_removed", "rows_invalid", "rejected", "rejection", "message",
-    "report", "request_path", "result_path", "finished_at",
+    "report", "request_path", "result_path", "finished_at", "gp_data", "rows_removed_type1",
 )
 
 

@@ -257,18 +257,24 @@ def _letter(row: m.Letter) -> Letter:
     )
 
 
+def letter_row(letter: Letter, case_reference: str = "") -> m.Letter:
+    """A new pending letter row (a fresh id) for `letter`."""
+    return m.Letter(
+        id=uuid.uuid4().hex, kind=letter.kind.value,
+        nhs_number=letter.nhs_number.digits if letter.nhs_number else "", case_reference=case_reference,
+        created_at=letter.created_at, status=LetterStatus.PENDING.value,
+        recipient={"name": letter.recipient.name, "address_lines": list(letter.recipient.address_lines),
+                   "postcode": letter.recipient.postcode},
+        about_name=letter.about_name, reference=letter.reference,
+        choice=letter.choice.value if letter.choice else "", made_on=letter.made_on, reason=letter.reason,
+        by_proxy=letter.by_proxy,
+    )
+
+
 class DjangoLetterStore:
     def add(self, letter: Letter, case_reference: str = "") -> Letter:
-        row = m.Letter.objects.create(
-            id=uuid.uuid4().hex, kind=letter.kind.value,
-            nhs_number=letter.nhs_number.digits if letter.nhs_number else "", case_reference=case_reference,
-            created_at=letter.created_at, status=LetterStatus.PENDING.value,
-            recipient={"name": letter.recipient.name, "address_lines": list(letter.recipient.address_lines),
-                       "postcode": letter.recipient.postcode},
-            about_name=letter.about_name, reference=letter.reference,
-            choice=letter.choice.value if letter.choice else "", made_on=letter.made_on, reason=letter.reason,
-            by_proxy=letter.by_proxy,
-        )
+        row = letter_row(letter, case_reference)
+        row.save(force_insert=True)
         return _letter(row)
 
     def get(self, letter_id: str) -> Letter | None:
@@ -278,21 +284,30 @@ class DjangoLetterStore:
     def mark(self, letter_id: str, status: LetterStatus, *, path: str = "", provider_id: str = "") -> None:
         m.Letter.objects.filter(id=letter_id).update(status=status.value, path=path, provider_id=provider_id)
 
+    def mark_many(self, marks: list[tuple[str, LetterStatus, str, str]]) -> None:
+        """(id, status, path, provider id) for many letters, in one transaction."""
+        with transaction.atomic():
+            for letter_id, status, path, provider_id in marks:
+                m.Letter.objects.filter(id=letter_id).update(status=status.value, path=path, provider_id=provider_id)
+
     def pending(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
         rows = m.Letter.objects.filter(status=LetterStatus.PENDING.value)
         if case_reference:
             rows = rows.filter(case_reference=case_reference)
         return [_letter(r) for r in rows.order_by("created_at", "id")[:limit]]
 
-    def listed(self, *, on: date | None = None, case_reference: str = "") -> list[Letter]:
+    def listed(self, *, on: date | None = None, case_reference: str = "", kind: LetterKind | None = None,
+               limit: int = 10000) -> list[Letter]:
         rows = m.Letter.objects.all()
+        if kind is not None:
+            rows = rows.filter(kind=kind.value)
         if on is not None:
             start = datetime.combine(on, time(0), tzinfo=UTC)
             rows = rows.filter(created_at__gte=start, created_at__lt=datetime.combine(
                 date.fromordinal(on.toordinal() + 1), time(0), tzinfo=UTC))
         if case_reference:
             rows = rows.filter(case_reference=case_reference)
-        return [_letter(r) for r in rows.order_by("created_at", "id")[:10000]]
+        return [_letter(r) for r in rows.order_by("created_at", "id")[:limit]]
 
 
 class DjangoContactCentre(DjangoRegistry):

@@ -22,6 +22,7 @@ import numpy as np
 import numpy.typing as npt
 
 from ndop.demo.population import model as model
+from ndop.domain.gp_codes.extract import COLUMNS as GP_COLUMNS
 from ndop.domain.population.files import CHOICE_COLUMNS, PATIENT_COLUMNS_WITH_ADDRESS
 
 CHUNK_SIZE: Final = 100_000
@@ -69,7 +70,9 @@ class Chunk:
     patients_csv: str  # data rows, no header, each ending in a newline
     choices_csv: str
     choice_rows: int
-    opted_out: int  # people in this chunk whose last choice is opted out
+    opted_out: int  # people in this chunk whose last choice is opted out (converted Type 2 included)
+    gp_codes_csv: str = ""  # the GP extract's rows (gp_codes.csv), no header
+    gp_code_rows: int = 0
 
 
 def header(columns: tuple[str, ...]) -> str:
@@ -78,6 +81,7 @@ def header(columns: tuple[str, ...]) -> str:
 
 PATIENTS_HEADER: Final = header(PATIENT_COLUMNS_WITH_ADDRESS)
 CHOICES_HEADER: Final = header(CHOICE_COLUMNS)
+GP_CODES_HEADER: Final = header(GP_COLUMNS)
 
 
 def check_digits(prefixes: IntArray) -> IntArray:
@@ -317,8 +321,11 @@ class PopulationGenerator:
         )
         # Choices fall before the as-of day (so a file made today holds nothing later than now).
         end = np.minimum(np.where(dead, died, as_of), as_of - np.timedelta64(1, "D"))
-        choices_csv, choice_rows, opted_out = self._choices(rng, nhs, band, female, born, end, ~superseded)
-        return Chunk(first, n, patients_csv, choices_csv, choice_rows, opted_out)
+        choices_csv, choice_rows, opted_out, type2 = self._choices(rng, nhs, band, female, born, end, ~superseded)
+        # The GP extract draws from a stream of its own, so that it leaves every other column unchanged.
+        gp_rng = np.random.default_rng(np.random.SeedSequence([self.spec.seed, 2, first // CHUNK_SIZE]))
+        gp_codes_csv, gp_rows = gp_extract(gp_rng, nhs, practice_code, born, end, ~superseded, type2)
+        return Chunk(first, n, patients_csv, choices_csv, choice_rows, opted_out, gp_codes_csv, gp_rows)
 
     def _addresses(self, nhs: IntArray, lsoa: IntArray, unit: IntArray) -> tuple[Any, Any, Any]:
         """House (or flat) and street, and the post town of the postcode area. Derived from the NHS number
@@ -339,7 +346,10 @@ class PopulationGenerator:
     def _choices(
         self, rng: np.random.Generator, nhs: IntArray, band: IntArray, female: BoolArray, born: DayArray,
         end: DayArray, eligible: BoolArray,
-    ) -> tuple[str, int, int]:
+    ) -> tuple[str, int, int, tuple[IntArray, DayArray]]:
+        """choices.csv rows, their count, how many are opted out now, and the people whose opt-out is a
+        converted Type 2 (their index in the chunk, the day of their GP code): those opt-outs are not in
+        choices.csv but in the GP extract, for `ndop gp convert-type2` to convert."""
         n = len(nhs)
         p = self._opt_out_p[band, female.astype(np.int64)]
         draw = rng.random(n)
@@ -361,20 +371,28 @@ class PopulationGenerator:
             & (born_w < surge_start) & (end_w > surge_end)
         day = np.where(surge, surge_start + rng.integers(0, 31, m).astype("timedelta64[D]"), day)
         type2 = (kind < model.TYPE2_SHARE) & (born_w < launch)
+        # The GP code's day: most before the launch ("held ... up to 25 May 2018"), the rest collected monthly
+        # to the cut-off (§3.3); never before birth nor after death.
+        early = np.datetime64(model.TYPE2_FIRST_CODE, "D")
+        before_launch = np.maximum(born_w, early) + (rng.random(m) * (launch - np.maximum(born_w, early)).astype(
+            np.int64)).astype(np.int64).astype("timedelta64[D]")
         t2_day = np.where(
-            rng.random(m) < 0.9, launch,
+            rng.random(m) < 0.9, before_launch,
             launch + rng.integers(0, (np.datetime64(model.TYPE2_LAST_CONVERSION, "D") - launch).astype(np.int64) + 1,
                                   m).astype("timedelta64[D]"),
         )
+        t2_day = np.minimum(t2_day, end_w)
         day = np.where(type2, t2_day, day)
         channel = np.where(type2, "T2", channel)
-        seconds = np.where(type2, 2 * 3600, rng.integers(7 * 3600, 23 * 3600, m))
+        seconds = np.where(type2, 0, rng.integers(7 * 3600, 23 * 3600, m))
         at = day.astype("datetime64[s]") + seconds.astype("timedelta64[s]")
         role, channel = self._proxies(rng, born_w, day, channel, type2)
 
         # Second events: opted back in, strictly later, before the end.
         (again,) = np.nonzero(changed[who])
-        later = day[again] + 1 + (rng.random(len(again)) * (end_w[again] - day[again]).astype(np.int64)).astype(
+        # (after the service launched, for a converted Type 2 whose code is older)
+        since = np.where(type2, np.maximum(day, launch - np.timedelta64(1, "D")), day)[again]
+        later = since + 1 + (rng.random(len(again)) * (end_w[again] - since).astype(np.int64)).astype(
             np.int64).astype("timedelta64[D]")
         later = np.minimum(later, end_w[again])
         at2 = np.maximum(later.astype("datetime64[s]") + rng.integers(7 * 3600, 23 * 3600, len(again)).astype(
@@ -385,19 +403,23 @@ class PopulationGenerator:
         if self._not_after is not None:
             at = np.minimum(at, self._not_after)
             at2 = np.minimum(at2, self._not_after)
-        order = np.concatenate([who, who[again]])
-        sequence = np.concatenate([np.zeros(m, dtype=np.int64), np.ones(len(again), dtype=np.int64)])
+        # A converted Type 2 is in the GP extract, not in choices.csv (its later change of mind is).
+        first_kept = ~type2
+        order = np.concatenate([who[first_kept], who[again]])
+        sequence = np.concatenate([np.zeros(int(first_kept.sum()), dtype=np.int64),
+                                   np.ones(len(again), dtype=np.int64)])
         rows = np.lexsort((sequence, order))
         numbers = nhs[order].astype(str)[rows]
-        choice = np.concatenate([np.full(m, "opted_out"), np.full(len(again), "not_opted_out")])[rows]
-        stamps = np.char.add(np.concatenate([at, at2]).astype(str), "+00:00")[rows]
-        channels = np.concatenate([channel, channel2])[rows]
-        roles = np.concatenate([role, role2])[rows]
+        choice = np.concatenate([np.full(int(first_kept.sum()), "opted_out"),
+                                 np.full(len(again), "not_opted_out")])[rows]
+        stamps = np.char.add(np.concatenate([at[first_kept], at2]).astype(str), "+00:00")[rows]
+        channels = np.concatenate([channel[first_kept], channel2])[rows]
+        roles = np.concatenate([role[first_kept], role2])[rows]
         staffed = (channels == "CC") | (channels == "PP")
         refs = np.where(staffed, np.char.add("NDOP", rng.integers(0, 10**6, len(rows)).astype("U6")), "")
         text = _rows(numbers.tolist(), choice.tolist(), stamps.tolist(), channels.tolist(), roles.tolist(),
                      refs.tolist())
-        return text, len(rows), int(opted.sum())
+        return text, len(rows), int(opted.sum()), (who[type2], t2_day[type2])
 
     def _other_channels(self, rng: np.random.Generator, m: int) -> npt.NDArray[np.str_]:
         picks = rng.choice(len(model.OTHER_CHANNELS), size=m, p=np.array(model.OTHER_CHANNEL_SHARES))
@@ -417,6 +439,80 @@ class PopulationGenerator:
         role = np.where(child, "GUARDIAN", np.where(attorney, "POA", ""))
         channel = np.where(child | attorney, staff_channel, channel)
         return role, channel
+
+
+def _code_systems(rng: np.random.Generator, day: DayArray) -> tuple[npt.NDArray[np.int64], BoolArray]:
+    """Which code system each code is written in (0 read2, 1 ctv3, 2 snomed) and whether a Read v2 code keeps
+    its trailing dot: SNOMED CT from 1 April 2018 (§3.2), Read v2 or CTV3 (SystmOne) before."""
+    legacy = np.where(rng.random(len(day)) < model.CTV3_SHARE, 1, 0)
+    system = np.where(day >= np.datetime64(model.SNOMED_FROM, "D"), 2, legacy)
+    return system, rng.random(len(day)) >= model.NO_TRAILING_DOT_SHARE
+
+
+_WRITTEN: Final = {  # meaning -> the code in each system (read2 without its dot); "" where there is none
+    "type1_set": ("9Nu0", "XaZ89", "827241000000103"),
+    "type1_withdrawn": ("9Nu1", "XaZ8A", "827261000000102"),
+    "type2_set": ("9Nu4", "XaaVL", "881561000000100"),
+    "type2_withdrawn": ("9Nu5", "XaaVM", ""),  # no SNOMED CT code known: written in CTV3 instead
+    "scr_dissent": ("9Ndo", "XaXj6", ""),  # not an opt-out code (SCR dissent): counted and ignored
+}
+_SYSTEM_NAMES: Final = np.array(["read2", "ctv3", "snomed"])
+
+
+def gp_extract(rng: np.random.Generator, nhs: IntArray, practice: npt.NDArray[Any], born: DayArray, end: DayArray,
+               eligible: BoolArray, type2: tuple[IntArray, DayArray]) -> tuple[str, int]:
+    """The GP extract's rows for one chunk: the converted Type 2 people's codes, a few Type 2 codes withdrawn
+    before the cut-off or set after it (not converted), Type 1 codes (set, some withdrawn), a few unrelated."""
+    n = len(nhs)
+    who_parts: list[IntArray] = []
+    day_parts: list[DayArray] = []
+    meaning_parts: list[npt.NDArray[np.str_]] = []
+
+    def add(who: IntArray, day: DayArray, meaning: str) -> None:
+        keep = (day >= born[who]) & (day <= end[who])
+        who_parts.append(who[keep])
+        day_parts.append(day[keep])
+        meaning_parts.append(np.full(int(keep.sum()), meaning))
+
+    t2_who, t2_day = type2
+    add(t2_who, t2_day, "type2_set")
+    t2_set = np.zeros(n, dtype=bool)
+    t2_set[t2_who] = True
+    first, cutoff = np.datetime64(model.TYPE2_FIRST_CODE, "D"), np.datetime64(model.TYPE2_LAST_CONVERSION, "D")
+    span = int((cutoff - first).astype(np.int64))
+    others = eligible & ~t2_set
+    (withdrawn,) = np.nonzero(others & (rng.random(n) < model.TYPE2_WITHDRAWN_SHARE))
+    set_day = first + rng.integers(0, span - 30, len(withdrawn)).astype("timedelta64[D]")
+    add(withdrawn, set_day, "type2_set")
+    add(withdrawn, np.minimum(set_day + rng.integers(1, 400, len(withdrawn)).astype("timedelta64[D]"), cutoff),
+        "type2_withdrawn")
+    (late,) = np.nonzero(others & (rng.random(n) < model.TYPE2_LATE_SHARE))
+    add(late, cutoff + rng.integers(1, 900, len(late)).astype("timedelta64[D]"), "type2_set")
+    (type1,) = np.nonzero(eligible & (rng.random(n) < model.TYPE1_SET_SHARE))
+    t1_first, last = np.datetime64(model.TYPE1_FIRST_CODE, "D"), np.max(end) if n else cutoff
+    t1_day = np.maximum(t1_first, born[type1]) + (rng.random(len(type1)) * (
+        end[type1] - np.maximum(t1_first, born[type1])).astype(np.int64)).astype(np.int64).astype("timedelta64[D]")
+    add(type1, t1_day, "type1_set")
+    back = rng.random(len(type1)) < model.TYPE1_WITHDRAWN_SHARE
+    add(type1[back], np.minimum(t1_day[back] + rng.integers(1, 1500, int(back.sum())).astype("timedelta64[D]"),
+                                end[type1[back]]), "type1_withdrawn")
+    (scr,) = np.nonzero(eligible & (rng.random(n) < model.UNRELATED_CODE_SHARE))
+    add(scr, np.minimum(np.datetime64("2016-01-01", "D") + rng.integers(0, 3000, len(scr)).astype(
+        "timedelta64[D]"), last), "scr_dissent")
+    who = np.concatenate(who_parts)
+    if not len(who):
+        return "", 0
+    day = np.concatenate(day_parts)
+    meaning = np.concatenate(meaning_parts)
+    system, dot = _code_systems(rng, day)
+    system = np.where((system == 2) & np.isin(meaning, ["type2_withdrawn", "scr_dissent"]), 1, system)
+    codes = np.array([_WRITTEN[mn][sy] for mn, sy in zip(meaning.tolist(), system.tolist(), strict=True)])
+    codes = np.where((system == 0) & dot, np.char.add(codes, "."), codes)
+    order = np.lexsort((day, who))
+    practices = np.where(practice[who] == "", model.UNKNOWN_PRACTICE, practice[who])
+    text = _rows(nhs[who].astype(str)[order].tolist(), practices[order].tolist(), _SYSTEM_NAMES[system][order].tolist(),
+                 codes[order].tolist(), day.astype(str)[order].tolist())
+    return text, len(who)
 
 
 def _rows(*columns: list[str]) -> str:

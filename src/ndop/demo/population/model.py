@@ -144,6 +144,24 @@ SURGE_END: Final = date(2021, 6, 30)
 # 0.35 of today's opt-outs are converted Type 2 and 0.30 date from the surge (ASSUMPTION: shares of
 # those left after deaths and later changes).
 TYPE2_SHARE: Final = 0.35
+# ---- The GP extract (gp_codes.csv, issue 14) -------------------------------------------------------------
+# Type 2 codes could be recorded from January 2014 (care.data; §3.1: not honoured until April 2016).
+TYPE2_FIRST_CODE: Final = date(2014, 1, 1)
+# ASSUMPTION: a few people set a Type 2 and withdrew it before the cut-off, and a few had one set after it
+# (practices were told to search for those, §3.3): 0.2% and 0.1% of people.
+TYPE2_WITHDRAWN_SHARE: Final = 0.002
+TYPE2_LATE_SHARE: Final = 0.001
+# 2,085,450 people had a Type 1 objection in March 2018 (§3.4 [S33 RCGP]), about 3.4% of ~60 million
+# registered: 3.6% set one, and ASSUMPTION: 1 in 18 of them withdrew it later, leaving about 3.4%.
+TYPE1_SET_SHARE: Final = 0.036
+TYPE1_WITHDRAWN_SHARE: Final = 1 / 18
+TYPE1_FIRST_CODE: Final = date(2013, 6, 1)  # 9Nu0 came with care.data in 2013
+# ASSUMPTION: 0.5% of people have an unrelated consent code (SCR dissent, 9Ndo), which the import ignores.
+UNRELATED_CODE_SHARE: Final = 0.005
+SNOMED_FROM: Final = date(2018, 4, 1)  # codes were mapped to SNOMED CT from 1 April 2018 (§3.2)
+CTV3_SHARE: Final = 0.35  # ASSUMPTION: SystmOne practices (CTV3) before SNOMED CT; the rest Read v2 (EMIS)
+NO_TRAILING_DOT_SHARE: Final = 0.2  # ASSUMPTION: some systems write Read v2 codes without the trailing dot
+UNKNOWN_PRACTICE: Final = "V81999"  # the ODS code for an unknown practice, for people with none on record
 SURGE_SHARE: Final = 0.30
 # The channels of the rest (ASSUMPTION: online dominates; the NHS App from 2019; phone and post few).
 # Order: OP, PFSP, FN, CC, PP.

@@ -1,4 +1,4 @@
-"""Write a synthetic population to two CSV streams, chunk by chunk (memory stays flat)."""
+"""Write a synthetic population to its CSV streams, chunk by chunk (memory stays flat)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from ndop.demo.population.generator import CHOICES_HEADER, PATIENTS_HEADER, PopulationGenerator, PopulationSpec
+from ndop.demo.population.generator import (
+    CHOICES_HEADER,
+    GP_CODES_HEADER,
+    PATIENTS_HEADER,
+    PopulationGenerator,
+    PopulationSpec,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +23,8 @@ class GenerationSummary:
     opted_out: int
     patients_sha256: str
     choices_sha256: str
+    gp_code_rows: int = 0
+    gp_codes_sha256: str = ""
 
     @property
     def opt_out_rate(self) -> float:
@@ -29,10 +37,12 @@ def generate_population(
     choices_out: BinaryIO,
     *,
     progress: Callable[[int], None] | None = None,
+    gp_codes_out: BinaryIO | None = None,
 ) -> GenerationSummary:
-    """Write `patients.csv` and `choices.csv` content for `spec`; `progress` hears rows written."""
+    """Write `patients.csv` and `choices.csv` content for `spec`, and `gp_codes.csv` (the GP extract: Type 1
+    and Type 2 codes) to `gp_codes_out` when given; `progress` hears rows written."""
     generator = PopulationGenerator(spec)
-    patient_hash, choice_hash = hashlib.sha256(), hashlib.sha256()
+    patient_hash, choice_hash, gp_hash = hashlib.sha256(), hashlib.sha256(), hashlib.sha256()
 
     def write(out: BinaryIO, digest: hashlib._Hash, text: str) -> None:
         data = text.encode()
@@ -41,13 +51,19 @@ def generate_population(
 
     write(patients_out, patient_hash, PATIENTS_HEADER)
     write(choices_out, choice_hash, CHOICES_HEADER)
-    rows = choices = opted_out = 0
+    if gp_codes_out is not None:
+        write(gp_codes_out, gp_hash, GP_CODES_HEADER)
+    rows = choices = opted_out = gp_rows = 0
     for chunk in generator.chunks():
         write(patients_out, patient_hash, chunk.patients_csv)
         write(choices_out, choice_hash, chunk.choices_csv)
+        if gp_codes_out is not None:
+            write(gp_codes_out, gp_hash, chunk.gp_codes_csv)
+        gp_rows += chunk.gp_code_rows
         rows += chunk.rows
         choices += chunk.choice_rows
         opted_out += chunk.opted_out
         if progress is not None:
             progress(chunk.rows)
-    return GenerationSummary(rows, choices, opted_out, patient_hash.hexdigest(), choice_hash.hexdigest())
+    return GenerationSummary(rows, choices, opted_out, patient_hash.hexdigest(), choice_hash.hexdigest(), gp_rows,
+                             gp_hash.hexdigest() if gp_codes_out is not None else "")

@@ -41,6 +41,8 @@ class CheckJob:
     request_sha256: str
     response_sha256: str
     snapshot_note: str = ""  # why the snapshot was rebuilt before this check ran; "" when it was not
+    gp_data: bool = False  # a flow of GP data: Type 1 objections removed too
+    rows_removed_type1: int = 0  # of rows_removed, those removed for a Type 1 objection alone
 
     @property
     def outcome(self) -> str:
@@ -63,3 +65,5 @@ class CheckOutcome:
     rows_kept: int
     request_sha256: str
     response_sha256: str
+    gp_data: bool = False
+    rows_removed_type1: int = 0  # of rows_removed, those removed for a Type 1 objection alone

@@ -13,6 +13,9 @@ from datetime import datetime
 from typing import BinaryIO, Final, Protocol
 
 REQUEST_WORKFLOW: Final = "SPINE_NTT_UPHOLDING"
+# Requests for a flow of GP data, from which people with a Type 1 objection are removed as well (issue 14).
+# Ours, not an NHS England workflow id: set NDOP_MESH_GP_DATA_WORKFLOW to the one agreed with MESH.
+GP_DATA_WORKFLOW: Final = "NDOP_GP_DATA_UPHOLDING"
 REGISTRY_MAILBOX: Final = "X26HC065"
 LIST_PAGE_LIMIT: Final = 500  # MESH returns at most 500 message ids a call
 

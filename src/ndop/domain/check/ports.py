@@ -46,8 +46,10 @@ class CheckRunner(Protocol):
         reference: str = "",
         progress: Progress | None = None,
         then: Callable[[CheckOutcome], None] | None = None,
+        gp_data: bool = False,
     ) -> CheckOutcome:
         """Check `request` and write the response to `response`; record the job. `fmt` None: detected.
+        `gp_data`: a flow of GP data, from which people with a Type 1 objection are removed as well.
         `then` runs inside the transaction that records the job (an exception from it rolls the job back)."""
         ...
 
@@ -82,6 +84,15 @@ class OptOutSource(Protocol):
 
     def changes(self, after: int, upto: int) -> Iterator[ChoiceChange]:
         """Choice events with after < sequence <= upto, in sequence order."""
+        ...
+
+
+class Type1Source(Protocol):
+    """The Type 1 register as a check of GP data reads it (issue 14)."""
+
+    def type1_keys(self) -> npt.NDArray[np.int64]:
+        """Keys of every number of every person with a current Type 1 objection (all the numbers of their
+        supersession chain)."""
         ...
 
 

@@ -48,6 +48,14 @@ def empty_bitmap() -> npt.NDArray[np.uint8]:
     return np.zeros(BITMAP_BYTES, np.uint8)
 
 
+def type1_bitmap(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+    """A bitmap of the people with a Type 1 objection, for a check of GP data (built for each such check:
+    the register is small, a few per cent of people)."""
+    bitmap = empty_bitmap()
+    kernels.set_bits(bitmap, keys, True)
+    return bitmap
+
+
 @dataclass(frozen=True, slots=True)
 class ChoiceChange:
     """A number touched by new events, as the snapshot needs it: whose, whether its current choice (after

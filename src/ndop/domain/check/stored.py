@@ -43,6 +43,8 @@ class StoredCheck:
     request_path: str = ""
     result_path: str = ""
     finished_at: datetime | None = None
+    gp_data: bool = False  # a flow of GP data: Type 1 objections removed too (issue 14)
+    rows_removed_type1: int = 0  # of rows_removed, those removed for a Type 1 objection alone
     extra: dict[str, str] = field(default_factory=dict)
 
 

@@ -41,6 +41,15 @@ class AuditAction(StrEnum):
         "subject: the check job; the counts and digests, never a number",
     )
     CHOICE_RECORDED = "choice.recorded", "A choice was recorded; subject: the NHS number; its version and channel"
+    GP_CODES_IMPORTED = (
+        "gp_codes.imported",
+        "A GP extract of opt-out codes was imported (its sha256 and counts); the Type 1 register was rebuilt",
+    )
+    GP_TYPE2_CONVERTED = (
+        "gp_codes.type2_converted",
+        "Type 2 codes were converted into national data opt-outs (channel T2): the counts, the versions, the "
+        "events' digest, the letters queued",
+    )
     LETTER_QUEUED = "letter.queued", "A letter was queued for a case (actor `system`); the letter id and kind"
     MESH_REQUEST_ANSWERED = (
         "mesh.request.answered",

@@ -24,6 +24,7 @@ class LetterKind(StrEnum):
     CHOICE_CONFIRMATION = "choice_confirmation"
     PROXY_REJECTION = "proxy_rejection"
     CANNOT_MATCH = "cannot_match"
+    TYPE2_CONVERSION = "type2_conversion"  # issue 14: a Type 2 opt-out converted into the national opt-out
 
 
 class LetterStatus(StrEnum):
@@ -92,6 +93,28 @@ _CHANGE: Final = (
 )
 
 
+# What the converted opt-out means and does not mean: from the public description of the national data
+# opt-out (nhs.uk, "Your NHS data matters") and the practice leaflets among the seeds (what it will NOT do).
+_TYPE2_CONVERSION: Final = (
+    "You previously asked your GP practice to record a type 2 opt-out{made}, so that confidential patient "
+    "information about you held by NHS Digital would not be shared for purposes beyond your own care.",
+    "The type 2 opt-out has been replaced by the national data opt-out. Your type 2 opt-out has been "
+    "converted into a national data opt-out: you do not need to do anything, and your choice is respected.",
+    "This means your confidential patient information will only be used for your individual care and "
+    "treatment. It will not be used for research and planning, except where the law requires it or there "
+    "is an overriding public interest, such as a public health emergency.",
+    "It does not change the care you receive or the sharing of information between the people who care for "
+    "you, such as your GP and a hospital. It does not affect your Summary Care Record, national screening "
+    "programmes, information shared when you have given your explicit consent (for example to take part in "
+    "a research study), or information that has been anonymised so that it cannot identify you.",
+    "A type 1 opt-out, recorded at your GP practice, is separate and is not changed by this letter: speak "
+    "to your GP practice about it.",
+    f"You can change your choice at any time, for example if you are happy for your information to be "
+    f"used for research and planning. Go to {ONLINE} or call {HELPLINE} (Monday to Friday, 9am to 5pm, text "
+    f"relay {TEXT_RELAY}).",
+)
+
+
 def text_of(letter: Letter) -> LetterText:
     """The title and paragraphs of `letter`, in plain English."""
     whose = f"{letter.about_name}'s" if letter.by_proxy else "your"
@@ -110,6 +133,10 @@ def text_of(letter: Letter) -> LetterText:
                 f"If you did not make this choice, call us on {HELPLINE} and quote the reference above.",
             ),
         )
+    if letter.kind is LetterKind.TYPE2_CONVERSION:
+        made = f" on {letter.made_on.day} {letter.made_on:%B %Y}" if letter.made_on else ""
+        first, *rest = _TYPE2_CONVERSION
+        return LetterText("Your type 2 opt-out is now a national data opt-out", (first.format(made=made), *rest))
     if letter.kind is LetterKind.PROXY_REJECTION:
         return LetterText(
             "We could not record the choice you made for someone else",

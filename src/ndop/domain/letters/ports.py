@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Protocol
 
-from ndop.domain.letters.letters import Letter, LetterStatus
+from ndop.domain.letters.letters import Letter, LetterKind, LetterStatus
 
 
 class LetterStore(Protocol):
@@ -18,11 +18,16 @@ class LetterStore(Protocol):
 
     def mark(self, letter_id: str, status: LetterStatus, *, path: str = "", provider_id: str = "") -> None: ...
 
+    def mark_many(self, marks: list[tuple[str, LetterStatus, str, str]]) -> None:
+        """Mark many letters at once, (id, status, path, provider id) each, in one transaction."""
+        ...
+
     def pending(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
         """Letters not rendered yet, the oldest first; only one case's when `case_reference` is given."""
         ...
 
-    def listed(self, *, on: date | None = None, case_reference: str = "") -> list[Letter]: ...
+    def listed(self, *, on: date | None = None, case_reference: str = "", kind: LetterKind | None = None,
+               limit: int = 10000) -> list[Letter]: ...
 
 
 class LetterRenderer(Protocol):

@@ -107,11 +107,26 @@ def decide(flow: Flow, exemptions: Iterable[Provision] = EXEMPTIONS) -> Decision
     )
 
 
+# ndop-system.md §3.1, §3.4: a Type 1 objection (9Nu0), recorded at the GP practice, "prevents information
+# being shared outside a GP practice for purposes other than direct care", and practices were told to
+# "continue to record and apply" it; GP system assurance still requires that it is respected.
+TYPE1_APPLIES: Final = (
+    "This is GP data: type 1 opt-outs apply as well. A type 1 opt-out, recorded at the patient's GP practice, "
+    "stops their identifiable GP data being shared outside the practice for purposes other than their direct "
+    "care, whether or not the national data opt-out applies to this flow. Remove people with a type 1 opt-out "
+    "before the data leaves: check the list as GP data (the 'GP data' option of the upload page, gp_data: true "
+    "on the API, the GP-data MESH workflow, or ndop check --gp-data), which removes both."
+)
+
+
 def _warnings(flow: Flow) -> tuple[Warning, ...]:
+    found: list[Warning] = []
     if (
         flow.legal_basis is LegalBasis.NONE
         and flow.purpose is not Purpose.INDIVIDUAL_CARE
         and flow.is_confidential_patient_information
     ):
-        return (Warning("no_lawful_basis", NO_LAWFUL_BASIS),)
-    return ()
+        found.append(Warning("no_lawful_basis", NO_LAWFUL_BASIS))
+    if flow.gp_data and flow.purpose is not Purpose.INDIVIDUAL_CARE and flow.is_confidential_patient_information:
+        found.append(Warning("type1_applies", TYPE1_APPLIES))
+    return tuple(found)

@@ -84,6 +84,8 @@ class Flow:
     recipient_can_reidentify: bool | None = None
     cag_exempted: bool | None = None
     contracted: bool | None = None
+    # The data comes from GP records (issue 14): Type 1 objections apply as well as the national opt-out.
+    gp_data: bool = False
 
     def __post_init__(self) -> None:
         if (self.data is DataForm.PSEUDONYMISED) != (self.recipient_can_reidentify is not None):
@@ -115,4 +117,6 @@ class Flow:
             value = getattr(self, key)
             if value is not None:
                 answers[key] = value
+        if self.gp_data:
+            answers["gp_data"] = True
         return answers

@@ -35,7 +35,7 @@ CONDITIONAL_BOOLEANS: Final = {
     "cag_exempted": "legal_basis is s251_reg2 or s251_reg5",
     "contracted": "purpose is invoice_validation",
 }
-OPTIONAL_KEYS: Final = ("date",)
+OPTIONAL_KEYS: Final = ("date", "gp_data")  # gp_data: the data comes from GP records (false when left out)
 KNOWN_KEYS: Final = (*CHOICE_KEYS, *REQUIRED_BOOLEANS, *CONDITIONAL_BOOLEANS, *OPTIONAL_KEYS)
 # The keys in the order the questions ask them (columns of the register's CSV export).
 QUESTION_ORDER: Final = (
@@ -190,6 +190,7 @@ def parse_flow(raw: object, *, today: date) -> Flow:
         when=CONDITIONAL_BOOLEANS["contracted"],
     )
     on = _date(raw, problems, today)
+    gp_data = _boolean(raw, "gp_data", problems, required=False)
     if problems:
         raise InvalidFlow(tuple(problems))
     assert purpose and data and legal_basis and recipient and data_origin and nhs_number_obtainable is not None
@@ -204,6 +205,7 @@ def parse_flow(raw: object, *, today: date) -> Flow:
         recipient_can_reidentify=reidentify if data is DataForm.PSEUDONYMISED else None,
         cag_exempted=cag_exempted if legal_basis.is_section_251 else None,
         contracted=contracted if purpose is Purpose.INVOICE_VALIDATION else None,
+        gp_data=bool(gp_data),
     )
 
 

@@ -75,6 +75,9 @@ def anchor_of(record: AuditRecord) -> Anchor | None:
         if choices.get("first_version") is not None:
             return Anchor(int(choices["first_version"]), int(choices["last_version"]),
                           str(choices.get("events_sha256", "")), record.sequence)
+    if record.action == "gp_codes.type2_converted" and details.get("first_version") is not None:
+        return Anchor(int(details["first_version"]), int(details["last_version"]),
+                      str(details.get("events_sha256", "")), record.sequence)
     return None
 
 

@@ -50,13 +50,14 @@ def numbers_from_dat(data: bytes) -> list[str]:
 
 
 def check_inline(checks: CheckRunner, request: bytes, *, channel: CheckChannel, organisation: Organisation,
-                 fmt: CheckFormat | None, requested_by: Actor) -> tuple[CheckOutcome, bytes]:
-    """Check a small request in memory: (outcome, response bytes). `fmt` None: detected."""
+                 fmt: CheckFormat | None, requested_by: Actor, gp_data: bool = False) -> tuple[CheckOutcome, bytes]:
+    """Check a small request in memory: (outcome, response bytes). `fmt` None: detected. `gp_data`: a flow of
+    GP data (Type 1 objections removed too)."""
     response = io.BytesIO()
     report = io.StringIO()
     outcome = checks.run(
         io.BytesIO(request), response, channel=channel, organisation=organisation.ods_code.value,
-        fmt=fmt, report=report, requested_by=requested_by,
+        fmt=fmt, report=report, requested_by=requested_by, gp_data=gp_data,
     )
     return outcome, response.getvalue()
 
@@ -75,7 +76,8 @@ def _private_file(path: Path) -> BinaryIO:
 
 def queue_check(store: StoredChecks, registry: Registry, source: ByteSource, *, root: Path, channel: CheckChannel,
                 organisation: Organisation, fmt: CheckFormat | None, filename: str, requested_by: Actor,
-                max_bytes: int, enqueue: Callable[[StoredCheck], None] | None = None) -> StoredCheck | None:
+                max_bytes: int, enqueue: Callable[[StoredCheck], None] | None = None,
+                gp_data: bool = False) -> StoredCheck | None:
     """Spool `source` to disk and record a queued check. None when it is larger than `max_bytes`
     (nothing is kept then). `fmt` None: detected when it runs. `enqueue` hands it to the job queue in
     the same transaction as the record, so that no check is ever queued without its job (or a job left
@@ -97,7 +99,7 @@ def queue_check(store: StoredChecks, registry: Registry, source: ByteSource, *, 
         id=check_id, organisation=organisation.ods_code.value, channel=channel,
         requested_by=requested_by.through(channel.value),
         filename=filename[:255], format=fmt, status=StoredCheckStatus.QUEUED, created_at=registry.clock.now(),
-        request_path=str(request_path), result_path=str(root / f"{check_id}.result"),
+        request_path=str(request_path), result_path=str(root / f"{check_id}.result"), gp_data=gp_data,
     )
     with registry.transaction():
         store.add(check)
@@ -134,6 +136,7 @@ def run_queued(store: StoredChecks, registry: Registry, checks: CheckRunner, che
             checks.run(
                 request, response, channel=check.channel, organisation=check.organisation, fmt=check.format,
                 report=report, reference=check.id, requested_by=check.requested_by, then=record,
+                gp_data=check.gp_data,
             )
     except AlreadyFinished:
         result_path.unlink(missing_ok=True)
@@ -166,6 +169,7 @@ def _done(check: StoredCheck, outcome: CheckOutcome, report: io.StringIO, result
         rows_kept=outcome.rows_kept,
         rows_removed=outcome.rows_removed,
         rows_invalid=outcome.rows_invalid,
+        rows_removed_type1=outcome.rows_removed_type1,
         rejected=outcome.rejected,
         rejection=outcome.rejection,
         message=outcome.message[:500],

@@ -37,6 +37,7 @@ from typing import BinaryIO, Final
 from ndop.domain.check.clients import CheckClients
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import (
+    GP_DATA_WORKFLOW,
     InboundMessage,
     LostClaim,
     MeshAuthenticationFailed,
@@ -71,8 +72,11 @@ class WorkerSettings:
     ack_workflow: str = "SPINE_NTT_UPHOLDING"
     response_workflow: str = "SPINE_NTT_UPHOLDING"
     # Every workflow id the worker answers; a request with any other is answered with a rejection naming
-    # these (`workflow_refusal`), audited and logged, never left in the inbox. Empty: just request_workflow.
+    # these (`workflow_refusal`), audited and logged, never left in the inbox. Empty: request_workflow and
+    # gp_data_workflow.
     accepted_workflows: frozenset[str] = frozenset()
+    # Requests for a flow of GP data: Type 1 objections removed too; acknowledged and answered on it.
+    gp_data_workflow: str = GP_DATA_WORKFLOW
     lease_s: float = 600.0
     handshake_every: timedelta = timedelta(hours=24)
     poll_s: float = 30.0
@@ -214,7 +218,8 @@ class MeshWorker:
 
     @property
     def accepted_workflows(self) -> frozenset[str]:
-        return self.settings.accepted_workflows or frozenset({self.settings.request_workflow})
+        default = {self.settings.request_workflow, self.settings.gp_data_workflow} - {""}
+        return self.settings.accepted_workflows or frozenset(default)
 
     def poll(self) -> PollSummary:
         """Answer every message in the inbox once, whatever its workflow (one this worker does not answer
@@ -309,8 +314,12 @@ class MeshWorker:
                 close()
         return info
 
+    def _gp_data(self, record: MeshRequestRecord) -> bool:
+        return bool(self.settings.gp_data_workflow) and record.workflow_id == self.settings.gp_data_workflow
+
     def _answer(self, record: MeshRequestRecord, request_path: Path, response_path: Path) -> MeshRequestRecord:
         message_id = record.message_id
+        gp_data = self._gp_data(record)
         known_sender = bool(record.organisation) and self._workflow_refusal(record) is None
         if known_sender and not record.ack_message_id:
             ack = json.dumps(
@@ -324,7 +333,8 @@ class MeshWorker:
                 },
                 sort_keys=True,
             ).encode()
-            record = self._send_once(record, _ACK, self.settings.ack_workflow,
+            ack_workflow = self.settings.gp_data_workflow if gp_data else self.settings.ack_workflow
+            record = self._send_once(record, _ACK, ack_workflow,
                                      response_filename(record.filename, "ACK", "json"), "application/json",
                                      lambda: io.BytesIO(ack), subject="SUCCESS")
             self._on_step("ack_recorded")
@@ -335,7 +345,8 @@ class MeshWorker:
 
         if not record.response_message_id:
             extension = "csv" if record.filename.lower().endswith(".csv") else "dat"
-            record = self._send_once(record, _RESPONSE, self.settings.response_workflow,
+            workflow = self.settings.gp_data_workflow if gp_data else self.settings.response_workflow
+            record = self._send_once(record, _RESPONSE, workflow,
                                      response_filename(record.filename, "RESPONSE", extension), "text/plain",
                                      lambda: response_path.open("rb"),
                                      subject="REJECTED" if record.rejected else "SUCCESS")
@@ -355,6 +366,7 @@ class MeshWorker:
                         "ack_message_id": record.ack_message_id,
                         "response_message_id": record.response_message_id,
                         "response_sha256": record.response_sha256,
+                        **({"gp_data": True} if gp_data else {}),
                     },
                 )
             )
@@ -381,6 +393,7 @@ class MeshWorker:
                 outcome = self.checks.run(
                     request, response, channel=CheckChannel.MESH, organisation=record.organisation, fmt=fmt,
                     reference=record.message_id, requested_by=Actor.organisation_mailbox(record.sender),
+                    gp_data=self._gp_data(record),
                 )
             check_job_id, rejected, rejection = outcome.job_id, outcome.rejected, outcome.rejection
         partial.replace(response_path)

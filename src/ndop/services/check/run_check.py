@@ -11,12 +11,17 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from typing import BinaryIO, TextIO
 
-from ndop.domain.check.engine import check_stream
+import numpy as np
+import numpy.typing as npt
+
+from ndop.domain.check.engine import EngineResult, check_stream
 from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome
-from ndop.domain.check.ports import CheckJobStore, Progress
+from ndop.domain.check.ports import CheckJobStore, Progress, Type1Source
 from ndop.domain.check.rejections import REJECTION_LINE, CheckFormat
+from ndop.domain.check.snapshot import type1_bitmap
 from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.audit_actions import AuditAction
@@ -43,11 +48,13 @@ class CheckService:
         snapshots: SnapshotKeeper,
         *,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        type1: Type1Source | None = None,
     ) -> None:
         self._registry = registry
         self._jobs = jobs
         self.snapshots = snapshots
         self._new_id = new_id
+        self._type1 = type1
 
     def run(
         self,
@@ -62,6 +69,7 @@ class CheckService:
         reference: str = "",
         progress: Progress | None = None,
         then: Callable[[CheckOutcome], None] | None = None,
+        gp_data: bool = False,
     ) -> CheckOutcome:
         """Stream `request`; write the response bytes to `response` (the cleaned list, or the single
         rejection line / message); record a CheckJob and its audit event; return the outcome.
@@ -72,6 +80,10 @@ class CheckService:
 
         A seekable `response` is written in place and cut back if the request is rejected; any other
         is written only once the whole request has been checked (spooled to a temporary file first).
+
+        `gp_data`: a flow of GP data. People with a current Type 1 objection are removed too: the list
+        without opted-out people is checked again against the Type 1 register, so the job counts the two
+        apart (`rows_removed_type1`: removed for Type 1 alone).
         """
         started = self._registry.clock.now()
         requester = requested_by.through(channel.value)  # a check names who asked by the channel: `web:EMAIL`
@@ -80,14 +92,11 @@ class CheckService:
         start = response.tell() if direct else 0
         spool: BinaryIO = response if direct else tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY)  # type: ignore[assignment]  # noqa: SIM115
         try:
-            result = check_stream(
-                request,
-                spool,
-                snapshot.bitmap,
-                fmt=fmt,
-                report=report,
-                progress=progress,
-            )
+            if gp_data:
+                result, type1_removed = self._check_gp_data(request, spool, snapshot.bitmap, fmt, report, progress)
+            else:
+                result = check_stream(request, spool, snapshot.bitmap, fmt=fmt, report=report, progress=progress)
+                type1_removed = 0
             if result.rejection is not None:
                 body = result.rejection.message.encode() + result.newline
                 if direct:
@@ -124,6 +133,8 @@ class CheckService:
             request_sha256=result.request_sha256,
             response_sha256=response_sha256,
             snapshot_note=sync.note,
+            gp_data=gp_data,
+            rows_removed_type1=type1_removed,
         )
         outcome = CheckOutcome(
             job_id=job.id,
@@ -138,9 +149,31 @@ class CheckService:
             rows_kept=job.rows_kept,
             request_sha256=job.request_sha256,
             response_sha256=job.response_sha256,
+            gp_data=gp_data,
+            rows_removed_type1=type1_removed,
         )
         self._record(job, then=None if then is None else (lambda: then(outcome)))
         return outcome
+
+    def _check_gp_data(
+        self, request: BinaryIO, sink: BinaryIO, bitmap: npt.NDArray[np.uint8], fmt: CheckFormat | None,
+        report: TextIO | None, progress: Progress | None,
+    ) -> tuple[EngineResult, int]:
+        """Opted-out people out, then people with a Type 1 objection out of what is left."""
+        if self._type1 is None:
+            raise RuntimeError("this check service has no Type 1 register")
+        type1 = type1_bitmap(self._type1.type1_keys())
+        with tempfile.SpooledTemporaryFile(SPOOL_IN_MEMORY) as first:
+            result = check_stream(request, first, bitmap, fmt=fmt, report=report, progress=progress)  # type: ignore[arg-type]
+            first.seek(0)
+            if result.rejection is not None or result.rows_kept == 0:
+                shutil.copyfileobj(first, sink, 1 << 20)
+                return result, 0
+            second = check_stream(first, sink, type1, fmt=result.format)  # type: ignore[arg-type]
+        if second.rejection is not None or second.rows_in != result.rows_kept:
+            raise RuntimeError("the opt-out check's own response did not check again")  # a bug, not bad input
+        return replace(result, rows_removed=result.rows_removed + second.rows_removed, rows_kept=second.rows_kept,
+                       response_sha256=second.response_sha256), second.rows_removed
 
     def refuse(
         self,
@@ -198,6 +231,7 @@ class CheckService:
                         "rows_invalid": job.rows_invalid,
                         "rows_removed": job.rows_removed,
                         "rows_kept": job.rows_kept,
+                        **({"gp_data": True, "rows_removed_type1": job.rows_removed_type1} if job.gp_data else {}),
                         "request_sha256": job.request_sha256,
                         "response_sha256": job.response_sha256,
                         **({"snapshot_note": job.snapshot_note} if job.snapshot_note else {}),

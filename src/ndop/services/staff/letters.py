@@ -4,6 +4,7 @@ never goes out for a case that rolled back, and a slow provider never holds the 
 from __future__ import annotations
 
 from datetime import date
+from typing import Final
 
 from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
@@ -15,6 +16,8 @@ from ndop.domain.letters.letters import Letter, LetterKind, LetterStatus, Recipi
 from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer, LetterStore
 from ndop.domain.registry.choices import Choice
 from ndop.domain.registry.patients import Patient
+
+BATCH: Final = 500
 
 
 def person_recipient(patient: Patient) -> Recipient:
@@ -51,15 +54,25 @@ def send_pending_letters(
     store: LetterStore, renderer: LetterRenderer, dispatcher: LetterDispatcher, *, limit: int = 500,
     case_reference: str = "",
 ) -> int:
-    """Render and send every pending letter (only one case's with `case_reference`: what a portal action
-    queued, so that agents' requests do not render each other's letters); returns how many. A failure
-    leaves the rest pending."""
+    """Render and send pending letters, up to `limit`, in batches: each batch is rendered together and marked in
+    one transaction (not one commit per letter). Only one case's with `case_reference`: what a portal action
+    queued, so that agents' requests do not render each other's letters. Returns how many. A failure leaves the
+    rest pending."""
     sent = 0
-    for letter in store.pending(limit, case_reference=case_reference):
-        pdf = renderer.render(letter)
-        status, path, provider_id = dispatcher.dispatch(letter, pdf)
-        store.mark(letter.id, status, path=path, provider_id=provider_id)
-        sent += 1
+    while sent < limit:
+        batch = store.pending(min(BATCH, limit - sent), case_reference=case_reference)
+        if not batch:
+            break
+        marks = []
+        try:
+            for letter, pdf in zip(batch, renderer.render_many(batch), strict=True):
+                status, path, provider_id = dispatcher.dispatch(letter, pdf)
+                marks.append((letter.id, status, path, provider_id))
+        finally:
+            store.mark_many(marks)  # what was sent is marked, even when a later letter failed
+        sent += len(marks)
+        if len(batch) < BATCH:
+            break
     return sent
 
 

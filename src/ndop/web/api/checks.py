@@ -54,6 +54,8 @@ class CheckResult(Schema):
     registry_version: int
     rows_in: int
     rows_removed: int
+    gp_data: bool
+    rows_removed_type1: int
     nhs_numbers: list[str]
     licence: str
 
@@ -72,6 +74,8 @@ class CheckStatus(Schema):
     registry_version: int | None
     rows_in: int
     rows_removed: int
+    gp_data: bool
+    rows_removed_type1: int
     rejected: bool
     rejection: str
     message: str
@@ -91,6 +95,9 @@ _CHECK_OPENAPI: dict[str, Any] = {
                     "properties": {
                         "nhs_numbers": {"type": "array", "items": {"type": "string"}, "maxItems": 100000,
                                         "description": "10-digit NHS numbers, no spaces"},
+                        "gp_data": {"type": "boolean", "default": False,
+                                    "description": "A flow of GP data: also remove people with a Type 1 "
+                                    "objection (for a file body, the query parameter `gp_data=true`)"},
                     },
                 },
                 "example": {"nhs_numbers": ["9434765919", "9000000025"]},
@@ -99,6 +106,8 @@ _CHECK_OPENAPI: dict[str, Any] = {
             "text/plain": _FILE_BODY,
         },
     },
+    "parameters": [{"in": "query", "name": "gp_data", "required": False, "schema": {"type": "boolean"},
+                    "description": "A flow of GP data: people with a Type 1 objection are removed as well"}],
     "responses": {
         200: {
             "description": "The cleaned list, in the shape that was sent (JSON, or the file with the job id and "
@@ -113,6 +122,8 @@ def _file_response(body: bytes, outcome: CheckOutcome, content_type: str) -> Htt
     response = HttpResponse(body, content_type=f"{content_type}; charset=us-ascii")
     response["X-Check-Job-Id"] = outcome.job_id
     response["X-Registry-Version"] = str(outcome.registry_version)
+    if outcome.gp_data:
+        response["X-Rows-Removed-Type1"] = str(outcome.rows_removed_type1)
     response["X-Licence"] = LICENCE_TERMS
     response["Content-Disposition"] = f'attachment; filename="cleaned.{"csv" if content_type == "text/csv" else "dat"}"'
     return response
@@ -126,7 +137,8 @@ class _Refused(Exception):
         self.status, self.error, self.message, self.headers = status, error, message, headers
 
 
-_JSON_SHAPE = 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]}.'
+_JSON_SHAPE = 'Send a JSON object: {"nhs_numbers": ["9434765919", ...]} (and optionally "gp_data": true).'
+_FLAGS = {"true": True, "1": True, "false": False, "0": False}
 
 
 class _Call:
@@ -142,6 +154,8 @@ class _Call:
             self.declared = int(request.headers.get("Content-Length") or 0)
         except ValueError:
             self.declared = 0
+        self.gp_data_query = request.GET.get("gp_data")
+        self.gp_data = False
 
     def admit(self) -> None:
         """Refuse what is over the rate, of a type we do not read, or declared larger than allowed."""
@@ -152,6 +166,10 @@ class _Call:
         if self.content_type != "application/json" and self.content_type not in FILE_TYPES:
             raise _Refused(415, "unsupported_media_type",
                            "Send application/json, text/csv or text/plain (a .dat file).")
+        if self.gp_data_query is not None:
+            if self.gp_data_query.lower() not in _FLAGS:
+                raise _Refused(400, "bad_gp_data", "gp_data must be true or false.")
+            self.gp_data = _FLAGS[self.gp_data_query.lower()]
         if self.declared > self.limits.max_request_bytes:
             raise _Refused(413, "too_large", f"The largest request is {self.limits.max_request_bytes:,} bytes. "
                            "Split the list, or send it over MESH.")
@@ -183,6 +201,10 @@ class _Call:
             raise _Refused(400, "bad_json", _JSON_SHAPE) from None
         if not isinstance(payload, dict) or not isinstance(payload.get("nhs_numbers"), list):
             raise _Refused(400, "bad_json", _JSON_SHAPE)
+        if "gp_data" in payload:
+            if not isinstance(payload["gp_data"], bool):
+                raise _Refused(400, "bad_json", "gp_data must be true or false.")
+            self.gp_data = payload["gp_data"]
         numbers: list[Any] = payload["nhs_numbers"]
         return numbers
 
@@ -190,12 +212,13 @@ class _Call:
         numbers = self.json_numbers()
         outcome, body = check_inline(container.check_service(), dat_from_numbers(numbers), channel=CheckChannel.API,
                                      organisation=self.organisation, fmt=CheckFormat.DAT,
-                                     requested_by=self.requested_by)
+                                     requested_by=self.requested_by, gp_data=self.gp_data)
         if outcome.rejected:
             return rejected(outcome.job_id, outcome.rejection, outcome.message)
         return JsonResponse({
             "job_id": outcome.job_id, "status": "done", "registry_version": outcome.registry_version,
-            "rows_in": outcome.rows_in, "rows_removed": outcome.rows_removed,
+            "rows_in": outcome.rows_in, "rows_removed": outcome.rows_removed, "gp_data": outcome.gp_data,
+            "rows_removed_type1": outcome.rows_removed_type1,
             "nhs_numbers": numbers_from_dat(body), "licence": LICENCE_TERMS,
         })
 
@@ -208,7 +231,7 @@ class _Call:
             if len(raw) <= self.limits.inline_bytes:
                 outcome, body = check_inline(container.check_service(), raw, channel=CheckChannel.API,
                                              organisation=self.organisation, fmt=fmt,
-                                             requested_by=self.requested_by)
+                                             requested_by=self.requested_by, gp_data=self.gp_data)
                 if outcome.rejected:
                     return rejected(outcome.job_id, outcome.rejection, outcome.message)
                 return _file_response(body, outcome, self.content_type)
@@ -219,7 +242,7 @@ class _Call:
         check = queue_check(container.stored_checks(), container.registry(), source,
                             root=container.var_dir() / "checks", channel=CheckChannel.API,
                             organisation=self.organisation, fmt=fmt, filename="", requested_by=self.requested_by,
-                            max_bytes=self.limits.max_request_bytes,
+                            max_bytes=self.limits.max_request_bytes, gp_data=self.gp_data,
                             enqueue=enqueue_check)  # a job in the database: `ndop worker` runs it
         if check is None:
             raise _Refused(413, "too_large", f"The largest request is {self.limits.max_request_bytes:,} bytes.")
@@ -272,6 +295,7 @@ def _status(check: StoredCheck) -> dict[str, Any]:
     return {
         "check_id": check.id, "status": check.status.value, "job_id": check.check_job_id,
         "registry_version": check.registry_version, "rows_in": check.rows_in, "rows_removed": check.rows_removed,
+        "gp_data": check.gp_data, "rows_removed_type1": check.rows_removed_type1,
         "rejected": check.rejected, "rejection": check.rejection, "message": check.message,
         "result_url": f"/api/v1/checks/{check.id}/result", "licence": LICENCE_TERMS,
     }

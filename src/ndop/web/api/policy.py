@@ -40,6 +40,8 @@ def flow_schema() -> dict[str, Any]:
         if question.kind is Kind.DATE:
             description += " Optional: today when left out."
         properties[question.key] = {**prop, "description": description}
+    properties["gp_data"] = {"type": "boolean", "description": "The data comes from GP records: type 1 opt-outs "
+                             "apply as well, and the decision says how to apply them. Optional: false when left out."}
     return {
         "type": "object",
         "properties": properties,

@@ -48,7 +48,8 @@ def test_rules_were_reviewed_on_a_real_day_not_in_the_future_of_the_code() -> No
 
 def test_questions_ask_for_every_input_key_once_in_the_export_order() -> None:
     assert [q.key for q in QUESTIONS] == list(QUESTION_ORDER)
-    assert set(QUESTION_ORDER) == set(KNOWN_KEYS)
+    # gp_data (issue 14) is an input of the API and `ndop policy` only: the questionnaire does not ask it yet.
+    assert set(QUESTION_ORDER) == set(KNOWN_KEYS) - {"gp_data"}
 
 
 def test_question_options_are_exactly_the_allowed_values() -> None:

@@ -4,6 +4,7 @@ from ndop.adapters.db.models.audit import AuditEvent, AuditHead
 from ndop.adapters.db.models.check import CheckJob
 from ndop.adapters.db.models.check_channels import MeshRequest, OrganisationApiKey, OrganisationCheckLimits, StoredCheck
 from ndop.adapters.db.models.contact_centre import ContactCase, Letter, StaffAccount, StaffRecoveryCode
+from ndop.adapters.db.models.gp_codes import GpCode, GpImport, GpType1, GpType2Conversion
 from ndop.adapters.db.models.jobs import JobLease, ScheduledRun
 from ndop.adapters.db.models.online import OnlineFailure, OnlineGuard, OutboxMessage, SecurityCode
 from ndop.adapters.db.models.organisation_users import OrganisationUser
@@ -19,6 +20,10 @@ __all__ = [
     "ChoiceEvent",
     "ContactCase",
     "CurrentChoice",
+    "GpCode",
+    "GpImport",
+    "GpType1",
+    "GpType2Conversion",
     "JobLease",
     "Letter",
     "MeshRequest",

@@ -24,6 +24,10 @@ class CheckJob(models.Model):
     response_sha256 = models.CharField(max_length=64)
     # Why the check's snapshot was rebuilt before it ran (e.g. the persisted file failed its MAC); "" if not.
     snapshot_note = models.CharField(max_length=200, blank=True, default="")
+    # A check for a flow of GP data also removes people with a Type 1 objection (issue 14): those removed
+    # for Type 1 alone (not opted out) are counted here, and are part of rows_removed.
+    gp_data = models.BooleanField(default=False, db_default=False)
+    rows_removed_type1 = models.BigIntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "check_job"

@@ -83,6 +83,9 @@ class StoredCheck(models.Model):
     rejection = models.CharField(max_length=40, blank=True)
     message = models.CharField(max_length=500, blank=True)
     report = models.TextField(blank=True)
+    # A flow of GP data (issue 14): Type 1 objections removed too; those removed for Type 1 alone.
+    gp_data = models.BooleanField(default=False, db_default=False)
+    rows_removed_type1 = models.BigIntegerField(default=0, db_default=0)
     request_path = models.CharField(max_length=500, blank=True)
     result_path = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField()

@@ -18,7 +18,7 @@ from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
 from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation, OrganisationRole
 from ndop.services.check.channel_checks import queue_check, run_queued
-from ndop.web.kit.forms import NhsForm
+from ndop.web.kit.forms import NhsForm, Radios
 from ndop.web.kit.limits import over
 from ndop.web.kit.pages import page
 from ndop.web.org.access import ORG_SERVICE, organisation_user_required
@@ -30,6 +30,13 @@ class UploadForm(NhsForm):
     list_file = forms.FileField(label="Upload a file", error_messages={
         "required": "Select a file with a list of NHS numbers",
         "empty": "The selected file is empty. Select a file with one NHS number on each line"})
+    gp_data = Radios(
+        label="Is the data you will use or share GP data?", required=False,
+        message="Select yes if the data you will use or share comes from GP records",
+        choices=[("no", "No"), ("yes", "Yes, data from GP records")],
+        hints={"yes": "People with a type 1 opt-out recorded at their GP practice are removed as well."},
+        design={"fieldset": {"legend": {"size": "s"}}},
+    )
 
 
 # Reasons a report lists row by row; any other rejection (a binary file, a byte order mark) has one reason.
@@ -86,7 +93,8 @@ def upload(request: HttpRequest) -> HttpResponse:
     user = request.organisation_user  # type: ignore[attr-defined]
     check = queue_check(container.stored_checks(), container.registry(), uploaded, root=container.var_dir() / "checks",
                         channel=CheckChannel.WEB, organisation=organisation, fmt=fmt, filename=name,
-                        requested_by=Actor.organisation_user(user.email), max_bytes=limits.max_request_bytes)
+                        requested_by=Actor.organisation_user(user.email), max_bytes=limits.max_request_bytes,
+                        gp_data=form.cleaned_data.get("gp_data") == "yes")
     if check is None:
         return _refused(request, organisation, form, "The file is too large. Split it, or send it over MESH.", 413)
     run_queued(container.stored_checks(), container.registry(), container.check_service(), check)
