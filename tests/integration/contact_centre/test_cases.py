@@ -188,6 +188,9 @@ def test_postal_proxy_form_goes_to_an_approver(centre, agent, approver, people, 
     pending = postal.process_form(centre, agent.username, case.reference, people["child"].nhs_number)
     assert pending.status is CaseStatus.PENDING_APPROVAL
     assert [c.reference for c in approvals.pending_approvals(centre, approver.username)] == [case.reference]
+    # Listing the case for approval showed the proxy's details: a staff view, audited as one.
+    viewed = m.AuditEvent.objects.filter(action="case.viewed", actor=f"staff:{approver.username}")
+    assert [(e.details["case"], e.details["seen_on"]) for e in viewed] == [(case.reference, "approvals")]
     approvals.approve(centre, approver.username, case.reference)
     [event] = centre.choices.history(people["child"].nhs_number)
     assert event.channel is Channel.PAPER and event.made_at.date() == clock.now().date()

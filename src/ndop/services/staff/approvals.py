@@ -32,9 +32,15 @@ def _pending(unit: ContactCentre, reference: str) -> Case:
 
 
 def pending_approvals(unit: ContactCentre, username: str) -> list[Case]:
+    """The cases waiting for a second pair of eyes. Each one listed is a staff view of a person's case (the
+    proxy's name and evidence are shown), so each is audited as `case.viewed`, marked as seen on this list."""
     with unit.transaction():
-        acting(unit, username, StaffRole.APPROVER)
-        return unit.cases.by_status((CaseStatus.PENDING_APPROVAL,))
+        member = acting(unit, username, StaffRole.APPROVER)
+        pending = unit.cases.by_status((CaseStatus.PENDING_APPROVAL,))
+        for case in pending:
+            audit(unit, AuditAction.CASE_VIEWED, member.actor, case.nhs_number.digits if case.nhs_number else "",
+                  case=case.reference, seen_on="approvals")
+        return pending
 
 
 def approve(unit: ContactCentre, username: str, reference: str) -> Case:
