@@ -4,7 +4,7 @@ match, the queue; each field rule of each form refuses with a clear message and 
 from __future__ import annotations
 
 import html
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -74,11 +74,22 @@ def test_receiving_a_form_opens_a_case_with_its_dates_scan_and_person(agent, peo
     assert viewed.count() == 1 and viewed.get().details["case"] == case.reference
 
 
+@pytest.mark.parametrize("month", ["Nov", "november", "NOVEMBER.", "11"])
+def test_a_month_may_be_written_as_its_name(agent, people, month) -> None:
+    client = signed_in(agent)
+    received = date(TODAY.year - 1, 11, 13)
+    data = form_for(people["adult"], **{**_date("received", received), "received_month": month,
+                                        **_date("signed", received - timedelta(days=3))})
+    _receive(client, data)
+    assert m.ContactCase.objects.get().received_on == received
+
+
 @pytest.mark.parametrize("overrides,message", [
     ({"received_day": "", "received_month": "", "received_year": ""}, "Enter the date the form was received"),
     ({"received_month": ""}, "the date the form was received must include a month"),
     ({"signed_day": "31", "signed_month": "2"}, "the date the form was signed must be a real date"),
     ({"signed_year": "26"}, "Year must include 4 numbers"),
+    ({"signed_month": "Smarch"}, "the date the form was signed must be a real date"),
     ({**_date("received", TODAY + timedelta(days=1))}, "must be today or in the past"),
     ({**_date("signed", TODAY), **_date("received", TODAY - timedelta(days=1))},
      "signed must be on or before the date it was received"),

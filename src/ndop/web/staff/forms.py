@@ -12,6 +12,7 @@ from typing import Any, Final
 
 from django import forms
 
+from ndop.domain.common.dates import parse_month
 from ndop.domain.common.errors import DomainError
 from ndop.domain.common.nhs_number import InvalidNhsNumber, NhsNumber
 from ndop.domain.contact_centre.cases import (
@@ -66,7 +67,9 @@ def clean_date(form: NhsForm, prefix: str, what: str, today: date) -> date | Non
             form.add_error(f"{prefix}_{part}", f"{what[0].upper()}{what[1:]} must include a {part}")
             return None
     try:
-        day = date(int(parts["year"]), int(parts["month"]), int(parts["day"]))
+        # The month as the patient pages take it: a number or a name ("11", "Nov", "November"), since a
+        # form's handwritten date is often copied as it is written.
+        day = date(int(parts["year"]), parse_month(parts["month"]) or 0, int(parts["day"]))
     except ValueError:
         form.add_error(f"{prefix}_day", f"{what[0].upper()}{what[1:]} must be a real date")
         return None
@@ -117,10 +120,10 @@ class ReceiveFormForm(ProxyForm):
     """A postal form as it arrived: when, the scan, the choice, who it is for and who it is from."""
 
     received_day = Text(limit=4, label="Day")
-    received_month = Text(limit=4, label="Month")
+    received_month = Text(limit=12, label="Month")  # a name ("September") as well as a number
     received_year = Text(limit=6, label="Year")
     signed_day = Text(limit=4, label="Day")
-    signed_month = Text(limit=4, label="Month")
+    signed_month = Text(limit=12, label="Month")  # a name ("September") as well as a number
     signed_year = Text(limit=6, label="Year")
     scanned_reference = Text(limit=60, label="Scanned form reference",
                              help_text="The reference of the scan in the document store, like SCAN-2026-0001",
@@ -130,7 +133,7 @@ class ReceiveFormForm(ProxyForm):
     given_name = Text(label="First name on the form", design={"spellcheck": False})
     family_name = Text(label="Last name on the form", design={"spellcheck": False})
     dob_day = Text(limit=4, label="Day")
-    dob_month = Text(limit=4, label="Month")
+    dob_month = Text(limit=12, label="Month")  # a name ("September") as well as a number
     dob_year = Text(limit=6, label="Year")
     address_1 = Text(label="Address line 1 on the form")
     address_2 = Text(label="Address line 2 on the form (optional)")
@@ -264,7 +267,7 @@ class TraceForm(NhsForm):
 
     family_name = Text(label="Family name", design={"spellcheck": False})
     dob_day = Text(limit=4, label="Day")
-    dob_month = Text(limit=4, label="Month")
+    dob_month = Text(limit=12, label="Month")  # a name ("September") as well as a number
     dob_year = Text(limit=6, label="Year")
     postcode = Text(limit=12, label="Postcode", design={"width": 10})
     date_design = {"fieldset": {"legend": {"text": "Date of birth", "size": "s"}},
