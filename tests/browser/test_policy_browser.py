@@ -46,6 +46,7 @@ def test_policy_questionnaire_without_javascript_then_save_to_the_register(no_sc
     choose(page, axe_no_script, "No")  # the approval does not set the opt-out aside
     choose(page, axe_no_script, "Someone else")
     choose(page, axe_no_script, "Health or adult social care in England")
+    choose(page, axe_no_script, "No")  # not from GP records
     page.get_by_role("button", name="Continue").click()  # the date: empty for today
     axe_no_script(page)
     assert page.get_by_role("heading", name="Check your answers").is_visible()

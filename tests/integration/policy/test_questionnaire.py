@@ -39,6 +39,7 @@ S251_STUDY = {
     "cag_exempted": "false",
     "recipient": "other",
     "data_origin": "england_health_or_adult_social_care",
+    "gp_data": "false",
     "date": "",
 }
 
@@ -87,6 +88,17 @@ def test_questionnaire_section_251_study_applies_with_reasons_and_citations(clie
     assert "ndop-system" not in page and "list item" not in page
     assert "Check for National Data Opt-outs service" in page
     assert "&#34;legal_basis&#34;: &#34;s251_reg5&#34;" in page or "&quot;legal_basis&quot;" in page
+
+
+def test_gp_data_is_asked_and_its_decision_says_type1_opt_outs_apply_too(client) -> None:
+    walk(client, {**S251_STUDY, "gp_data": "true"})
+    summary = client.get("/policy/check-answers").content.decode()
+    assert re.search(r"GP data\s*</dt>\s*<dd[^>]*>\s*Yes", summary)
+    page = client.get("/policy/decision").content.decode()
+    assert "Type 1 opt-outs apply too" in page and "No lawful basis" not in page
+    assert "type 1 opt-out, recorded at the patient's GP practice" in page.replace("&#39;", "'")
+    assert answer(client, "gp_data", "false").status_code == 302  # changed: the warning goes
+    assert "Type 1 opt-outs apply too" not in client.get("/policy/decision").content.decode()
 
 
 def test_the_decision_page_says_its_headline_once(client) -> None:

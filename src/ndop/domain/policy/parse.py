@@ -47,6 +47,7 @@ QUESTION_ORDER: Final = (
     "cag_exempted",
     "recipient",
     "data_origin",
+    "gp_data",
     "contracted",
     "date",
 )

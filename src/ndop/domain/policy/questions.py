@@ -214,6 +214,18 @@ QUESTIONS: Final[tuple[Question, ...]] = (
         short="Origin of the data",
         error="Select where the data comes from",
     ),
+    # GP data carries a second objection beside the national one: the Type 1 opt-out recorded at the
+    # practice (engine.TYPE1_APPLIES). Only health data in England can be GP data, so only then is it asked.
+    Question(
+        "gp_data",
+        "Does the data come from GP records?",
+        "For example, an extract from GP practice systems.",
+        Kind.YES_NO,
+        YES_NO,
+        asked_when=lambda a: a.get("data_origin") == "england_health_or_adult_social_care",
+        short="GP data",
+        error="Select yes if the data comes from GP records",
+    ),
     Question(
         "contracted",
         "Is the activity being invoiced covered by a contract?",

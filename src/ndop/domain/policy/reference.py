@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ndop.domain.policy.parse import CONDITIONAL_BOOLEANS
+from ndop.domain.policy.parse import CONDITIONAL_BOOLEANS, OPTIONAL_KEYS
 from ndop.domain.policy.provisions import GUIDANCE, PROVISIONS, REVIEWED, SOURCES, Outcome, Provision
 from ndop.domain.policy.questions import QUESTIONS, Kind
 from ndop.domain.policy.rules import ORDER
@@ -63,6 +63,8 @@ def render_markdown() -> str:
             allowed = "`true`, `false`"
             if q.key in CONDITIONAL_BOOLEANS:
                 allowed += f"; required when {CONDITIONAL_BOOLEANS[q.key]}, ignored otherwise"
+            elif q.key in OPTIONAL_KEYS:
+                allowed += "; optional, `false` when left out"
         else:
             allowed = "`YYYY-MM-DD`; optional, today when left out"
         lines.append(f"| `{q.key}` | {_cell(q.text)} | {_cell(allowed)} |")

@@ -6,7 +6,7 @@ from datetime import date
 
 from ndop.domain.policy.parse import CHOICE_KEYS, CONDITIONAL_BOOLEANS, KNOWN_KEYS, QUESTION_ORDER
 from ndop.domain.policy.provisions import APPLIES, EXEMPTIONS, PROVISIONS, REVIEWED, SOURCES, Outcome
-from ndop.domain.policy.questions import QUESTIONS, Kind, next_question, questions_for, relevant
+from ndop.domain.policy.questions import BY_KEY, QUESTIONS, Kind, next_question, questions_for, relevant
 from ndop.domain.policy.rules import ORDER
 
 
@@ -48,8 +48,7 @@ def test_rules_were_reviewed_on_a_real_day_not_in_the_future_of_the_code() -> No
 
 def test_questions_ask_for_every_input_key_once_in_the_export_order() -> None:
     assert [q.key for q in QUESTIONS] == list(QUESTION_ORDER)
-    # gp_data (issue 14) is an input of the API and `ndop policy` only: the questionnaire does not ask it yet.
-    assert set(QUESTION_ORDER) == set(KNOWN_KEYS) - {"gp_data"}
+    assert set(QUESTION_ORDER) == set(KNOWN_KEYS)
 
 
 def test_question_options_are_exactly_the_allowed_values() -> None:
@@ -61,7 +60,11 @@ def test_question_options_are_exactly_the_allowed_values() -> None:
 
 def test_conditional_questions_are_asked_exactly_when_the_parser_needs_them() -> None:
     conditional = {q.key for q in QUESTIONS if not q.asked_when({})}
-    assert conditional == set(CONDITIONAL_BOOLEANS)
+    # gp_data is optional for the parser (false when left out); the pages ask it whenever the data is health
+    # data from England, the only data that can come from GP records.
+    assert conditional == set(CONDITIONAL_BOOLEANS) | {"gp_data"}
+    assert BY_KEY["gp_data"].asked_when({"data_origin": "england_health_or_adult_social_care"})
+    assert not BY_KEY["gp_data"].asked_when({"data_origin": "childrens_social_care"})
     asked = {
         q.key
         for q in questions_for({"data": "pseudonymised", "legal_basis": "s251_reg2", "purpose": "invoice_validation"})
