@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import base64
 import io
+import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
 from ndop import container
+from ndop.adapters.db.staff import DjangoLetterStore
 from ndop.adapters.letters.dispatch import NotifyLetterDispatcher, OutboxDispatcher
 from ndop.adapters.letters.pdf import ReportlabLetterRenderer, render_print_run
 from ndop.domain.contact_centre.cases import IdentityDetail, RejectionReason
-from ndop.domain.letters.letters import LetterStatus
+from ndop.domain.letters.letters import Letter, LetterKind, LetterStatus, Recipient
 from ndop.domain.registry.choices import Choice
 from ndop.services.staff import approvals, phone
 from ndop.services.staff.letters import send_pending_letters
 from tests.integration.contact_centre.conftest import guardian
 from tests.integration.notifications.fake_notify import FakeNotify
+from tests.integration.web.test_limits import at_once
 
 ID = frozenset({IdentityDetail.FULL_NAME, IdentityDetail.DATE_OF_BIRTH, IdentityDetail.POSTCODE})
 
@@ -107,3 +111,54 @@ def test_the_fast_writer_says_what_reportlab_says(centre, agent, people) -> None
     fast_pdf, reference_pdf = PdfReader(io.BytesIO(fast)), PdfReader(io.BytesIO(reference))
     assert fast_pdf.metadata.title == reference_pdf.metadata.title
     assert fast_pdf.pages[0].mediabox == reference_pdf.pages[0].mediabox
+
+
+class _SlowRecordingDispatcher:
+    """Records every letter handed to it, slowly enough that two senders overlap."""
+
+    def __init__(self, seen: list[str]) -> None:
+        self.seen = seen
+
+    def dispatch(self, letter, pdf: bytes):
+        time.sleep(0.01)
+        self.seen.append(letter.id)
+        return LetterStatus.SENT, "", f"provider-{letter.id}"
+
+
+def _queued(count: int) -> list[str]:
+    store = DjangoLetterStore()
+    recipient = Recipient("Jane Smith", ("1 Wellington Place", "Leeds"), "LS1 4AP")
+    return [store.add(Letter("", LetterKind.CHOICE_CONFIRMATION, None, recipient, "Jane Smith", f"CC-{n:06d}",
+                             datetime.now(UTC), choice=Choice.OPTED_OUT)).id for n in range(count)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_senders_at_once_post_each_letter_exactly_once() -> None:
+    # A portal request sends its case's letters while `ndop letters send` (or a second worker) runs: before
+    # letters were claimed, both read the same pending letters and GOV.UK Notify was asked to post them twice.
+    ids = _queued(40)
+    seen: list[str] = []
+    sent = at_once(2, lambda: send_pending_letters(DjangoLetterStore(), ReportlabLetterRenderer(),
+                                                   _SlowRecordingDispatcher(seen)))
+    assert sorted(seen) == sorted(ids)  # every letter once, none twice
+    assert sum(sent) == 40  # type: ignore[arg-type]
+    assert {letter.status for letter in DjangoLetterStore().listed()} == {LetterStatus.SENT}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_send_gives_the_rest_back_to_the_pending_letters() -> None:
+    ids = _queued(3)
+
+    class FailsOnTheSecond(_SlowRecordingDispatcher):
+        def dispatch(self, letter, pdf: bytes):
+            if len(self.seen) == 1:
+                raise ConnectionError("Notify is down")
+            return super().dispatch(letter, pdf)
+
+    seen: list[str] = []
+    with pytest.raises(ConnectionError):
+        send_pending_letters(DjangoLetterStore(), ReportlabLetterRenderer(), FailsOnTheSecond(seen))
+    status = {letter.id: letter.status for letter in DjangoLetterStore().listed()}
+    assert status == {ids[0]: LetterStatus.SENT, ids[1]: LetterStatus.PENDING, ids[2]: LetterStatus.PENDING}
+    assert send_pending_letters(DjangoLetterStore(), ReportlabLetterRenderer(), _SlowRecordingDispatcher(seen)) == 2
+    assert seen == ids

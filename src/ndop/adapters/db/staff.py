@@ -7,6 +7,7 @@ import base64
 import hashlib
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, time
 from typing import Any
 
@@ -290,11 +291,24 @@ class DjangoLetterStore:
             for letter_id, status, path, provider_id in marks:
                 m.Letter.objects.filter(id=letter_id).update(status=status.value, path=path, provider_id=provider_id)
 
-    def pending(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
-        rows = m.Letter.objects.filter(status=LetterStatus.PENDING.value)
-        if case_reference:
-            rows = rows.filter(case_reference=case_reference)
-        return [_letter(r) for r in rows.order_by("created_at", "id")[:limit]]
+    def claim(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
+        # A conditional update per letter: of two senders that read the same pending letter, the second's
+        # update waits for the first's commit (the row lock on PostgreSQL, the write lock on SQLite), then
+        # finds it no longer pending and leaves it. SKIP LOCKED lets PostgreSQL senders take different ones.
+        with transaction.atomic():
+            rows = m.Letter.objects.filter(status=LetterStatus.PENDING.value)
+            if case_reference:
+                rows = rows.filter(case_reference=case_reference)
+            candidates = list(rows.select_for_update(skip_locked=True).order_by("created_at", "id")[:limit])
+            mine = [r for r in candidates if m.Letter.objects.filter(id=r.id, status=LetterStatus.PENDING.value)
+                    .update(status=LetterStatus.SENDING.value)]
+        for row in mine:
+            row.status = LetterStatus.SENDING.value
+        return [_letter(r) for r in mine]
+
+    def release(self, letter_ids: Sequence[str]) -> None:
+        m.Letter.objects.filter(id__in=list(letter_ids), status=LetterStatus.SENDING.value).update(
+            status=LetterStatus.PENDING.value)
 
     def listed(self, *, on: date | None = None, case_reference: str = "", kind: LetterKind | None = None,
                limit: int = 10000) -> list[Letter]:

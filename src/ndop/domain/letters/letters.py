@@ -29,6 +29,9 @@ class LetterKind(StrEnum):
 
 class LetterStatus(StrEnum):
     PENDING = "pending"  # written with the case, in its transaction; not rendered yet
+    # Claimed by one sender, being rendered and dispatched: no other sender can take it, so two senders at
+    # once (a portal request and `ndop letters send`, two workers) never post the same letter twice.
+    SENDING = "sending"
     IN_OUTBOX = "in_outbox"  # rendered to the letters outbox, waiting for a print run
     SENT = "sent"  # handed to GOV.UK Notify
 

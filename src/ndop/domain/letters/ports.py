@@ -22,8 +22,13 @@ class LetterStore(Protocol):
         """Mark many letters at once, (id, status, path, provider id) each, in one transaction."""
         ...
 
-    def pending(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
-        """Letters not rendered yet, the oldest first; only one case's when `case_reference` is given."""
+    def claim(self, limit: int = 500, *, case_reference: str = "") -> list[Letter]:
+        """Take up to `limit` pending letters, the oldest first, for this sender alone: each is `sending` when
+        returned, and a letter another sender holds is never returned. Only one case's with `case_reference`."""
+        ...
+
+    def release(self, letter_ids: Sequence[str]) -> None:
+        """Give claimed letters that were not sent back to the pending ones."""
         ...
 
     def listed(self, *, on: date | None = None, case_reference: str = "", kind: LetterKind | None = None,

@@ -60,7 +60,7 @@ def send_pending_letters(
     rest pending."""
     sent = 0
     while sent < limit:
-        batch = store.pending(min(BATCH, limit - sent), case_reference=case_reference)
+        batch = store.claim(min(BATCH, limit - sent), case_reference=case_reference)
         if not batch:
             break
         marks = []
@@ -70,6 +70,7 @@ def send_pending_letters(
                 marks.append((letter.id, status, path, provider_id))
         finally:
             store.mark_many(marks)  # what was sent is marked, even when a later letter failed
+            store.release([letter.id for letter in batch[len(marks):]])  # the rest wait for the next run
         sent += len(marks)
         if len(batch) < BATCH:
             break
