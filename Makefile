@@ -21,15 +21,23 @@ $(STAMP): pyproject.toml
 # The ports `make run` listens on: make run PORT=8001 MESH_PORT=8701. A taken one is one clear line.
 PORT      ?= 8000
 MESH_PORT ?= 8700
+NHS_LOGIN_PORT ?= 8710
+# Where `ndop demo` writes the local NHS login's key, configuration and settings (demo/nhs_login.py).
+NHS_LOGIN_DIR = $(or $(NDOP_VAR_DIR),var)/nhs_login
 
 run: $(STAMP)
-	@$(BIN)/python scripts/ports_free.py $(PORT):PORT:"the web service" $(MESH_PORT):MESH_PORT:"the MESH sandbox"
-	$(BIN)/ndop demo --port $(PORT)
-	@# A local MESH (mesh-sandbox) with the MESH worker, and the job worker (queued API checks; the monthly
-	@# statistics, of the demo's synthetic population), run beside the web service and stop with it.
+	@$(BIN)/python scripts/ports_free.py $(PORT):PORT:"the web service" $(MESH_PORT):MESH_PORT:"the MESH sandbox" \
+	  $(NHS_LOGIN_PORT):NHS_LOGIN_PORT:"the local NHS login"
+	$(BIN)/ndop demo --port $(PORT) --nhs-login-port $(NHS_LOGIN_PORT)
+	@# A local MESH (mesh-sandbox) with the MESH worker, the job worker (queued API checks; the monthly
+	@# statistics, of the demo's synthetic population) and a local NHS login (a test OpenID provider: NHS
+	@# login itself cannot be reached from here) run beside the web service and stop with it.
 	$(BIN)/ndop mesh-sandbox --worker --port $(MESH_PORT) & mesh=$$!; \
 	  NDOP_STATISTICS_INCLUDE_TEST_RANGE=1 $(BIN)/ndop worker & jobs=$$!; \
-	  trap 'kill $$mesh $$jobs 2>/dev/null' EXIT INT TERM; $(BIN)/ndop serve --port $(PORT)
+	  $(BIN)/python -m ndop.demo.nhs_login_provider $(NHS_LOGIN_DIR)/nhs_login_provider.json $(NHS_LOGIN_PORT) \
+	    >/dev/null & login=$$!; \
+	  trap 'kill $$mesh $$jobs $$login 2>/dev/null' EXIT INT TERM; \
+	  set -a; . $(NHS_LOGIN_DIR)/nhs_login.env; set +a; $(BIN)/ndop serve --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench scripts

@@ -1,6 +1,6 @@
 """NHS login and "Your choice history" in Debian's chromium, at 1280 and 320 px, axe on every page of ours.
 
-NHS login is the local provider process (tests/nhs_login_provider.py): the browser really goes to it and
+NHS login is the local provider process (src/ndop/demo/nhs_login_provider.py): the browser really goes to it and
 back. Its own page is not ours, so axe does not judge it.
 """
 

@@ -10,6 +10,7 @@ from ndop.cli.root import main
 from ndop.cli.startup import Database
 from ndop.demo.accounts import DEMO_PASSWORD, install_demo_accounts
 from ndop.demo.check_channels import install_demo_check_channels
+from ndop.demo.nhs_login import write_local_nhs_login
 from ndop.demo.personas import install_demo_data
 from ndop.demo.policy_flows import install_demo_policy_flows
 from ndop.demo.small_population import DEMO_SEED, install_demo_population
@@ -23,7 +24,9 @@ DEMO_JOB = Actor.system_job("demo")  # stored as `system:demo`
 @main.command(database=Database.REACHABLE)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
               help="The port `ndop serve` will use, for the links printed (make run PORT=...).")
-def demo(port: int) -> None:
+@click.option("--nhs-login-port", default=8710, show_default=True, type=click.IntRange(1, 65535),
+              help="The port of the local NHS login `make run` starts (make run NHS_LOGIN_PORT=...).")
+def demo(port: int, nhs_login_port: int) -> None:
     """Migrate and install demo personas, a small synthetic population and demo accounts (safe to run
     again). Refused in production."""
     from django.conf import settings
@@ -35,6 +38,8 @@ def demo(port: int) -> None:
     people = install_demo_data(container.registry(), by=DEMO_JOB)
     organisation, accounts = install_demo_accounts(container.registry(), by=DEMO_JOB)
     flows = install_demo_policy_flows(container.policy_register(), organisation.ods_code, by=DEMO_JOB)
+    local = write_local_nhs_login(settings.CONFIG.var_dir / "nhs_login", site, f"http://127.0.0.1:{nhs_login_port}",
+                                  people)
     click.echo("Demo data is ready. People in the patient index:")
     for persona in people:
         p = persona.patient
@@ -76,3 +81,5 @@ def demo(port: int) -> None:
     click.echo("  e.g. Jane Smith: NHS number 943 476 5919 and her date of birth above.")
     click.echo("  Security codes go to the outbox (no real messages in demo mode); read them at")
     click.echo(f"  {site}/your-data-matters/dev/outbox")
+    click.echo(f"  Or \"Continue with NHS login\": `make run` starts a local NHS login at http://127.0.0.1:{nhs_login_port}")
+    click.echo(f"  (a test provider: choose who signs in; its settings are in {local.env_file}).")

@@ -1,4 +1,4 @@
-"""The local NHS login: a real OpenID provider process on loopback (tests/nhs_login_provider.py), its test
+"""The local NHS login: a real OpenID provider process on loopback (src/ndop/demo/nhs_login_provider.py), its test
 users, the client key the service signs its assertions with, and the settings that point the service at it.
 
 Import the fixtures into a test module: `from tests.integration.patient.nhs_login import ...`.
@@ -116,7 +116,7 @@ def start_provider(directory: Path, redirect_url: str, alg: str = "RS256", clien
     config = directory / f"provider-{alg}-{client}.json"
     config.write_text(json.dumps({"client_id": CLIENT_ID, "client_jwk": public_jwk(pem), "redirect_uri": redirect_url,
                                   "alg": alg, "users": users()}))
-    process = subprocess.Popen([sys.executable, "-m", "tests.nhs_login_provider", str(config)], cwd=ROOT,
+    process = subprocess.Popen([sys.executable, "-m", "ndop.demo.nhs_login_provider", str(config)], cwd=ROOT,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline().strip()

@@ -1,4 +1,4 @@
-"""NHS login end to end against a real OpenID provider process on loopback (tests/nhs_login_provider.py).
+"""NHS login end to end against a real OpenID provider process on loopback (src/ndop/demo/nhs_login_provider.py).
 
 Each test starts at "Continue with NHS login", lets the provider sign someone in, follows its redirect
 back to the callback and looks at where the service sends them, what it recorded and what it audited.

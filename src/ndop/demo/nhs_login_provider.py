@@ -1,6 +1,9 @@
 """A small OpenID provider standing in for NHS login, run as its own process on loopback for the tests.
 
-    python -m tests.nhs_login_provider CONFIG.json     # prints "listening http://127.0.0.1:PORT" when ready
+    python -m ndop.demo.nhs_login_provider CONFIG.json [PORT]   # prints "listening http://127.0.0.1:PORT" when ready
+
+The tests start it on a free port; `make run` on NHS_LOGIN_PORT with the demo's configuration
+(`ndop demo` writes it: demo/nhs_login.py), so "Continue with NHS login" can be tried on a new machine.
 
 It does what the NHS login interface specification says a relying party meets: discovery at
 `/.well-known/openid-configuration`, a JWKS, `/authorize` (authorization code, PKCE S256, `vtr`, `nonce`,
@@ -275,12 +278,13 @@ def _handler(provider: Provider) -> type[BaseHTTPRequestHandler]:
     return type("BoundHandler", (Handler,), {"provider": provider})
 
 
-def main(config_path: str) -> None:
+def main(config_path: str, port: int = 0) -> None:
+    """Serve on loopback: on `port`, or on a free one (the tests) when it is 0."""
     with open(config_path, encoding="utf-8") as handle:
         provider = Provider(json.load(handle))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(provider))
+    server = ThreadingHTTPServer(("127.0.0.1", port), _handler(provider))
     provider.issuer = f"http://127.0.0.1:{server.server_address[1]}"
-    print(f"listening {provider.issuer}", flush=True)
+    print(f"listening {provider.issuer}", flush=True)  # noqa: T201 - the line its starter waits for
     try:
         server.serve_forever()
     finally:
@@ -288,4 +292,4 @@ def main(config_path: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 0)
