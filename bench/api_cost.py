@@ -65,7 +65,7 @@ def measure(calls: int, numbers: int, top: int) -> None:
         call()
     profile.disable()
     text = io.StringIO()
-    pstats.Stats(profile, stream=text).sort_stats("cumulative").print_stats(top)
+    pstats.Stats(profile, stream=text).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(top)
     print(text.getvalue())
 
 
