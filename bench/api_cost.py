@@ -54,12 +54,13 @@ def measure(calls: int, numbers: int, top: int) -> None:
     print(f"{len(queries.captured_queries)} queries in one call:")
     for q in queries.captured_queries:
         print(f"  {q['time']:>6}s  {q['sql'][:150]}")
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         call()
-    wall = time.perf_counter() - started
-    print(f"\n{calls} calls of {numbers} number(s): {1000 * wall / calls:.2f} ms a call, one thread")
-    profile = cProfile.Profile()
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    print(f"\n{calls} calls of {numbers} number(s): {1000 * wall / calls:.2f} ms a call, one thread, "
+          f"of which {1000 * cpu / calls:.2f} ms CPU in this process (the rest: the database, the wait for it)")
+    profile = cProfile.Profile(time.process_time) if os.environ.get("BENCH_CPU") else cProfile.Profile()
     profile.enable()
     for _ in range(calls):
         call()
