@@ -288,6 +288,15 @@ def main() -> None:
                 conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
 
 
+def io_pressure() -> str:
+    """The kernel's I/O pressure (`some avg10`): how much of the time something waited for the disk. Every
+    commit waits for a WAL flush, so on a shared machine this moves the API figures as much as the CPU load."""
+    try:
+        return Path("/proc/pressure/io").read_text().splitlines()[0].split()[1]
+    except (OSError, IndexError):
+        return "n/a"
+
+
 def run_all(args: argparse.Namespace, env: dict[str, str], var: Path) -> None:
     key = demo_api_key(env)
     serve_args = [*(["--workers", str(args.workers)] if args.workers else []),
@@ -295,7 +304,7 @@ def run_all(args: argparse.Namespace, env: dict[str, str], var: Path) -> None:
     results: dict[str, object] = {
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
         "numbers": args.numbers, "database": args.database, "serve_args": serve_args,
-        "load_average_before": os.getloadavg(),
+        "load_average_before": os.getloadavg(), "io_pressure_before": io_pressure(),
     }
 
     if not args.skip_mesh:
@@ -324,10 +333,12 @@ def run_all(args: argparse.Namespace, env: dict[str, str], var: Path) -> None:
         api = bench_api(env, key, args.api_seconds, args.clients, serve_args)
         results["api"] = api
         results["load_average_after"] = os.getloadavg()
+        results["io_pressure_after"] = io_pressure()
         floor = api["health (floor)"]
         print(f"\nAPI on {args.database}, {args.clients} concurrent clients, {args.api_seconds:g} s each, "
               f"ndop serve {' '.join(serve_args) or '(its defaults)'}; load average before "
-              f"{results['load_average_before']}, after {results['load_average_after']}")
+              f"{results['load_average_before']}, after {results['load_average_after']}; I/O pressure "
+              f"{results['io_pressure_before']} before, {results['io_pressure_after']} after")
         print(f"{'scenario':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'req/s vs floor':>16}")
         for name, r in api.items():
             print(f"{name:<24}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['errors']:>8.0f}"

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable
 from datetime import UTC
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
 from ndop.domain.common.audit import AuditEntry, AuditRecord, seal
@@ -30,7 +30,7 @@ MAX_BATCH = 500  # a bound on one transaction's size; more wait for the next bat
 
 
 class _Pending:
-    __slots__ = ("clock", "entry", "error", "lead", "record", "wake", "write")
+    __slots__ = ("clock", "entry", "error", "lead", "record", "unflushed", "wake", "write")
 
     def __init__(self, entry: AuditEntry, write: Callable[[], None], clock: Clock) -> None:
         self.entry, self.write, self.clock = entry, write, clock
@@ -38,12 +38,22 @@ class _Pending:
         self.lead = False
         self.record: AuditRecord | None = None
         self.error: BaseException | None = None
+        self.unflushed = False
 
 
-def append_records(entries: list[tuple[AuditEntry, Clock]]) -> list[AuditRecord]:
-    """Seal `entries` onto the chain in order under one head lock. Inside the caller's transaction."""
-    head = m.AuditHead.objects.select_for_update().get(id=1)
-    sequence, previous = head.sequence, head.hash
+def append_records(entries: list[tuple[AuditEntry, Clock]], *, flush_after: bool = False) -> list[AuditRecord]:
+    """Seal `entries` onto the chain in order under one head lock. Inside the caller's transaction.
+
+    `flush_after` (PostgreSQL): this transaction's commit does not wait for the WAL flush, so that the head's
+    lock is not held through it; the caller must then `flush_wal()` before telling anyone it committed."""
+    if flush_after:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT set_config('synchronous_commit', 'off', true), sequence, hash FROM audit_head "
+                           "WHERE id = 1 FOR UPDATE")
+            _off, sequence, previous = cursor.fetchone()
+    else:
+        head = m.AuditHead.objects.select_for_update().get(id=1)
+        sequence, previous = head.sequence, head.hash
     records = []
     for entry, clock in entries:
         sequence += 1
@@ -57,6 +67,13 @@ def append_records(entries: list[tuple[AuditEntry, Clock]]) -> list[AuditRecord]
     ])
     m.AuditHead.objects.filter(id=1).update(sequence=sequence, hash=previous)
     return records
+
+
+def flush_wal() -> None:
+    """Return once the WAL is flushed through everything this connection committed: a transaction of its
+    own that takes a transaction id commits synchronously, and the WAL is flushed in order."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT txid_current()")
 
 
 class GroupCommit:
@@ -82,6 +99,8 @@ class GroupCommit:
             self._lead()
         if pending.record is not None:
             return pending.record
+        if pending.unflushed and pending.error is not None:
+            raise pending.error  # committed, but not known to be durable: an error, never a second record
         # The batch failed: commit alone, so that only a write that fails by itself fails its caller.
         with transaction.atomic():
             write()
@@ -90,19 +109,30 @@ class GroupCommit:
     def _lead(self) -> None:
         with self._mutex:
             batch, self._queue = self._queue[: self._max_batch], self._queue[self._max_batch :]
+        # On PostgreSQL the batch commits without holding the head through the flush, then waits for the
+        # flush before anyone is answered: other processes' batches chain on meanwhile, and their flushes
+        # and this one are one flush of the WAL (a crash loses only unanswered batches, and those after them).
+        flush_after = connection.vendor == "postgresql"
         try:
             with transaction.atomic():
                 for pending in batch:
                     pending.write()
-                records = append_records([(p.entry, p.clock) for p in batch])
+                records = append_records([(p.entry, p.clock) for p in batch], flush_after=flush_after)
         except Exception as exc:  # noqa: BLE001  # every caller retries alone and sees its own error
             for pending in batch:
                 pending.error = exc
         else:
-            for pending, record in zip(batch, records, strict=True):
+            try:
+                if flush_after:
+                    flush_wal()
+            except Exception as exc:  # noqa: BLE001  # committed, durability unknown: nobody retries
+                for pending in batch:
+                    pending.error, pending.unflushed = exc, True
+                records = []
+            for pending, record in zip(batch, records, strict=False):
                 pending.record = record
             self.batches += 1
-            self.records += len(batch)
+            self.records += len(records)
         with self._mutex:
             following = self._queue[0] if self._queue else None
             if following is None:
