@@ -13,6 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from ndop import container
+from ndop.adapters.db import group_commit
 from ndop.adapters.db import models as m
 from ndop.adapters.db.group_commit import GroupCommit
 from ndop.cli import main
@@ -148,4 +149,18 @@ def test_a_write_that_fails_in_a_batch_fails_only_its_own_caller() -> None:
     assert results == ["job-0", "job-1", "job-2", "failed", "job-4", "job-5"]
     subjects = set(m.AuditEvent.objects.values_list("subject", flat=True))
     assert subjects == {"job-0", "job-1", "job-2", "job-4", "job-5"}
+    assert_chain_verifies()
+
+
+def test_a_batch_whose_flush_fails_is_an_error_and_never_a_second_record(monkeypatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the flush after the batch's commit is PostgreSQL's (ADR 77)")
+
+    def fails() -> None:
+        raise RuntimeError("the flush failed")
+
+    monkeypatch.setattr(group_commit, "flush_wal", fails)
+    with pytest.raises(RuntimeError, match="flush failed"):
+        GroupCommit().commit(entry(1), lambda: None, SystemClock())
+    assert m.AuditEvent.objects.filter(subject="job-1").count() == 1  # committed once, not retried
     assert_chain_verifies()
