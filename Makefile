@@ -9,7 +9,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-channels bench-api-cost bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -77,6 +77,9 @@ bench: bench-check bench-channels bench-patient bench-staff bench-policy bench-p
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
 	$(BIN)/python bench/channels.py $(BENCH_ARGS)
+# Where one API check's time goes: its queries and a cProfile, in process (BENCH_ARGS="--database postgres").
+bench-api-cost: $(STAMP)
+	$(BIN)/python bench/api_cost.py $(BENCH_ARGS)
 # ndop.spark against a broadcast anti-join on 100M rows of Parquet, local mode (docs/benchmarks/spark.md).
 bench-spark: $(SPARK_STAMP)
 	$(BIN)/python bench/spark.py $(BENCH_ARGS)

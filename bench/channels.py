@@ -9,15 +9,19 @@ mailbox (chunked at 20 MiB, as a MESH client does) and waits for the cleaned fil
 the start of the send to the last byte of the response read; the check's share is the CheckJob's
 own start-to-finish. Peer: the same file through `ndop check` (what MESH adds on top of the check).
 
-API: `ndop serve` (2 workers x 4 threads), 16 client threads for a fixed time per scenario: a 1-number
-and a 1,000-number JSON check, with `GET /api/v1/health` as the floor (HTTP, auth-free, no database).
+API: `ndop serve` (its default workers x threads, or `--workers`/`--threads`), 16 client threads for a
+fixed time per scenario: a 1-number and a 1,000-number JSON check, with `GET /api/v1/health` as the floor
+(HTTP, auth-free, no database). `--database postgres` runs the whole benchmark on a scratch PostgreSQL
+database made from `--pg-url` (dropped afterwards); the default is the embedded SQLite file.
 Raw results go to bench/out/channels.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
+import multiprocessing
 import os
 import platform
 import shutil
@@ -28,6 +32,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import numpy as np
 import requests
@@ -167,46 +172,72 @@ def bench_direct(env: dict[str, str], request: Path) -> tuple[float, float]:
     return wall, float(out.strip().splitlines()[-1])
 
 
-def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: bytes | None = None,
-         headers: dict[str, str] | None = None) -> dict[str, float]:
-    latencies: list[list[float]] = [[] for _ in range(clients)]
-    errors = [0] * clients
+def _client_process(url: str, seconds: float, threads: int, method: str, body: bytes | None,
+                    headers: dict[str, str], out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    """`threads` keep-alive clients (http.client: a few tens of microseconds a request, where `requests`
+    costs several hundred) in one process; puts (latencies, errors)."""
+    parts = urlsplit(url)
+    latencies: list[float] = []
+    errors = [0]
     stop_at = time.perf_counter() + seconds
 
-    def client(i: int) -> None:
-        with requests.Session() as session:
-            while time.perf_counter() < stop_at:
-                t = time.perf_counter()
-                r = session.request(method, url, data=body, headers=headers, timeout=60)
-                latencies[i].append(time.perf_counter() - t)
-                if r.status_code != 200:
-                    errors[i] += 1
+    def client() -> None:
+        conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+        while time.perf_counter() < stop_at:
+            t = time.perf_counter()
+            conn.request(method, parts.path, body=body, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            latencies.append(time.perf_counter() - t)
+            if response.status != 200:
+                errors[0] += 1
+        conn.close()
 
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    started = time.perf_counter()
-    for t in threads:
+    pool = [threading.Thread(target=client) for _ in range(threads)]
+    for t in pool:
         t.start()
-    for t in threads:
+    for t in pool:
         t.join()
+    out.put((latencies, errors[0]))
+
+
+def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: bytes | None = None,
+         headers: dict[str, str] | None = None, processes: int = 2) -> dict[str, float]:
+    """`clients` concurrent keep-alive clients for `seconds`, spread over `processes` client processes
+    (so that the load generator is not held to one core by its own GIL)."""
+    out: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
+    started = time.perf_counter()
+    procs = [multiprocessing.Process(target=_client_process, args=(url, seconds, n, method, body, headers or {}, out))
+             for n in shares if n]
+    for p in procs:
+        p.start()
+    results = [out.get() for _ in procs]
+    for p in procs:
+        p.join()
     elapsed = time.perf_counter() - started
-    flat = sorted(x for per in latencies for x in per)
+    flat = sorted(x for latencies, _ in results for x in latencies)
     return {
-        "requests": len(flat), "errors": sum(errors), "rps": len(flat) / elapsed,
+        "requests": len(flat), "errors": sum(e for _, e in results), "rps": len(flat) / elapsed,
         "p50_ms": 1000 * statistics.median(flat), "p95_ms": 1000 * flat[int(0.95 * (len(flat) - 1))],
     }
 
 
-def bench_api(env: dict[str, str], key: str, seconds: float, clients: int) -> dict[str, dict[str, float]]:
+def bench_api(env: dict[str, str], key: str, seconds: float, clients: int,
+              serve_args: list[str]) -> dict[str, dict[str, float]]:
     run(env, "org", "limits", "ZZ001", "--per-minute", "10000000")
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (OUT / "channels-serve.log").open("wb") as log:
-        server = subprocess.Popen([str(NDOP), "serve", "--port", str(port)], env=env, stdout=log, stderr=log)
+        server = subprocess.Popen([str(NDOP), "serve", "--port", str(port), *serve_args], env=env, stdout=log,
+                                  stderr=log)
         try:
             wait_http(f"{base}/api/v1/health", server)
             numbers = [str(n) for n in valid_numbers(1000, seed=3)]
             auth = {"X-API-Key": key, "Content-Type": "application/json"}
-            requests.post(f"{base}/api/v1/checks", json={"nhs_numbers": numbers[:1]}, headers=auth, timeout=60)
+            # Warm every worker and thread (imports, connections, the snapshot) before the clock starts.
+            load(f"{base}/api/v1/checks", min(seconds, 3), clients, method="POST", headers=auth,
+                 body=json.dumps({"nhs_numbers": numbers[:1]}).encode())
             results = {
                 "health (floor)": load(f"{base}/api/v1/health", seconds, clients),
                 "check, 1 number": load(f"{base}/api/v1/checks", seconds, clients, method="POST", headers=auth,
@@ -227,6 +258,12 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--skip-mesh", action="store_true")
     parser.add_argument("--skip-api", action="store_true")
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=os.environ.get("NDOP_BENCH_PG_URL",
+                                                           "postgres://postgres@127.0.0.1:5432/postgres"),
+                        help="an administrative URL: a scratch database is made beside it and dropped")
+    parser.add_argument("--workers", type=int, help="ndop serve --workers (default: its own)")
+    parser.add_argument("--threads", type=int, help="ndop serve --threads (default: its own)")
     args = parser.parse_args()
 
     OUT.mkdir(exist_ok=True)
@@ -234,10 +271,40 @@ def main() -> None:
     shutil.rmtree(var, ignore_errors=True)
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["NDOP_VAR_DIR"] = str(var)
+    scratch = ""
+    if args.database == "postgres":
+        import psycopg
+
+        scratch = f"ndop_bench_channels_{os.getpid()}"
+        parts = urlsplit(args.pg_url)
+        env["DATABASE_URL"] = urlunsplit((parts.scheme, parts.netloc, f"/{scratch}", parts.query, parts.fragment))
+        with psycopg.connect(args.pg_url, autocommit=True) as conn:
+            conn.execute(f'CREATE DATABASE "{scratch}"')
+    try:
+        run_all(args, env, var)
+    finally:
+        if scratch:
+            with psycopg.connect(args.pg_url, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)')
+
+
+def io_pressure() -> str:
+    """The kernel's I/O pressure (`some avg10`): how much of the time something waited for the disk. Every
+    commit waits for a WAL flush, so on a shared machine this moves the API figures as much as the CPU load."""
+    try:
+        return Path("/proc/pressure/io").read_text().splitlines()[0].split()[1]
+    except (OSError, IndexError):
+        return "n/a"
+
+
+def run_all(args: argparse.Namespace, env: dict[str, str], var: Path) -> None:
     key = demo_api_key(env)
+    serve_args = [*(["--workers", str(args.workers)] if args.workers else []),
+                  *(["--threads", str(args.threads)] if args.threads else [])]
     results: dict[str, object] = {
         "machine": f"{platform.node()} {platform.machine()} {os.cpu_count()} CPUs, Python {platform.python_version()}",
-        "numbers": args.numbers,
+        "numbers": args.numbers, "database": args.database, "serve_args": serve_args,
+        "load_average_before": os.getloadavg(), "io_pressure_before": io_pressure(),
     }
 
     if not args.skip_mesh:
@@ -263,11 +330,15 @@ def main() -> None:
         print(f"{'ratio MESH end to end / ndop check (wall)':<46}{e2e / direct:>10.1f}x")
 
     if not args.skip_api:
-        api = bench_api(env, key, args.api_seconds, args.clients)
+        api = bench_api(env, key, args.api_seconds, args.clients, serve_args)
         results["api"] = api
+        results["load_average_after"] = os.getloadavg()
+        results["io_pressure_after"] = io_pressure()
         floor = api["health (floor)"]
-        print(f"\nAPI, {args.clients} concurrent clients, {args.api_seconds:g} s each, "
-              "ndop serve (2 workers x 4 threads)")
+        print(f"\nAPI on {args.database}, {args.clients} concurrent clients, {args.api_seconds:g} s each, "
+              f"ndop serve {' '.join(serve_args) or '(its defaults)'}; load average before "
+              f"{results['load_average_before']}, after {results['load_average_after']}; I/O pressure "
+              f"{results['io_pressure_before']} before, {results['io_pressure_after']} after")
         print(f"{'scenario':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'req/s vs floor':>16}")
         for name, r in api.items():
             print(f"{name:<24}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['errors']:>8.0f}"

@@ -6,6 +6,7 @@ Entry points (web, cli) ask this module for a ready `Registry`, never for an ada
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
@@ -277,6 +278,7 @@ def mesh_worker(
 
 
 _check_service: CheckService | None = None
+_check_service_lock = threading.Lock()
 
 
 def check_job_store() -> CheckJobStore:
@@ -289,16 +291,19 @@ def check_service() -> CheckService:
     """The process-wide check service. Its snapshot stays warm between checks (and, persisted under
     the var directory, between processes); cheap to call again."""
     global _check_service
-    if _check_service is None:
-        from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
-        from ndop.adapters.db.gp_codes import DjangoType1Source
-        from ndop.services.check.run_check import CheckService
-        from ndop.services.check.snapshot import SnapshotKeeper
+    if _check_service is not None:
+        return _check_service
+    with _check_service_lock:  # threads asking at once must share one keeper (and one snapshot file writer)
+        if _check_service is None:
+            from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
+            from ndop.adapters.db.gp_codes import DjangoType1Source
+            from ndop.services.check.run_check import CheckService
+            from ndop.services.check.snapshot import SnapshotKeeper
 
-        store = snapshot_store()
-        keeper = SnapshotKeeper(DjangoOptOutSource(), store)
-        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=DjangoType1Source())
-    return _check_service
+            store = snapshot_store()
+            keeper = SnapshotKeeper(DjangoOptOutSource(), store)
+            _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=DjangoType1Source())
+        return _check_service
 
 
 def job_leases() -> JobLeases:

@@ -14,7 +14,8 @@ from ndop.cli.startup import Database
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
-def serve(host: str, port: int, workers: int) -> None:
+@click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 256), help="Threads per worker.")
+def serve(host: str, port: int, workers: int, threads: int) -> None:
     """Bring the database up to date and serve the web service and API."""
     from gunicorn.app.base import BaseApplication
 
@@ -31,7 +32,7 @@ def serve(host: str, port: int, workers: int) -> None:
         def load_config(self) -> None:
             self.cfg.set("bind", f"{host}:{port}")
             self.cfg.set("workers", workers)
-            self.cfg.set("threads", 4)
+            self.cfg.set("threads", threads)
             self.cfg.set("accesslog", None)  # URLs may carry NHS numbers: no access log
             self.cfg.set("timeout", 120)
 

@@ -6,26 +6,86 @@ this cache (django-ratelimit calls `add`, then `incr`), so `incr` here takes the
 (an UPDATE that changes nothing: a row lock on PostgreSQL, the database's write lock on SQLite) and
 reads, adds and writes inside that one transaction. Concurrent increments queue on the lock and each sees
 the one before it.
+
+On PostgreSQL a busy counter (every API call of one organisation counts on one row) would serialise its
+callers on that lock for as long as each holds it: two round trips from a busy application, then the
+commit's WAL flush (about 2 ms here), a ceiling of a few hundred calls a second (ADR 77). There an integer
+is stored as pickle protocol 0 (`I5\n.`: `get` reads it as any pickle), so that the increment is one
+statement that adds in SQL, and that statement alone commits without waiting for the flush
+(`synchronous_commit` off, local to its own transaction; never inside a caller's transaction): the row
+is locked only while the server runs it. A counter is not evidence: a crash of the database server can
+lose the last fraction of a second of counts, never a record. `add` of a live key (every call after a
+window's first) only reads, and counts the table for culling only when it inserts.
 """
 
 from __future__ import annotations
 
 import base64
 import pickle
+from datetime import UTC, datetime
 from typing import Any
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
 from django.utils.timezone import now as tz_now
 
+# Add to a protocol-0 pickled integer in SQL; the regular expression refuses anything else (then: the locked path).
+_PG_INCR = (
+    "UPDATE {table} SET value = encode(convert_to('I' || (substring(convert_from(decode(value, 'base64'), "
+    r"'LATIN1') FROM '^I(-?[0-9]+)\n\.$')::bigint + %s)::text || E'\n.', 'LATIN1'), 'base64') "
+    "WHERE cache_key = %s AND expires >= %s "
+    r"AND convert_from(decode(value, 'base64'), 'LATIN1') ~ '^I-?[0-9]+\n\.$' "
+    "AND (SELECT set_config('synchronous_commit', 'off', true)) = 'off' RETURNING value"
+)
+
+
+def _encode(value: Any, protocol: int) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        protocol = 0  # `I<digits>\n.`: what the one-statement increment adds to
+    return base64.b64encode(pickle.dumps(value, protocol)).decode("latin1")
+
 
 class CountingDatabaseCache(DatabaseCache):
+    def add(self, key: Any, value: Any, timeout: Any = DEFAULT_TIMEOUT, version: int | None = None) -> bool:
+        made = self.make_and_validate_key(key, version=version)
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        if connection.vendor != "postgresql" or connection.in_atomic_block:
+            return bool(super().add(key, value, timeout, version))
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by BaseDatabaseCache
+        now = tz_now().replace(microsecond=0)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT 1 FROM {table} WHERE cache_key = %s AND expires >= %s", [made, now])
+            if cursor.fetchone() is not None:
+                return False  # live already: nothing to write
+            cursor.execute(f"SELECT COUNT(*) FROM {table}")
+            count = cursor.fetchone()[0]
+            if count > self._max_entries:
+                self._cull(db, cursor, now, count)  # type: ignore[attr-defined]  # DatabaseCache._cull
+            seconds = self.get_backend_timeout(timeout)
+            expires = datetime.max if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)
+            cursor.execute(
+                f"INSERT INTO {table} (cache_key, value, expires) VALUES (%s, %s, %s) ON CONFLICT (cache_key) "
+                f"DO UPDATE SET value = EXCLUDED.value, expires = EXCLUDED.expires WHERE {table}.expires < %s "
+                "RETURNING 1",
+                [made, _encode(value, self.pickle_protocol), expires.replace(microsecond=0), now],
+            )
+            return cursor.fetchone() is not None
+
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)
         db = router.db_for_write(self.cache_model_class)
         connection = connections[db]
         table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by BaseDatabaseCache
         now = connection.ops.adapt_datetimefield_value(tz_now().replace(microsecond=0))
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            with connection.cursor() as cursor:
+                cursor.execute(_PG_INCR.format(table=table), [delta, key, now])
+                row = cursor.fetchone()
+            if row is not None:
+                return int(pickle.loads(base64.b64decode(row[0].encode())))
+            return self._incr_postgresql(connection, db, table, key, now, delta)  # missing, or not protocol 0
         with transaction.atomic(using=db), connection.cursor() as cursor:
             # Take the lock before reading: the value read below cannot change until this commits.
             cursor.execute(f"UPDATE {table} SET expires = expires WHERE cache_key = %s AND expires >= %s",
@@ -41,3 +101,16 @@ class CountingDatabaseCache(DatabaseCache):
 
     def decr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         return self.incr(key, -delta, version=version)
+
+    def _incr_postgresql(self, connection: Any, db: str, table: str, key: str, now: Any, delta: int) -> int:
+        with transaction.atomic(using=db), connection.cursor() as cursor:
+            # Lock and read in one statement; this transaction alone commits without waiting for the flush.
+            cursor.execute(f"SELECT set_config('synchronous_commit', 'off', true), value FROM {table} "
+                           "WHERE cache_key = %s AND expires >= %s FOR UPDATE", [key, now])
+            row = cursor.fetchone()
+            if row is None:
+                raise ValueError(f"Key '{key}' not found")
+            new_value = pickle.loads(base64.b64decode(row[1].encode())) + delta
+            encoded = _encode(new_value, self.pickle_protocol)
+            cursor.execute(f"UPDATE {table} SET value = %s WHERE cache_key = %s", [encoded, key])
+        return int(new_value)

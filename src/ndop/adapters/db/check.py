@@ -53,18 +53,35 @@ class DjangoOptOutSource:
         return f"{connection.vendor}:{settings.get('HOST') or ''}:{settings.get('PORT') or ''}:{settings['NAME']}"
 
     def versions(self) -> tuple[int, int]:
-        with transaction.atomic():
-            m.RegistryCounter.objects.get_or_create(name=LINKS_COUNTER, defaults={"value": 0})
-            values = dict(
-                m.RegistryCounter.objects.filter(name__in=(CHOICE_SEQUENCE, LINKS_COUNTER)).values_list("name", "value")
-            )
+        values = dict(
+            m.RegistryCounter.objects.filter(name__in=(CHOICE_SEQUENCE, LINKS_COUNTER)).values_list("name", "value")
+        )
+        if LINKS_COUNTER not in values:
+            with transaction.atomic():
+                m.RegistryCounter.objects.get_or_create(name=LINKS_COUNTER, defaults={"value": 0})
         return int(values.get(CHOICE_SEQUENCE, 0)), int(values.get(LINKS_COUNTER, 0))
+
+    def state(self, at: int) -> tuple[int, int, str]:
+        # One round trip (every API call asks): both counters and the event at `at`, in one statement.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT (SELECT value FROM registry_counter WHERE name = %s),"
+                " (SELECT value FROM registry_counter WHERE name = %s), e.nhs_number, e.recorded_at"
+                " FROM (SELECT 1 AS one) AS o LEFT JOIN choice_event AS e ON e.sequence = %s",
+                [CHOICE_SEQUENCE, LINKS_COUNTER, at],
+            )
+            version, links_version, nhs_number, recorded_at = cursor.fetchone()
+        if links_version is None:
+            return (*self.versions(), self.fingerprint(at))
+        if nhs_number is None:
+            return int(version or 0), int(links_version), ""
+        return int(version or 0), int(links_version), _fingerprint(at, nhs_number, _aware(recorded_at))
 
     def fingerprint(self, version: int) -> str:
         row = m.ChoiceEvent.objects.filter(sequence=version).values_list("nhs_number", "recorded_at").first()
         if row is None:
             return ""
-        return hashlib.sha256(f"{version}:{row[0]}:{row[1].isoformat()}".encode()).hexdigest()[:32]
+        return _fingerprint(version, row[0], row[1])
 
     # The snapshot reads the history, never the projection: a rebuild is exact at its version, and a
     # tampered `current_choice` cannot reach a check (ADR 43).
@@ -131,3 +148,14 @@ def _micros(value: datetime | str) -> int:
 
 
 __all__ = ["DjangoCheckJobStore", "DjangoOptOutSource"]
+
+
+def _fingerprint(version: int, nhs_number: str, recorded_at: datetime) -> str:
+    return hashlib.sha256(f"{version}:{nhs_number}:{recorded_at.isoformat()}".encode()).hexdigest()[:32]
+
+
+def _aware(value: datetime | str) -> datetime:
+    """A raw cursor's timestamp as the ORM gives it: SQLite returns text, PostgreSQL an aware datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from ndop.adapters.db import models as m
-from ndop.domain.check.clients import ApiKeyInfo, CheckLimits, NewApiKey
+from ndop.domain.check.clients import ApiKeyInfo, CheckLimits, NewApiKey, PresentedKey
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import LostClaim, MeshRequestRecord
 from ndop.domain.check.rejections import CheckFormat
@@ -40,6 +40,19 @@ class DjangoCheckClients:
     def key_hash(self, key_id: str) -> tuple[OdsCode, str] | None:
         row = m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True).first()
         return None if row is None else (OdsCode(row.organisation_id), row.key_hash)
+
+    def presented(self, key_id: str) -> PresentedKey | None:
+        row = (m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True)
+               .values_list("key_hash", "organisation__ods_code", "organisation__name", "organisation__mesh_mailbox",
+                            "organisation__active", "organisation__organisationchecklimits__requests_per_minute",
+                            "organisation__organisationchecklimits__max_request_bytes",
+                            "organisation__organisationchecklimits__inline_bytes")
+               .first())
+        if row is None:
+            return None
+        key_hash, ods_code, name, mailbox, active, per_minute, max_bytes, inline = row
+        limits = CheckLimits() if per_minute is None else CheckLimits(per_minute, max_bytes, inline)
+        return PresentedKey(Organisation(OdsCode(ods_code), name, mailbox, active), key_hash, limits)
 
     def revoke_key(self, key_id: str, *, at: datetime) -> OdsCode | None:
         row = m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True).first()

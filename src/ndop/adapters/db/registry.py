@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from datetime import UTC
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import F
 
 from ndop.adapters.db import models as m
+from ndop.adapters.db.group_commit import append_records, committer
 from ndop.adapters.db.mapping import (
     audit_from_row,
     event_from_row,
@@ -18,7 +18,7 @@ from ndop.adapters.db.mapping import (
     patient_to_row,
 )
 from ndop.adapters.db.organisations import DjangoOrganisationDirectory
-from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord, seal
+from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from ndop.domain.common.clock import Clock, SystemClock
 from ndop.domain.common.nhs_number import NhsNumber
 from ndop.domain.common.ports import AuditLog
@@ -115,25 +115,16 @@ class DjangoAuditLog:
 
     def append(self, entry: AuditEntry) -> AuditRecord:
         # The head row is the chain's lock: writers queue on it, so sequences have no gaps.
-        head = m.AuditHead.objects.select_for_update().get(id=1)
-        record = seal(
-            entry,
-            sequence=head.sequence + 1,
-            occurred_at=self._clock.now().astimezone(UTC),
-            previous_hash=head.hash,
-        )
-        m.AuditEvent.objects.create(
-            sequence=record.sequence,
-            occurred_at=record.occurred_at,
-            action=record.action,
-            actor=record.actor,
-            subject=record.subject,
-            details=dict(record.details),
-            previous_hash=record.previous_hash,
-            hash=record.hash,
-        )
-        m.AuditHead.objects.filter(id=1).update(sequence=record.sequence, hash=record.hash)
-        return record
+        with transaction.atomic():
+            return append_records([(entry, self._clock)])[0]
+
+    def commit_with(self, entry: AuditEntry, write: Callable[[], None]) -> AuditRecord:
+        # Outside a transaction, concurrent callers share one head lock and one commit (ADR 76);
+        # inside one, the record belongs to that transaction, as `append`.
+        if connection.in_atomic_block:
+            write()
+            return self.append(entry)
+        return committer().commit(entry, write, self._clock)
 
     def records(self) -> Iterator[AuditRecord]:
         for row in m.AuditEvent.objects.order_by("sequence").iterator(chunk_size=5000):

@@ -125,7 +125,7 @@ class FileSnapshotStore:
         mac.update(data)
         meta["mac"] = mac.hexdigest()
         meta_path = self._dir / f"{stem}.json"
-        tmp = meta_path.with_suffix(f".json.{os.getpid()}.tmp")
+        tmp = meta_path.with_suffix(f".json.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         tmp.write_text(json.dumps(meta))
         os.replace(tmp, meta_path)
         for old in self._dir.glob(f"{stem}-*.bin"):

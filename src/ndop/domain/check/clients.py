@@ -85,6 +85,15 @@ def secret_matches(secret: str, stored_hash: str) -> bool:
     return hmac.compare_digest(key_hash(secret), stored_hash)
 
 
+@dataclass(frozen=True, slots=True)
+class PresentedKey:
+    """What one look-up of a presented key's id finds: its organisation, the secret's hash, the limits."""
+
+    organisation: Organisation
+    key_hash: str
+    limits: CheckLimits
+
+
 class CheckClients(Protocol):
     """What the check channels need to know about organisations beyond the directory."""
 
@@ -98,6 +107,10 @@ class CheckClients(Protocol):
 
     def key_hash(self, key_id: str) -> tuple[OdsCode, str] | None:
         """(organisation, secret hash) for an unrevoked key; None otherwise."""
+        ...
+
+    def presented(self, key_id: str) -> PresentedKey | None:
+        """An unrevoked key with its organisation and limits, in one read (every API call asks); None otherwise."""
         ...
 
     def revoke_key(self, key_id: str, *, at: datetime) -> OdsCode | None:

@@ -65,6 +65,10 @@ class OptOutSource(Protocol):
         """(registry version, supersession links version), read together."""
         ...
 
+    def state(self, at: int) -> tuple[int, int, str]:
+        """`versions()` and `fingerprint(at)` in one read: what every check asks of a warm snapshot."""
+        ...
+
     def fingerprint(self, version: int) -> str:
         """A digest of the event at `version` ("" for version 0)."""
         ...

@@ -7,7 +7,7 @@ that makes their writes atomic. Each feature's unit of work (`registry.ports.Reg
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from typing import Protocol
 
@@ -16,7 +16,15 @@ from ndop.domain.common.clock import Clock
 
 
 class AuditLog(Protocol):
-    def append(self, entry: AuditEntry) -> AuditRecord: ...
+    def append(self, entry: AuditEntry) -> AuditRecord:
+        """Seal `entry` onto the chain, in the caller's transaction."""
+        ...
+
+    def commit_with(self, entry: AuditEntry, write: Callable[[], None]) -> AuditRecord:
+        """`write` (the use-case's own rows) and `entry`'s record, committed together before it returns.
+        Outside a transaction concurrent callers may share one commit (group commit, ADR 76); inside
+        one, it is `write()` then `append` in that transaction."""
+        ...
 
     def records(self) -> Iterator[AuditRecord]: ...
 

@@ -212,31 +212,38 @@ class CheckService:
         return job.id
 
     def _record(self, job: CheckJob, then: Callable[[], None] | None = None) -> None:
+        """The job and its audit event, committed together before this returns (the caller answers only
+        then). Without `then`, concurrent checks share the commit (ADR 76)."""
+        entry = _audit_entry(job)
+        if then is None:
+            self._registry.audit.commit_with(entry, lambda: self._jobs.add(job))
+            return
         with self._registry.transaction():
             self._jobs.add(job)
-            self._registry.audit.append(
-                AuditEntry(
-                    action=AuditAction.CHECK_COMPLETED,
-                    actor=job.requested_by,
-                    subject=job.id,
-                    details={
-                        "channel": job.channel.value,
-                        "organisation": job.organisation,
-                        "reference": job.reference,
-                        "outcome": job.outcome,
-                        "rejection": job.rejection,
-                        "format": "" if job.format is None else job.format.value,
-                        "registry_version": job.registry_version,
-                        "rows_in": job.rows_in,
-                        "rows_invalid": job.rows_invalid,
-                        "rows_removed": job.rows_removed,
-                        "rows_kept": job.rows_kept,
-                        **({"gp_data": True, "rows_removed_type1": job.rows_removed_type1} if job.gp_data else {}),
-                        "request_sha256": job.request_sha256,
-                        "response_sha256": job.response_sha256,
-                        **({"snapshot_note": job.snapshot_note} if job.snapshot_note else {}),
-                    },
-                )
-            )
-            if then is not None:
-                then()
+            self._registry.audit.append(entry)
+            then()
+
+
+def _audit_entry(job: CheckJob) -> AuditEntry:
+    return AuditEntry(
+        action=AuditAction.CHECK_COMPLETED,
+        actor=job.requested_by,
+        subject=job.id,
+        details={
+            "channel": job.channel.value,
+            "organisation": job.organisation,
+            "reference": job.reference,
+            "outcome": job.outcome,
+            "rejection": job.rejection,
+            "format": "" if job.format is None else job.format.value,
+            "registry_version": job.registry_version,
+            "rows_in": job.rows_in,
+            "rows_invalid": job.rows_invalid,
+            "rows_removed": job.rows_removed,
+            "rows_kept": job.rows_kept,
+            **({"gp_data": True, "rows_removed_type1": job.rows_removed_type1} if job.gp_data else {}),
+            "request_sha256": job.request_sha256,
+            "response_sha256": job.response_sha256,
+            **({"snapshot_note": job.snapshot_note} if job.snapshot_note else {}),
+        },
+    )

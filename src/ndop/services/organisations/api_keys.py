@@ -70,15 +70,18 @@ def set_check_limits(registry: Registry, clients: CheckClients, ods_code: OdsCod
 
 def authenticate(registry: Registry, clients: CheckClients, token: str) -> Organisation | None:
     """The active organisation a presented API key belongs to, or None. Reads only."""
+    found = authenticate_with_limits(clients, token)
+    return None if found is None else found[0]
+
+
+def authenticate_with_limits(clients: CheckClients, token: str) -> tuple[Organisation, CheckLimits] | None:
+    """The active organisation a presented API key belongs to, with its check limits, in one read; None
+    for a malformed, unknown, revoked or wrong key, or an inactive organisation."""
     parts = split_token(token)
     if parts is None:
         return None
     key_id, secret = parts
-    found = clients.key_hash(key_id)
-    if found is None:
+    found = clients.presented(key_id)
+    if found is None or not secret_matches(secret, found.key_hash):
         return None
-    ods_code, stored_hash = found
-    if not secret_matches(secret, stored_hash):
-        return None
-    organisation = registry.organisations.get(ods_code)
-    return organisation if organisation is not None and organisation.active else None
+    return (found.organisation, found.limits) if found.organisation.active else None

@@ -16,7 +16,7 @@ from ninja import Router, Schema
 from ninja.security import APIKeyHeader
 
 from ndop import container
-from ndop.domain.check.clients import LICENCE_TERMS
+from ndop.domain.check.clients import LICENCE_TERMS, CheckLimits
 from ndop.domain.check.jobs import CheckChannel, CheckOutcome
 from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.stored import StoredCheck, StoredCheckStatus
@@ -24,7 +24,7 @@ from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation
 from ndop.jobs.checks import enqueue_check
 from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check
-from ndop.services.organisations.api_keys import authenticate
+from ndop.services.organisations.api_keys import authenticate_with_limits
 from ndop.web.api.errors import AUTHENTICATED, Error, RejectedCheck, rejected
 from ndop.web.kit.errors import api_error
 from ndop.web.kit.limits import over
@@ -42,7 +42,11 @@ class ApiKey(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> Organisation | None:
         if not key:
             return None
-        return authenticate(container.registry(), container.check_clients(), key)
+        found = authenticate_with_limits(container.check_clients(), key)  # one read: key, organisation, limits
+        if found is None:
+            return None
+        request.check_limits = found[1]  # type: ignore[attr-defined]  # read by _Call below
+        return found[0]
 
 
 router = Router(tags=["checks"], auth=ApiKey())
@@ -147,7 +151,8 @@ class _Call:
     def __init__(self, request: HttpRequest) -> None:
         self.request = request
         self.organisation: Organisation = request.auth  # type: ignore[attr-defined]
-        self.limits = container.check_clients().limits(self.organisation.ods_code)
+        limits: CheckLimits | None = getattr(request, "check_limits", None)  # found with the key
+        self.limits = limits or container.check_clients().limits(self.organisation.ods_code)
         self.requested_by = Actor.organisation_api_key(self.organisation.ods_code.value)
         self.content_type = (request.content_type or "").split(";")[0].strip().lower()
         try:
