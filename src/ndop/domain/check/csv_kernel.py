@@ -240,18 +240,33 @@ def _break_in_field(
 
 
 @_inline
-def _unquoted(buf: Any, i: int, end: int, final: bool, line_start: int, max_line: int) -> tuple[int, int, bool]:
+def _field_end(
+    buf: Any, start: int, i: int, end: int, final: bool, line_start: int, max_line: int, field_limit: int
+) -> int:
+    """An unquoted field buf[start:i] ends: OK, or BAD_CSV if it is over the csv module's field limit
+    (which happens only if someone lowers the limit below the line limit)."""
+    if i - start > field_limit and _chars(buf, start, i) > field_limit:
+        return _stop_in_line(buf, i, line_start, end, final, max_line, BAD_CSV)
+    return OK
+
+
+@_inline
+def _unquoted(
+    buf: Any, i: int, end: int, final: bool, line_start: int, max_line: int, field_limit: int
+) -> tuple[int, int, bool]:
     """An unquoted field from buf[i]. Returns (status, where it ends: a comma, a line break or `end`,
-    non-ASCII seen). No limit check: a line is shorter than the csv module's field limit."""
+    non-ASCII seen)."""
+    start = i
     wide = False
     while True:
         while i < end and CLASSES[buf[i]] & UNQ == 0:
             i += 1
         if i >= end:
-            return (OK if final else MORE), i, wide
+            status = _field_end(buf, start, i, end, final, line_start, max_line, field_limit) if final else MORE
+            return status, i, wide
         c = buf[i]
         if (c == COMMA) | (c == LF) | (c == CR):
-            return OK, i, wide
+            return _field_end(buf, start, i, end, final, line_start, max_line, field_limit), i, wide
         if c == 0:
             return _stop_in_line(buf, i, line_start, end, final, max_line, NOT_TEXT), i, wide
         status, i = _wide(buf, i, end, final)
@@ -305,7 +320,7 @@ def _record(
                 return MORE, i, 0, 0, lines
         else:
             start = i
-            status, i, wide = _unquoted(buf, i, end, final, line_start, max_line)
+            status, i, wide = _unquoted(buf, i, end, final, line_start, max_line, field_limit)
             if status != OK:
                 return status, i, 0, 0, lines
             if field == column:

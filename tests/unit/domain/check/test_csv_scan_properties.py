@@ -141,3 +141,19 @@ def test_csv_scan_record_over_half_a_buffer_is_a_line_far_too_long() -> None:
     data = b"nhs_number,x\n" + b"9434765919,\n" * 40 + b"9434765919," + b"y" * 600 + b"\n" + b"9434765919,\n" * 40
     (new, _, _), _ = both(data, set(), 1024)
     assert new.rejection is not None and new.rejection.code is RejectionCode.LINE_TOO_LONG
+
+
+def test_csv_scan_obeys_a_lowered_csv_field_limit() -> None:
+    import csv
+
+    before = csv.field_size_limit(8)
+    try:
+        for data in (
+            b"nhs_number,x\n9434765919,abcdefghij\n",
+            b"nhs_number,x\n9434765919,abcdefghij",
+            b'nhs_number,x\n9434765919,"abcdefghij"\n',
+            b"x,nhs_number\nabcdefgh,9434765919\n",
+        ):
+            assert_same(data, set(), 1024)
+    finally:
+        csv.field_size_limit(before)
