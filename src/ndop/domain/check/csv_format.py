@@ -1,29 +1,40 @@
 """CSV requests: a header row naming an NHS_NUMBER column (any case), then rows kept or dropped whole.
 
-Quoted fields follow RFC 4180 (Python's csv module, strict). Each kept row is written back byte for
-byte as it came, quoting and line ending included. Slower than the `dat` path (about a microsecond a
-row, in Python), which is the format for big lists.
+Quoted fields follow RFC 4180 as Python's csv module reads them (strict), which is what this path
+used before it was compiled (tests/unit/domain/check/csv_reference.py). Each kept row is written
+back byte for byte as it came, quoting and line ending included. The records are found, checked and
+copied by a compiled scan over fixed-size buffers (`csv_kernel.scan_csv`, ADR 0072); only the
+header row goes through the csv module, for its NHS_NUMBER column.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from collections.abc import Callable, Iterator
+from concurrent.futures import Future
 from typing import BinaryIO, Final, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
-from ndop.domain.check import kernels
-from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
+from ndop.domain.check import csv_kernel
+from ndop.domain.check.ports import Progress
+from ndop.domain.check.reading import fill
+from ndop.domain.check.rejections import CheckFormat, Rejection, RejectionCode
 from ndop.domain.check.result import EngineResult, newline_of
-from ndop.domain.common.nhs_number import InvalidReason, invalid_reason
+from ndop.domain.check.writer import BackgroundWriter, report_rows, wait
 
 MAX_CSV_LINE: Final = 65536
-BATCH: Final = 8192
 HEADER: Final = "NHS_NUMBER"
+REPORT_BATCH: Final = 65536
+
+# The scan's reasons to stop, as the codes a sender is told.
+_STOPS: Final = {
+    csv_kernel.BAD_CSV: RejectionCode.BAD_CSV,
+    csv_kernel.TRUNCATED: RejectionCode.TRUNCATED,
+    csv_kernel.TOO_LONG: RejectionCode.LINE_TOO_LONG,
+    csv_kernel.NOT_TEXT: RejectionCode.NOT_TEXT,
+}
 
 
 def header_index(fields: list[str]) -> int | None:
@@ -42,174 +53,205 @@ def detect_csv_header(first_line: bytes) -> bool:
     return header_index(fields) is not None
 
 
-class _HashingReader(io.RawIOBase):
-    """The bytes already read (the prefix), then the rest of the request; hashes all of them."""
+class _CsvScan:
+    """The compiled scan's running state across buffers: counts, the line number, the report."""
 
-    def __init__(self, prefix: bytes, rest: BinaryIO, progress: Callable[[int], None] | None) -> None:
-        self._prefix = memoryview(prefix)
-        self._rest = rest
-        self._progress = progress
-        self.digest = hashlib.sha256(prefix)
-        self.total = len(prefix)
+    def __init__(self, bitmap: npt.NDArray[np.uint8], report: TextIO | None, column: int, line_no: int) -> None:
+        self.bitmap, self.report, self.column, self.line_no = bitmap, report, column, line_no
+        self.cap = REPORT_BATCH if report is not None else 0
+        self.inv_line = np.empty(max(self.cap, 1), np.int64)
+        self.inv_code = np.empty(max(self.cap, 1), np.int8)
+        self.rows = self.invalid = self.removed = 0
+        self.status = csv_kernel.OK
+        self.writing = True  # until the first invalid row: a rejected list is never written out
+        self.field_limit = csv.field_size_limit()  # the csv module's, which the old path obeyed
 
-    def readable(self) -> bool:
-        return True
+    def chunk(
+        self, buf: npt.NDArray[np.uint8], pos: int, end: int, final: bool, out: npt.NDArray[np.uint8]
+    ) -> tuple[int, int]:
+        """Scan the whole records of buf[pos:end] into `out`; where to go on from, and how much to write."""
+        out_pos = 0
+        while True:  # more than once only when the report batch fills
+            pos, out_pos, rows, inv, rem, n_inv, self.status, full, self.line_no = csv_kernel.scan_csv(
+                buf,
+                pos,
+                end,
+                final,
+                self.column,
+                self.bitmap,
+                out,
+                out_pos,
+                self.writing,
+                self.inv_line,
+                self.inv_code,
+                self.cap,
+                self.line_no,
+                MAX_CSV_LINE,
+                self.field_limit,
+            )
+            self.rows += rows
+            self.invalid += inv
+            self.removed += rem
+            if inv:
+                self.writing = False
+            if self.report is not None and n_inv:
+                report_rows(self.report, self.inv_line[:n_inv], self.inv_code[:n_inv])
+            if not full:
+                return pos, out_pos
 
-    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        if self._prefix:
-            n = min(len(buffer), len(self._prefix))
-            buffer[:n] = self._prefix[:n]
-            self._prefix = self._prefix[n:]
-            return n
-        data = self._rest.read(len(buffer))
-        n = len(data)
-        buffer[:n] = data
-        self.digest.update(data)
-        self.total += n
-        if self._progress is not None and n:
-            self._progress(n)
-        return n
-
-
-class _Lines:
-    """Feeds csv.reader line by line and keeps the raw text of the record being read."""
-
-    def __init__(self, text: TextIO) -> None:
-        self._text = text
-        self.raw: list[str] = []
-        self.line_no = 0
-        self.error: RejectionCode | None = None
-
-    def __iter__(self) -> Iterator[str]:
-        return self
-
-    def __next__(self) -> str:
-        line = self._text.readline(MAX_CSV_LINE + 1)
-        if not line:
-            raise StopIteration
-        if len(line) > MAX_CSV_LINE:
-            self.error = RejectionCode.LINE_TOO_LONG
-            raise StopIteration
-        if "\x00" in line:
-            self.error = RejectionCode.NOT_TEXT
-            raise StopIteration
-        self.raw.append(line)
-        self.line_no += 1
-        return line
-
-    def take(self) -> tuple[int, str]:
-        """The first line number and raw text of the record just read."""
-        text = "".join(self.raw)
-        first = self.line_no - len(self.raw) + 1
-        self.raw.clear()
-        return first, text
+    @property
+    def stopped(self) -> bool:
+        return self.status not in (csv_kernel.OK, csv_kernel.MORE)
 
 
-class _CsvRows:
-    """Counts and writes the rows of a CSV request: valid rows in batches through the bitmap, until the
-    first invalid row (a rejected list is never written out, but every row is still checked and reported)."""
-
-    def __init__(self, sink: BinaryIO, bitmap: npt.NDArray[np.uint8], report: TextIO | None) -> None:
-        self.sink, self.bitmap, self.report = sink, bitmap, report
-        self.response = hashlib.sha256()
-        self.rows = self.invalid = self.removed = self.kept = 0
-        self.writing = True
-        self.pending: list[tuple[str, int]] = []
-
-    def emit(self, data: str) -> None:
-        encoded = data.encode("utf-8")
-        self.response.update(encoded)
-        self.sink.write(encoded)
-
-    def row(self, record: list[str], column: int, first_line: int, raw: str) -> None:
-        self.rows += 1
-        value = record[column] if column < len(record) else None
-        if not record:
-            reason: InvalidReason | None = InvalidReason.BLANK
-        elif value is None or value == "":
-            reason = InvalidReason.NO_VALUE
-        else:
-            reason = invalid_reason(value)
-        if reason is not None:
-            self.invalid += 1
-            self.writing = False
-            self.pending.clear()
-            if self.report is not None:
-                self.report.write(f"{first_line},{ROW_REASONS[reason]}\n")
-        elif self.writing:
-            self.pending.append((raw, int(value[:9]) if value else 0))
-            if len(self.pending) >= BATCH:
-                self.flush()
-
-    def flush(self) -> None:
-        if self.pending and self.writing:
-            keys = np.fromiter((key for _, key in self.pending), np.int64, len(self.pending))
-            hits = np.empty(len(self.pending), np.uint8)
-            kernels.test_bits(self.bitmap, keys, hits)
-            self.removed += int(hits.sum())
-            self.kept += len(self.pending) - int(hits.sum())
-            self.emit("".join(raw for (raw, _), hit in zip(self.pending, hits, strict=True) if not hit))
-        self.pending.clear()
-
-
-def _check_rows(lines: _Lines, out: _CsvRows) -> RejectionCode | None:
-    """Read the header and every row; the request's rejection, if any (decoding and CSV errors propagate)."""
-    records = csv.reader(lines, strict=True)
-    header = next(records, None)
-    if header is None:
-        return lines.error or RejectionCode.EMPTY
-    _, raw_header = lines.take()
-    column = header_index(header)
+def _header(buf: npt.NDArray[np.uint8], end: int, final: bool) -> tuple[RejectionCode | None, int, int, int]:
+    """The header record: (its rejection, where the rows start, the NHS_NUMBER column, its lines)."""
+    status, nxt, _, _, lines = csv_kernel.scan_record(buf, 0, end, final, -1, MAX_CSV_LINE, csv.field_size_limit())
+    if status == csv_kernel.MORE:
+        return RejectionCode.LINE_TOO_LONG, 0, 0, 0  # a header longer than a whole buffer
+    if status != csv_kernel.OK:
+        return _STOPS[status], 0, 0, 0
+    text = buf[:nxt].tobytes().decode("utf-8")  # the scan has checked it is UTF-8
+    try:
+        fields = next(csv.reader(io.StringIO(text, newline=""), strict=True), [])
+    except csv.Error:
+        return RejectionCode.BAD_CSV, 0, 0, 0
+    column = header_index(fields)
     if column is None:
-        return RejectionCode.BAD_HEADER
-    out.emit(raw_header)
-    for record in records:
-        first_line, raw = lines.take()
-        out.row(record, column, first_line, raw)
-    out.flush()
-    if lines.error is not None:
-        return lines.error
-    if out.invalid:
-        return RejectionCode.INVALID_NHS_NUMBERS
-    if out.rows == 0:
-        return RejectionCode.EMPTY
-    return None
+        return RejectionCode.BAD_HEADER, nxt, 0, lines
+    return None, nxt, column, lines
 
 
 def check_csv(
     request: BinaryIO,
-    prefix: bytes,
     sink: BinaryIO,
     bitmap: npt.NDArray[np.uint8],
+    buffers: list[npt.NDArray[np.uint8]],
+    got: int,
     *,
     report: TextIO | None,
-    progress: Callable[[int], None] | None,
+    progress: Progress | None,
 ) -> EngineResult:
-    reader = _HashingReader(prefix, request, progress)
-    text = io.TextIOWrapper(io.BufferedReader(reader, 1 << 20), encoding="utf-8", errors="strict", newline="")
-    lines = _Lines(text)
-    out = _CsvRows(sink, bitmap, report)
-    rejection: RejectionCode | None
+    """Check a CSV request whose first `got` bytes are in buffers[0] (both buffers are reused)."""
+    newline = newline_of(buffers[0][: min(got, 65536)].tobytes())
+    writer = BackgroundWriter(sink)
     try:
-        rejection = _check_rows(lines, out)
-    except UnicodeDecodeError:
-        rejection = RejectionCode.NOT_TEXT
-    except csv.Error as exc:
-        rejection = RejectionCode.TRUNCATED if "end of data" in str(exc) else RejectionCode.BAD_CSV
-    if rejection is not None and lines.error is not None:
-        rejection = lines.error
-    # Hash the rest of a refused request too: the job records what was sent.
-    while reader.readinto(memoryview(bytearray(1 << 20))):
-        pass
+        return _check(request, bitmap, buffers, got, report, progress, writer, newline)
+    finally:
+        writer.close()
+
+
+def _check(
+    request: BinaryIO,
+    bitmap: npt.NDArray[np.uint8],
+    buffers: list[npt.NDArray[np.uint8]],
+    got: int,
+    report: TextIO | None,
+    progress: Progress | None,
+    writer: BackgroundWriter,
+    newline: bytes,
+) -> EngineResult:
+    chunk = len(buffers[0])
+    hashed: list[Future[None] | None] = [writer.hash_request(buffers[0].data[:got]), None]
+    written: list[Future[None] | None] = [None, None]
+    end = total = got
+    final = end < chunk  # `fill` stops short of a full buffer only at the end of the request
+    header_code, pos, column, lines = _header(buffers[0], end, final)
+    scan = _CsvScan(bitmap, report, column, lines)
+    if header_code is None:
+        header = buffers[0][:pos].tobytes()
+        written[1] = writer.write(memoryview(header))
+    outs = [np.empty(chunk, np.uint8), np.empty(chunk, np.uint8)]
+    too_long = False
+    k = 0
+    while header_code is None:
+        buf, out = buffers[k], outs[k]
+        wait(written[k])
+        pos, out_pos = scan.chunk(buf, pos, end, final, out)
+        if scan.writing and out_pos:
+            written[k] = writer.write(out.data[:out_pos])
+        if scan.stopped or final:
+            break
+        carry = end - pos
+        if carry >= chunk // 2:
+            too_long = True  # one record over half a buffer: refused as a line far too long (ADR 0072)
+            break
+        other = 1 - k
+        wait(hashed[other])
+        buffers[other][:carry] = buf[pos:end]
+        got = fill(request, buffers[other], carry)
+        if got:
+            hashed[other] = writer.hash_request(buffers[other].data[carry : carry + got])
+        total += got
+        if progress is not None:
+            progress(got)
+        end, final, pos, k = carry + got, carry + got < chunk, 0, other
+    for future in (*hashed, *written):
+        wait(future)
+    stopped_early = header_code is not None or scan.stopped or too_long
+    text = True
+    if stopped_early:
+        # The old path decoded the whole request as UTF-8 before it stopped, in small files at least:
+        # bytes that are not UTF-8 anywhere make the refusal NOT_TEXT, as they did.
+        text, more = _rest_is_text(request, buffers[k], pos, end, final, buffers[1 - k], writer, progress)
+        total += more
+    rejection = _rejection(text, header_code, scan, too_long)
     return EngineResult(
         format=CheckFormat.CSV,
-        rows_in=out.rows,
-        rows_invalid=out.invalid,
-        rows_removed=out.removed if rejection is None else 0,
-        rows_kept=out.kept if rejection is None else 0,
+        rows_in=scan.rows,
+        rows_invalid=scan.invalid,
+        rows_removed=scan.removed if rejection is None else 0,
+        rows_kept=scan.rows - scan.removed if rejection is None else 0,
         rejection=None if rejection is None else Rejection(rejection),
-        newline=newline_of(prefix),
-        request_sha256=reader.digest.hexdigest(),
-        response_sha256=out.response.hexdigest() if rejection is None else "",
-        bytes_in=reader.total,
+        newline=newline,
+        request_sha256=writer.request_hash.hexdigest(),
+        response_sha256=writer.response_hash.hexdigest() if rejection is None else "",
+        bytes_in=total,
     )
+
+
+def _rejection(text: bool, header_code: RejectionCode | None, scan: _CsvScan, too_long: bool) -> RejectionCode | None:
+    if not text:
+        return RejectionCode.NOT_TEXT
+    if header_code is not None:
+        return header_code
+    if scan.stopped:
+        return _STOPS[scan.status]
+    if too_long:
+        return RejectionCode.LINE_TOO_LONG
+    if scan.invalid:
+        return RejectionCode.INVALID_NHS_NUMBERS
+    if scan.rows == 0:
+        return RejectionCode.EMPTY
+    return None
+
+
+def _rest_is_text(
+    request: BinaryIO,
+    buf: npt.NDArray[np.uint8],
+    pos: int,
+    end: int,
+    final: bool,
+    spare: npt.NDArray[np.uint8],
+    writer: BackgroundWriter,
+    progress: Progress | None,
+) -> tuple[bool, int]:
+    """Whether buf[pos:end] and the rest of the request are UTF-8; hashes the rest (a refused request
+    is hashed whole: the job records what was sent). Returns (is text, bytes read)."""
+    ok, cut = csv_kernel.utf8_valid(buf, pos, end, final)
+    carry = end - cut if ok else 0
+    spare[:carry] = buf[end - carry : end]
+    total = 0
+    while not final:
+        got = fill(request, spare, carry)
+        total += got
+        if progress is not None and got:
+            progress(got)
+        writer.request_hash.update(spare.data[carry : carry + got])
+        final = carry + got < len(spare)
+        if ok:
+            ok, cut = csv_kernel.utf8_valid(spare, 0, carry + got, final)
+            tail = spare[cut : carry + got].copy()
+            carry = len(tail)
+            spare[:carry] = tail
+    return ok, total

@@ -1,8 +1,8 @@
 """The streaming check engine: a request in, the rows of patients who have not opted out out.
 
 Memory stays bounded whatever the request size: the request is read in fixed-size chunks into
-reused buffers. `dat` requests go through a compiled single-pass loop (`kernels.scan_dat`); CSV
-requests through Python's csv module (quoted fields per RFC 4180), rows kept or dropped whole.
+reused buffers. `dat` requests go through a compiled single-pass loop (`kernels.scan_dat`), CSV
+requests through another (`csv_kernel.scan_csv`: quoted fields per RFC 4180, rows kept or dropped whole).
 The engine writes kept rows to `sink` while the request is valid and stops writing at the first
 invalid row: the caller discards what was written and sends the rejection instead, so nothing
 partial is ever sent. Hashing the request and writing the response run on a second thread
@@ -12,7 +12,7 @@ partial is ever sent. Hashing the request and writing the response run on a seco
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from typing import BinaryIO, Final, TextIO
 
 import numpy as np
@@ -24,6 +24,7 @@ from ndop.domain.check.ports import Progress
 from ndop.domain.check.reading import fill
 from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
 from ndop.domain.check.result import EngineResult, newline_of
+from ndop.domain.check.writer import BackgroundWriter, report_rows, wait
 from ndop.domain.common.nhs_number import InvalidReason
 
 CHUNK: Final = 8 * 1024 * 1024
@@ -32,36 +33,6 @@ REPORT_BATCH: Final = 65536
 BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 
 __all__ = ["EngineResult", "Progress", "check_stream", "detect_format"]
-
-
-class _Writer:
-    """Hashes and writes on one background thread, in order. `wait` re-raises its failures."""
-
-    def __init__(self, sink: BinaryIO) -> None:
-        self._sink = sink
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ndop-check-io")
-        self.request_hash = hashlib.sha256()
-        self.response_hash = hashlib.sha256()
-        self.writing = True
-
-    def hash_request(self, data: memoryview) -> Future[None]:
-        return self._pool.submit(self.request_hash.update, data)
-
-    def write(self, data: memoryview) -> Future[None]:
-        return self._pool.submit(self._write, data)
-
-    def _write(self, data: memoryview) -> None:
-        if self.writing:
-            self.response_hash.update(data)
-            self._sink.write(data)
-
-    def close(self) -> None:
-        self._pool.shutdown(wait=True)
-
-
-def _wait(future: Future[None] | None) -> None:
-    if future is not None:
-        future.result()
 
 
 def detect_format(prefix: bytes) -> CheckFormat:
@@ -103,7 +74,7 @@ def check_stream(
         total = got + _drain(request, buffers[1], digest)
         return EngineResult(chosen, 0, 0, 0, 0, Rejection(early), newline, digest.hexdigest(), "", total)
     if chosen is CheckFormat.CSV:
-        return check_csv(request, buffers[0][:got].tobytes(), sink, bitmap, report=report, progress=progress)
+        return check_csv(request, sink, bitmap, buffers, got, report=report, progress=progress)
     return _check_dat(request, sink, bitmap, buffers, got, newline, report, progress)
 
 
@@ -144,7 +115,7 @@ class _DatScan:
             if inv:
                 self.writing = False
             if self.report is not None and n_inv:
-                _report_rows(self.report, self.inv_line[:n_inv], self.inv_code[:n_inv])
+                report_rows(self.report, self.inv_line[:n_inv], self.inv_code[:n_inv])
             if not f & kernels.REPORT_FULL:
                 return pos, out_pos
 
@@ -175,7 +146,7 @@ def _check_dat(
     hashed: list[Future[None] | None] = [None, None]
     written: list[Future[None] | None] = [None, None]
     scan = _DatScan(bitmap, report)
-    writer = _Writer(sink)
+    writer = BackgroundWriter(sink)
     too_long = False
     total = first_got
     k = 0
@@ -188,7 +159,7 @@ def _check_dat(
             end = carry + got
             final = got == 0
             out = outs[k]
-            _wait(written[k])
+            wait(written[k])
             pos, out_pos = scan.chunk(buf, end, final, out)
             if scan.writing and out_pos:
                 written[k] = writer.write(out.data[:out_pos])
@@ -201,7 +172,7 @@ def _check_dat(
                 scan.writing = False
                 break
             other = 1 - k
-            _wait(hashed[other])
+            wait(hashed[other])
             buffers[other][:carry] = buf[pos:end]
             got = fill(request, buffers[other], carry)
             if got:
@@ -211,7 +182,7 @@ def _check_dat(
                 progress(got)
             k = other
         for future in (*hashed, *written):
-            _wait(future)
+            wait(future)
         if too_long:
             total += _drain(request, buffers[1 - k], writer.request_hash)
             if report is not None:
@@ -232,10 +203,4 @@ def _check_dat(
         request_sha256=writer.request_hash.hexdigest(),
         response_sha256=writer.response_hash.hexdigest() if rejection is None else "",
         bytes_in=total,
-    )
-
-
-def _report_rows(report: TextIO, lines: npt.NDArray[np.int64], codes: npt.NDArray[np.int8]) -> None:
-    report.write(
-        "".join(f"{line},{ROW_REASONS[InvalidReason(int(code))]}\n" for line, code in zip(lines, codes, strict=True))
     )
