@@ -6,6 +6,7 @@ These tests commit (transactional): ADBC opens a connection of its own, which se
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pytest
 from click.testing import CliRunner
 from django.db import connection, transaction
 
+from ndop.adapters.db import models as m
 from ndop.adapters.db.statistics import DjangoRegistryColumns
 from ndop.cli import main
 from tests.integration.statistics.test_publish import _quick_charts, small_registry  # noqa: F401 (fixtures)
@@ -31,6 +33,11 @@ def _as_rows(patients, choices) -> tuple[list, list]:
 
 
 def test_the_arrow_read_fills_the_columns_the_cursor_read_fills(small_registry) -> None:  # noqa: F811
+    # Values the conversions must treat alike: not ten digits, an unknown gender, a death, a leap day.
+    m.Patient.objects.create(nhs_number="12345ABCDE", given_name="X", family_name="Y", date_of_birth=date(2000, 2, 29),
+                             gender=9, date_of_death=date(2024, 2, 29))
+    m.Patient.objects.create(nhs_number="123", given_name="X", family_name="Z", date_of_birth=date(1901, 1, 1),
+                             gender=0, gp_practice_code="Z99999")
     assert not connection.in_atomic_block
     arrow = DjangoRegistryColumns().read()
     with transaction.atomic():

@@ -19,6 +19,7 @@ import numpy.typing as npt
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
+from ndop.adapters.db import statistics_arrow as arrow
 from ndop.adapters.db.statistics_arrow import ArrowRead, driver_errors, integers
 from ndop.adapters.db.statistics_arrow import Codes as ArrowCodes
 from ndop.domain.common.audit import AuditEntry
@@ -107,7 +108,8 @@ class _Codes:
         return tuple(self.index)
 
 
-_PATIENT_TYPES: Final = (np.int64, np.int64, np.int32, np.int32)
+_PATIENT_TYPES: Final = (np.int64, np.int64, np.int32, np.int32)  # number, dates and gender packed, codes
+_UNPACKED_TYPES: Final = (np.int64, np.int32, np.int32, np.int8, np.int32, np.int32)
 _CHOICE_TYPES: Final = (np.int64, np.int64, np.int64, np.bool_)
 
 
@@ -128,19 +130,20 @@ class DjangoRegistryColumns:
     # ---- Arrow batches (ADBC): the fast path, ADR 74 ----
 
     def _patients_by_arrow(self, read: ArrowRead) -> PatientColumns:
-        out = _Columns(_PATIENT_TYPES, read.count("patient"))
+        out = _Columns(_UNPACKED_TYPES, read.count("patient"))
         practices, lsoas = ArrowCodes(), ArrowCodes()
-        for batch in read.batches(_PATIENTS[read.vendor]):
-            out.extend((integers(batch.column(0)), integers(batch.column(1)), practices.of(batch.column(2)),
-                        lsoas.of(batch.column(3))))
+        for batch in read.batches(arrow.PATIENTS):
+            out.extend((arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)), arrow.dates(batch.column(2)),
+                        arrow.genders(batch.column(3)), practices.of(batch.column(4)), lsoas.of(batch.column(5))))
         links = [(int(a), int(b)) for batch in read.batches(_LINKS[read.vendor])
                  for a, b in zip(integers(batch.column(0)).tolist(), integers(batch.column(1)).tolist(), strict=True)]
         return _patients(out.done(), links, practices.codes(), lsoas.codes())
 
     def _choices_by_arrow(self, read: ArrowRead) -> ChoiceColumns:
         out = _Columns(_CHOICE_TYPES, read.count("choice_event"))
-        for batch in read.batches(_CHOICES[read.vendor]):
-            out.extend([integers(batch.column(i)) for i in range(4)])
+        for batch in read.batches(arrow.CHOICES[read.vendor]):
+            out.extend((arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
+                        integers(batch.column(2)), integers(batch.column(3))))
         key, made_at, sequence, opted = out.done()
         return ChoiceColumns(key, made_at, sequence, opted)
 
@@ -166,7 +169,12 @@ class DjangoRegistryColumns:
         with connection.cursor() as cursor:
             cursor.execute(_LINKS[vendor])
             links = [(int(a), int(b)) for a, b in cursor.fetchall()]
-        return _patients(out.done(), links, practices.codes(), lsoas.codes())
+        key, packed, practice, lsoa = out.done()
+        born = (packed // _PACK).astype(np.int32)
+        died = ((packed % _PACK) // 10).astype(np.int32)
+        gender = (packed % 10).astype(np.int8)
+        del packed
+        return _patients([key, born, died, gender, practice, lsoa], links, practices.codes(), lsoas.codes())
 
     def _choices_by_cursor(self, vendor: str) -> ChoiceColumns:
         out = _Columns(_CHOICE_TYPES, self._count("choice_event"))
@@ -178,12 +186,8 @@ class DjangoRegistryColumns:
 
 def _patients(columns: list[npt.NDArray[Any]], links: list[tuple[int, int]], practice_codes: tuple[str, ...],
               lsoa_codes: tuple[str, ...]) -> PatientColumns:
-    """The packed dates unpacked, and the (few) supersession links set on their records."""
-    key, packed, practice, lsoa = columns
-    born = (packed // _PACK).astype(np.int32)
-    died = ((packed % _PACK) // 10).astype(np.int32)
-    gender = (packed % 10).astype(np.int8)
-    del packed
+    """The columns with the (few) supersession links set on their records."""
+    key, born, died, gender, practice, lsoa = columns
     superseded = np.zeros(key.size, dtype=np.int64)
     if links:
         old, new = (np.asarray(c, dtype=np.int64) for c in zip(*links, strict=True))
