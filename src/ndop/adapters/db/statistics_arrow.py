@@ -3,7 +3,7 @@
 Why: the row-by-row cursor hands every value to Python as an object, which was most of a publication's
 run (ADR 74). An ADBC driver fills Arrow buffers in C (SQLite: the stepping cursor; PostgreSQL: COPY in
 binary) and numpy copies each batch's buffers into the preallocated columns. Memory is bounded by
-design: one batch (BATCH_ROWS rows, a few MB) is in flight besides the columns themselves.
+design: one batch (64K rows on SQLite, a few MB) is in flight besides the columns themselves.
 
 It fills the same columns as the cursor path (ndop.adapters.db.statistics; a test compares them).
 ADBC opens a connection of its own, so it only sees committed rows: the caller uses it when no
@@ -13,6 +13,9 @@ on PostgreSQL; one read transaction, a WAL snapshot, on SQLite).
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Final
@@ -23,8 +26,6 @@ from adbc_driver_manager import Error as DriverError
 from pyarrow import ArrowException
 
 from ndop.domain.statistics.ports import RegistryUnreadable
-
-BATCH_ROWS: Final = 65_536  # rows a batch: large enough that per-batch overhead vanishes, small enough to stay in cache
 
 
 class Codes:
@@ -57,17 +58,6 @@ def driver_errors() -> Iterator[None]:
         raise RegistryUnreadable(f"cannot read the registry for the statistics: {_first_line(exc)}") from None
 
 
-def connect(vendor: str, settings: Mapping[str, Any]) -> Any:
-    """An ADBC DB-API connection to the database Django uses, with autocommit off (one transaction)."""
-    if vendor == "sqlite":
-        import adbc_driver_sqlite.dbapi
-
-        return adbc_driver_sqlite.dbapi.connect(str(settings["NAME"]))
-    import adbc_driver_postgresql.dbapi
-
-    return adbc_driver_postgresql.dbapi.connect(_conninfo(settings))
-
-
 def _conninfo(settings: Mapping[str, Any]) -> str:
     """libpq's key=value form of Django's settings (values quoted as libpq wants)."""
     def quote(value: object) -> str:
@@ -90,43 +80,76 @@ def _first_line(exc: BaseException) -> str:
 
 
 class ArrowRead:
-    """One read of the two tables over an ADBC connection, in one read-only transaction.
+    """One read of the two tables as Arrow batches, in one read-only transaction.
 
-    Use inside `driver_errors()`, so that whatever the driver raises reaches the user as one line."""
+    PostgreSQL: an ADBC connection in this process (libpq). SQLite: an ADBC connection in a child process
+    (statistics_sqlite_reader: two copies of SQLite must not open one file in one process), whose answers
+    arrive as Arrow IPC streams. Use inside `driver_errors()`, so that failures reach the user as one line.
+    """
 
     def __init__(self, vendor: str, settings: Mapping[str, Any]) -> None:
         self.vendor = vendor
-        self.connection = connect(vendor, settings)
+        self.connection: Any = None
+        self.child: subprocess.Popen[bytes] | None = None
+        if vendor == "sqlite":
+            self.child = subprocess.Popen(
+                [sys.executable, "-m", "ndop.adapters.db.statistics_sqlite_reader", str(settings["NAME"])],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        else:
+            import adbc_driver_postgresql.dbapi
+
+            self.connection = adbc_driver_postgresql.dbapi.connect(_conninfo(settings))
 
     def __enter__(self) -> ArrowRead:
-        if self.vendor == "postgresql":
+        if self.connection is not None:
             # The driver has begun a transaction (autocommit is off): make it one snapshot, read-only.
-            self._run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            with self.connection.cursor() as cursor:
+                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                cursor.fetchall()
         return self
 
     def __exit__(self, *_: object) -> None:
+        if self.child is not None:
+            assert self.child.stdin is not None
+            self.child.stdin.close()  # the child ends its read transaction and exits
+            try:
+                self.child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.child.kill()
+                self.child.wait()
+            return
         try:
             self.connection.rollback()  # nothing was written; end the read transaction
         finally:
             self.connection.close()
 
-    def _run(self, sql: str) -> None:
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql)
-            cursor.fetchall()
-
     def count(self, table: str) -> int:
-        with self.connection.cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM {table}")
-            return int(cursor.fetchone()[0])
+        sql = f"SELECT COUNT(*) FROM {table}"
+        return sum(int(integers(batch.column(0)).sum()) for batch in self.batches(sql))
 
     def batches(self, sql: str) -> Iterator[Any]:
         """The query's rows as Arrow record batches, one at a time."""
+        if self.child is not None:
+            yield from self._from_child(sql)
+            return
         with self.connection.cursor() as cursor:
-            if self.vendor == "sqlite":
-                cursor.adbc_statement.set_options(**{"adbc.sqlite.query.batch_rows": str(BATCH_ROWS)})
             cursor.execute(sql)
             yield from cursor.fetch_record_batch()
+
+    def _from_child(self, sql: str) -> Iterator[Any]:
+        import pyarrow as pa
+
+        child = self.child
+        assert child is not None and child.stdin is not None and child.stdout is not None
+        try:
+            child.stdin.write((json.dumps(sql) + "\n").encode())
+            child.stdin.flush()
+            yield from pa.ipc.open_stream(child.stdout)
+        except (ArrowException, OSError) as exc:
+            child.kill()
+            said = (child.stderr.read().decode(errors="replace").strip() if child.stderr else "").splitlines()
+            raise RegistryUnreadable(f"cannot read the registry for the statistics: "
+                                     f"{said[0] if said else _first_line(exc)}") from None
 
 
 # The Arrow path reads the stored values as they are and converts them here, in Arrow's and numpy's
@@ -184,5 +207,5 @@ def genders(column: Any) -> npt.NDArray[np.int8]:
     return np.where((values == 1) | (values == 2), values, 0).astype(np.int8)
 
 
-__all__ = ["BATCH_ROWS", "CHOICES", "PATIENTS", "ArrowRead", "Codes", "dates", "driver_errors", "epoch_seconds",
+__all__ = ["CHOICES", "PATIENTS", "ArrowRead", "Codes", "dates", "driver_errors", "epoch_seconds",
            "genders", "integers", "numbers"]
