@@ -49,8 +49,13 @@ def _peak_mib() -> float:
 
 
 def _cpu_s() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
+    """This process and its finished children (ours reads SQLite in a child process, ADR 74)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _child_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 def _load() -> float:
@@ -184,7 +189,8 @@ def _timed(t0: float, c0: float, t1: float, c1: float, load0: float, baseline: f
     t2, c2 = time.perf_counter(), _cpu_s()
     return {"load_s": t1 - t0, "compute_s": t2 - t1, "total_s": t2 - t0, "load_cpu_s": c1 - c0,
             "compute_cpu_s": c2 - c1, "cpu_s": c2 - c0, "loadavg_before": load0, "loadavg_after": _load(),
-            "peak_mib": _peak_mib(), "baseline_mib": baseline, "figures": figures}
+            "peak_mib": _peak_mib(), "reader_peak_mib": _child_peak_mib(), "baseline_mib": baseline,
+            "figures": figures}
 
 
 def _libraries() -> None:
@@ -338,13 +344,14 @@ def child_engine(people: int, months: int, result: Path) -> None:
     events = who.size
     choices = ChoiceColumns(keys[who], rng.integers(1527206400, 1793577600, events), np.arange(1, events + 1),
                             rng.random(events) < 0.8)
-    baseline = _peak_mib()
+    baseline, load0 = _peak_mib(), _load()
     period = ReportingPeriod.parse(REPORT_MONTH, months)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     engine = Engine(patients, choices, include_test_range=True)
     del patients, choices
     engine.figures(period.dates)
-    result.write_text(json.dumps({"compute_s": time.perf_counter() - t0, "peak_mib": _peak_mib(),
+    result.write_text(json.dumps({"compute_s": time.perf_counter() - t0, "compute_cpu_s": _cpu_s() - c0,
+                                  "loadavg_before": load0, "loadavg_after": _load(), "peak_mib": _peak_mib(),
                                   "baseline_mib": baseline, "events": events}))
 
 
