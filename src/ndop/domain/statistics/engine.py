@@ -1,9 +1,11 @@
 """The counting engine: the registry as columns (numpy), the figures at each ACH_DATE.
 
 Memory is bounded by design: the patient index is held as seven fixed-width columns (about 33 bytes
-a person, 2 GB at 60 million) and the choice history as four (25 bytes an event); each month works
-on a handful of temporary masks over those columns and keeps only the aggregates (a few thousand
-integers), so memory does not grow with the number of months (ADR 56). No Python loop over people.
+a person, 2 GB at 60 million) and the choice history as four (25 bytes an event), the caller's own
+(no sorted copy); passes over the population go CHUNK people at a time, so their temporaries are a
+few MB; each month looks only at the few people whose status can change and keeps only the aggregates
+(a few thousand integers), so memory does not grow with the number of months (ADRs 56, 74). No
+Python loop over people.
 
 A person's choice at ACH_DATE is the latest choice made (`made_at`, ties by sequence) before the
 start of that day. A superseded number is the same person as the number at the end of its chain:
