@@ -2,15 +2,20 @@
 
     make bench-statistics                                  # 1M and 10M people, 12 months, SQLite
     .venv/bin/python bench/stats_publication.py --sizes 200000    # a quick run
+    .venv/bin/python bench/stats_publication.py --database postgresql --sizes 1000000
 
 A scratch SQLite registry (the real schema, made by the migrations) is filled with synthetic people
 and choice events: 8% of people have a history of one to three choices since May 2018, 1.5% have died,
-0.1% of numbers are superseded. Each step runs in its own process so its peak RSS is its own:
-- `ours`: `DjangoRegistryColumns.read()` (streamed out of the database) + the numpy `Engine`, 12 months;
-  also run with 1 and 24 months, to show that memory does not grow with the number of months;
-- `pandas`: `pd.read_sql` of the same two tables, then the same rules with pandas idioms (the way a
-  competent pandas user would write them: to_datetime, a supersession map, sort + groupby().tail(1)
-  for the latest choice before each date, pd.cut for age bands, groupby().size() for the counts).
+0.1% of numbers are superseded. With `--database postgresql` the same rows are copied into a scratch
+PostgreSQL database (made by the migrations). Each step runs in its own process so its peak RSS is its
+own, and each records its wall and CPU time and the load average before and after (the machine is shared):
+- `ours`: `DjangoRegistryColumns.read()` (Arrow batches over ADBC, ADR 74) + the numpy `Engine`, 12
+  months; also run with 1 and 24 months, to show that memory does not grow with the number of months;
+- `pandas`: the fastest plain pandas a competent user would write: `pd.read_sql` over the same ADBC
+  driver (pandas' own fast path: Arrow, no Python object per value), then the same rules with pandas
+  idioms, the conversions done once (to_datetime with its format, categorical codes, the people's
+  positions of the events by `Index.get_indexer`), and per month: the latest choice before the date
+  by `drop_duplicates(keep="last")` on the sorted events, masks, and `groupby` counts.
 Both count the test range (the synthetic numbers start with 9). The run checks that the peer's figures
 equal ours (England, every age-band and gender cell, every practice and LSOA) and prints the ratios.
 Raw results: bench/out/statistics.json.
@@ -19,6 +24,7 @@ Raw results: bench/out/statistics.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -40,6 +46,52 @@ REPORT_MONTH = "2026-11"
 
 def _peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _cpu_s() -> float:
+    """This process and its finished children (ours reads SQLite in a child process, ADR 74)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _child_peak_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def _load() -> float:
+    return os.getloadavg()[0]
+
+
+PG_URL = os.environ.get("NDOP_BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432/ndop_stats_bench")
+
+
+def database_url(database: str, db: Path, size: int) -> str:
+    return f"sqlite:///{db}" if database == "sqlite" else f"{PG_URL}_{size}"
+
+
+def build_postgres(db: Path, url: str) -> None:
+    """The SQLite scratch registry copied into PostgreSQL (made by the migrations), by COPY in CSV."""
+    name = url.rsplit("/", 1)[1]
+    server = url.rsplit("/", 1)[0] + "/postgres"
+    subprocess.run(["psql", server, "-qc", f"DROP DATABASE IF EXISTS {name}"], check=True)
+    subprocess.run(["psql", server, "-qc", f"CREATE DATABASE {name}"], check=True)
+    subprocess.run([sys.executable, "-c", "from ndop import container; container.setup_django(); container.migrate()"],
+                   check=True, cwd=ROOT, env={**os.environ, "DATABASE_URL": url})
+    tables = {
+        "patient": ("nhs_number, given_name, family_name, date_of_birth, gender, postcode, lsoa_code, "
+                    "gp_practice_code, mobile, email, date_of_death, superseded_by, sensitive", "date_of_death"),
+        "choice_event": ("sequence, nhs_number, choice, made_at, recorded_at, channel, proxy_role, proxy_name, "
+                         "proxy_evidence_type, proxy_evidence_reference, case_reference, recorded_by", ""),
+    }
+    for table, (columns, nullable) in tables.items():
+        not_null = ", ".join(c.strip() for c in columns.split(",") if c.strip() != nullable)
+        dump = subprocess.Popen(["sqlite3", "-csv", str(db), f"SELECT {columns} FROM {table}"], stdout=subprocess.PIPE)
+        subprocess.run(["psql", url, "-qc", f"\\copy {table} ({columns}) FROM STDIN WITH (FORMAT csv, "
+                        f"FORCE_NOT_NULL ({not_null}))"], stdin=dump.stdout, check=True,
+                       env={**os.environ, "PGOPTIONS": "-c timezone=UTC"})
+        if dump.wait() != 0:
+            raise SystemExit(f"reading {table} from {db} failed")
+    subprocess.run(["psql", url, "-qc", "ANALYZE"], check=True)
 
 
 # ---- the scratch registry ---------------------------------------------------------------------------
@@ -78,7 +130,11 @@ def build(db: Path, people: int, seed: int = 7) -> None:
     superseded[old] = [str(k) for k in keys[rng.integers(0, people, old.size)]]
     superseded[old[keys[old] == np.array([int(s) for s in superseded[old]])]] = ""
     con = sqlite3.connect(db)
+    # A scratch file: no journal, and a page cache that holds the primary key's index (random numbers
+    # inserted into a 2 MB cache rewrote the same pages over and over: 10M people took over 20 minutes).
+    con.execute("PRAGMA journal_mode=OFF")
     con.execute("PRAGMA synchronous=OFF")
+    con.execute("PRAGMA cache_size=-2000000")
     died_text = [None if d == "NaT" else d for d in died.astype(str).tolist()]
     rows = zip(keys.astype(str).tolist(), repeat("B"), repeat("P"), born.astype(str).tolist(), gender.tolist(),
                repeat(""), lsoa.tolist(), practice.tolist(), repeat(""), repeat(""), died_text, superseded.tolist(),
@@ -129,8 +185,23 @@ def figures_of_ours(figures) -> dict:
     return out
 
 
-def child_ours(db: Path, months: int, result: Path) -> None:
-    os.environ["DATABASE_URL"] = f"sqlite:///{db}"
+def _timed(t0: float, c0: float, t1: float, c1: float, load0: float, baseline: float, figures: dict) -> dict:
+    t2, c2 = time.perf_counter(), _cpu_s()
+    return {"load_s": t1 - t0, "compute_s": t2 - t1, "total_s": t2 - t0, "load_cpu_s": c1 - c0,
+            "compute_cpu_s": c2 - c1, "cpu_s": c2 - c0, "loadavg_before": load0, "loadavg_after": _load(),
+            "peak_mib": _peak_mib(), "reader_peak_mib": _child_peak_mib(), "baseline_mib": baseline,
+            "figures": figures}
+
+
+def _libraries() -> None:
+    """Both sides import the Arrow and ADBC libraries before the clock starts (pandas is imported before it too)."""
+    import adbc_driver_postgresql.dbapi  # noqa: F401
+    import adbc_driver_sqlite.dbapi  # noqa: F401
+    import pyarrow.compute  # noqa: F401
+
+
+def child_ours(url: str, months: int, result: Path) -> None:
+    os.environ["DATABASE_URL"] = url
     from ndop import container
 
     container.setup_django()
@@ -138,94 +209,112 @@ def child_ours(db: Path, months: int, result: Path) -> None:
     from ndop.domain.statistics.engine import Engine
     from ndop.domain.statistics.rules import ReportingPeriod
 
-    baseline = _peak_mib()
+    _libraries()
+    baseline, load0 = _peak_mib(), _load()
     period = ReportingPeriod.parse(REPORT_MONTH, months)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     patients, choices = DjangoRegistryColumns().read()
-    t1 = time.perf_counter()
+    t1, c1 = time.perf_counter(), _cpu_s()
     engine = Engine(patients, choices, include_test_range=True)
     del patients, choices
     figures = engine.figures(period.dates)
-    t2 = time.perf_counter()
-    result.write_text(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "total_s": t2 - t0,
-                                  "peak_mib": _peak_mib(), "baseline_mib": baseline,
-                                  "figures": figures_of_ours(figures)}))
+    result.write_text(json.dumps(_timed(t0, c0, t1, c1, load0, baseline, figures_of_ours(figures))))
 
 
-def child_pandas(db: Path, months: int, result: Path) -> None:
+def _adbc(url: str):  # type: ignore[no-untyped-def]
+    if url.startswith("sqlite:///"):
+        import adbc_driver_sqlite.dbapi
+
+        return adbc_driver_sqlite.dbapi.connect(url.removeprefix("sqlite:///"))
+    import adbc_driver_postgresql.dbapi
+
+    return adbc_driver_postgresql.dbapi.connect(url)
+
+
+def _driver(url: str):  # type: ignore[no-untyped-def]
+    if url.startswith("sqlite:///"):
+        return contextlib.closing(sqlite3.connect(url.removeprefix("sqlite:///")))
+    import psycopg
+
+    return psycopg.connect(url)
+
+
+PEER_READ = os.environ.get("NDOP_BENCH_PEER_READ", "adbc")
+
+
+def child_pandas(url: str, months: int, result: Path) -> None:
     import numpy as np
     import pandas as pd
 
     sys.path.insert(0, str(ROOT / "src"))
     from ndop.domain.statistics.rules import ENGLAND, ReportingPeriod
 
-    baseline = _peak_mib()
+    _libraries()
+    baseline, load0 = _peak_mib(), _load()
     period = ReportingPeriod.parse(REPORT_MONTH, months)
-    t0 = time.perf_counter()
-    con = sqlite3.connect(db)
-    patients = pd.read_sql("SELECT nhs_number, date_of_birth, date_of_death, gender, gp_practice_code, lsoa_code, "
-                           "superseded_by FROM patient", con)
-    events = pd.read_sql("SELECT nhs_number, made_at, sequence, choice FROM choice_event", con)
-    con.close()
-    t1 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
+    # pandas reads an ADBC connection as Arrow, its fastest way out of a database (the default peer); with
+    # --peer-read driver, the plain DB-API driver (sqlite3, psycopg), row by row, as most examples show.
+    with (_adbc(url) if PEER_READ == "adbc" else _driver(url)) as con:
+        patients = pd.read_sql("SELECT nhs_number, date_of_birth, date_of_death, gender, gp_practice_code, lsoa_code, "
+                               "superseded_by FROM patient", con)
+        events = pd.read_sql("SELECT nhs_number, made_at, sequence, choice FROM choice_event", con)
+    t1, c1 = time.perf_counter(), _cpu_s()
 
     # Who is counted: a valid check digit, not repeated digits, not superseded (test range counted here).
-    digits = patients["nhs_number"].str.extract(r"^(\d{10})$")[0]
-    ok = digits.notna()
-    nums = digits.fillna("0").astype("int64")
-    weights = [10, 9, 8, 7, 6, 5, 4, 3, 2]
-    total = sum((nums // 10 ** (9 - i)) % 10 * w for i, w in enumerate(weights))
+    ok = patients["nhs_number"].str.fullmatch(r"[0-9]{10}").fillna(False).astype(bool)
+    nums = pd.to_numeric(patients["nhs_number"].where(ok, "0")).astype("int64")
+    total = sum((nums // 10 ** (9 - i)) % 10 * w for i, w in enumerate([10, 9, 8, 7, 6, 5, 4, 3, 2]))
     check = (11 - total % 11).replace(11, 0)
     ok &= (check != 10) & (check == nums % 10) & (nums % 1_111_111_111 != 0)
     links = patients.loc[patients["superseded_by"] != "", ["nhs_number", "superseded_by"]]
-    follow = dict(zip(links["nhs_number"], links["superseded_by"], strict=True))
-    people = patients[ok & (patients["superseded_by"] == "")].copy()
-    people["date_of_birth"] = pd.to_datetime(people["date_of_birth"])
-    people["date_of_death"] = pd.to_datetime(people["date_of_death"])
-    people["gender"] = people["gender"].map({1: "Male", 2: "Female"}).fillna("Unknown")
-    people = people.set_index("nhs_number")
+    follow = pd.Series(links["superseded_by"].to_numpy(), index=links["nhs_number"].to_numpy())
+    people = patients[ok & (patients["superseded_by"] == "")].reset_index(drop=True)
+    born_at = pd.to_datetime(people["date_of_birth"])
+    dob_year, dob_md = born_at.dt.year, born_at.dt.month * 100 + born_at.dt.day
+    died_at = pd.to_datetime(people["date_of_death"])
+    gender = people["gender"].map({1: 1, 2: 0}).fillna(2).astype("int8")  # Female 0, Male 1, Unknown 2
+    practice = people["gp_practice_code"].fillna("").astype("category")
+    lsoa = people["lsoa_code"].fillna("").astype("category")
 
-    def end_of_chain(number: str) -> str:
-        for _ in range(64):
-            if number not in follow:
-                break
-            number = follow[number]
-        return number
-
-    events["person"] = events["nhs_number"].map(end_of_chain) if follow else events["nhs_number"]
-    events = events[events["person"].isin(people.index)]
-    events["made_at"] = pd.to_datetime(events["made_at"], utc=True)
-    events = events.sort_values(["person", "made_at", "sequence"])
+    # Each event to its person: along the supersession chains, then to the person's row.
+    person = events["nhs_number"]
+    for _ in range(64):
+        moved = person.map(follow)
+        if moved.isna().all():
+            break
+        person = moved.fillna(person)
+    events["pos"] = pd.Index(people["nhs_number"]).get_indexer(person)
+    events = events[events["pos"] >= 0]
+    events["made_at"] = pd.to_datetime(events["made_at"], utc=True, format="ISO8601")
+    events = events.sort_values(["pos", "made_at", "sequence"])
 
     out = {}
-    bands = list(range(0, 100, 10)) + [1000]
     for day in period.dates:
         start = pd.Timestamp(day.isoformat(), tz=ENGLAND).tz_convert("UTC")
-        latest = events[events["made_at"] < start].groupby("person").tail(1)
-        opted = latest.loc[latest["choice"] == "opted_out", "person"]
+        latest = events[events["made_at"] < start].drop_duplicates("pos", keep="last")
+        opted = pd.Series(False, index=people.index)
+        opted.iloc[latest.loc[latest["choice"] == "opted_out", "pos"].to_numpy()] = True
         ts = pd.Timestamp(day)
-        frame = people[people["date_of_birth"] <= ts].copy()
-        frame["opted"] = frame.index.isin(opted)
-        dead = frame["date_of_death"].notna() & (frame["date_of_death"] <= ts)
-        living = frame[~dead].copy()
-        before_birthday = (living["date_of_birth"].dt.month > day.month) | (
-            (living["date_of_birth"].dt.month == day.month) & (living["date_of_birth"].dt.day > day.day))
-        age = day.year - living["date_of_birth"].dt.year - before_birthday.astype(int)
-        living["band"] = pd.cut(age, bands, right=False, labels=False)
-        living["g"] = living["gender"].map({"Female": 0, "Male": 1, "Unknown": 2})
-        cells = living.groupby(["band", "g"]).agg(opt=("opted", "sum"), n=("opted", "size"))
-        practices = living.groupby("gp_practice_code").agg(opt=("opted", "sum"), n=("opted", "size"))
-        lsoas = living[living["opted"]].groupby("lsoa_code").size()
+        born = born_at <= ts
+        dead = died_at.notna() & (died_at <= ts)
+        living = born & ~dead
+        age = day.year - dob_year - (dob_md > day.month * 100 + day.day).astype("int64")
+        frame = pd.DataFrame({"band": (age // 10).clip(upper=9), "g": gender, "opted": opted,
+                              "practice": practice, "lsoa": lsoa})[living]
+        cells = frame.groupby(["band", "g"])["opted"].agg(["sum", "size"])
+        practices = frame.groupby("practice", observed=True)["opted"].agg(["sum", "size"])
+        lsoas = frame[frame["opted"]].groupby("lsoa", observed=True).size()
         out[day.isoformat()] = {
-            "cells": {f"{int(b)},{int(g)}": [int(r.opt), int(r.n)] for (b, g), r in cells.iterrows() if r.n},
-            "deceased": int((frame["opted"] & dead).sum()),
-            "practices": {k: [int(r.opt), int(r.n)] for k, r in practices.iterrows()},
-            "lsoas": {k: int(v) for k, v in lsoas.items() if v},
+            "cells": {f"{int(b)},{int(g)}": [int(o), int(n)] for (b, g), o, n
+                      in zip(cells.index, cells["sum"], cells["size"], strict=True) if n},
+            "deceased": int((opted & born & dead).sum()),
+            "practices": {str(k): [int(o), int(n)] for k, o, n
+                          in zip(practices.index, practices["sum"], practices["size"], strict=True)},
+            "lsoas": {str(k): int(v) for k, v in lsoas.items() if v},
         }
-    t2 = time.perf_counter()
     del np
-    result.write_text(json.dumps({"load_s": t1 - t0, "compute_s": t2 - t1, "total_s": t2 - t0,
-                                  "peak_mib": _peak_mib(), "baseline_mib": baseline, "figures": out}))
+    result.write_text(json.dumps(_timed(t0, c0, t1, c1, load0, baseline, out)))
 
 
 def child_engine(people: int, months: int, result: Path) -> None:
@@ -255,22 +344,34 @@ def child_engine(people: int, months: int, result: Path) -> None:
     events = who.size
     choices = ChoiceColumns(keys[who], rng.integers(1527206400, 1793577600, events), np.arange(1, events + 1),
                             rng.random(events) < 0.8)
-    baseline = _peak_mib()
+    baseline, load0 = _peak_mib(), _load()
     period = ReportingPeriod.parse(REPORT_MONTH, months)
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), _cpu_s()
     engine = Engine(patients, choices, include_test_range=True)
     del patients, choices
     engine.figures(period.dates)
-    result.write_text(json.dumps({"compute_s": time.perf_counter() - t0, "peak_mib": _peak_mib(),
+    result.write_text(json.dumps({"compute_s": time.perf_counter() - t0, "compute_cpu_s": _cpu_s() - c0,
+                                  "loadavg_before": load0, "loadavg_after": _load(), "peak_mib": _peak_mib(),
                                   "baseline_mib": baseline, "events": events}))
 
 
 # ---- the parent: build, run the children, compare, print --------------------------------------------
 
 
-def run_child(kind: str, db: Path, months: int) -> dict:
+def _pg_ready(url: str, db: Path) -> bool:
+    """The scratch PostgreSQL database holds as many people as the SQLite file it is copied from."""
+    def count(args: list[str]) -> str:
+        found = subprocess.run(args, capture_output=True, text=True, check=False)
+        return found.stdout.strip() if found.returncode == 0 else "?"
+
+    query = "SELECT COUNT(*) FROM patient"
+    there = count(["psql", url, "-tAc", query])
+    return there != "?" and there == count(["sqlite3", str(db), query])
+
+
+def run_child(kind: str, url: str, months: int) -> dict:
     result = OUT / f"statistics-{kind}-{months}.json"
-    subprocess.run([sys.executable, __file__, "--child", kind, "--db", str(db), "--months", str(months),
+    subprocess.run([sys.executable, __file__, "--child", kind, "--url", url, "--months", str(months),
                     "--result", str(result)], check=True, cwd=ROOT)
     return json.loads(result.read_text())
 
@@ -279,13 +380,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000000,10000000")
     parser.add_argument("--months", type=int, default=12)
+    parser.add_argument("--peer-read", choices=("adbc", "driver"), default="adbc",
+                        help="How the pandas peer reads: pd.read_sql over ADBC (fastest), or over sqlite3/psycopg.")
     parser.add_argument("--peer-max", type=int, default=10_000_000, help="Skip the pandas peer above this size.")
     parser.add_argument("--child", choices=("ours", "pandas", "build", "engine"))
     parser.add_argument("--engine-only", type=int, help="Only the engine on in-memory columns of this many people.")
     parser.add_argument("--people", type=int)
     parser.add_argument("--db", type=Path)
+    parser.add_argument("--url", help="(children) the database, as DATABASE_URL")
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite",
+                        help="Where the registry lives (PostgreSQL: a scratch database per size, NDOP_BENCH_PG_URL).")
     parser.add_argument("--result", type=Path)
     args = parser.parse_args()
+    os.environ["NDOP_BENCH_PEER_READ"] = PEER_READ if args.child else args.peer_read  # the children inherit it
     if args.child == "build":
         build(args.db, args.people)
         return
@@ -301,10 +408,11 @@ def main() -> None:
             print(f"engine only, {args.engine_only:,} people, {months} months: {result.read_text()}")
         return
     if args.child:
-        (child_ours if args.child == "ours" else child_pandas)(args.db, args.months, args.result)
+        (child_ours if args.child == "ours" else child_pandas)(args.url, args.months, args.result)
         return
     OUT.mkdir(parents=True, exist_ok=True)
-    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}, "runs": []}
+    report = {"machine": {"python": platform.python_version(), "cpus": os.cpu_count()}, "database": args.database,
+              "runs": []}
     for size in (int(s) for s in args.sizes.split(",")):
         db = OUT / f"statistics-{size}.sqlite3"
         if not db.exists():
@@ -315,20 +423,28 @@ def main() -> None:
                            check=True, cwd=ROOT)
             part.rename(db)
             print(f"built a registry of {size:,} people in {time.perf_counter() - t:.0f} s")
-        ours = run_child("ours", db, args.months)
-        row = {"people": size, "months": args.months, "ours": {k: v for k, v in ours.items() if k != "figures"}}
+        url = database_url(args.database, db, size)
+        if args.database == "postgresql" and not _pg_ready(url, db):
+            t = time.perf_counter()
+            build_postgres(db, url)
+            print(f"copied the registry of {size:,} people into PostgreSQL in {time.perf_counter() - t:.0f} s")
+        ours = run_child("ours", url, args.months)
+        row = {"people": size, "months": args.months, "database": args.database,
+               "ours": {k: v for k, v in ours.items() if k != "figures"}}
         for months in (1, 24):
-            other = run_child("ours", db, months)
+            other = run_child("ours", url, months)
             row[f"ours_{months}_months_peak_mib"] = other["peak_mib"]
+            row[f"ours_{months}_months_total_s"] = other["total_s"]
         if size <= args.peer_max:
-            peer = run_child("pandas", db, args.months)
+            peer = run_child("pandas", url, args.months)
+            row["peer_read"] = args.peer_read
             row["pandas"] = {k: v for k, v in peer.items() if k != "figures"}
             row["figures_equal"] = peer["figures"] == ours["figures"]
             row["speed_ratio"] = peer["total_s"] / ours["total_s"]
             row["memory_ratio"] = peer["peak_mib"] / ours["peak_mib"]
         report["runs"].append(row)
         print(json.dumps(row, indent=1))
-    (OUT / "statistics.json").write_text(json.dumps(report, indent=1))
+    (OUT / f"statistics-{args.database}.json").write_text(json.dumps(report, indent=1))
     print(f"\n{'people':>11} {'ours s':>8} {'(load':>7} {'calc)':>6} {'MiB':>6} {'1mo':>6} {'24mo':>6} "
           f"{'pandas s':>9} {'MiB':>6} {'x faster':>8} {'same':>5}")
     for r in report["runs"]:

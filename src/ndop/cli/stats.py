@@ -7,8 +7,9 @@ from pathlib import Path
 import click
 
 from ndop import container
-from ndop.cli.common import operator, refuse
+from ndop.cli.common import fail, operator, refuse
 from ndop.cli.root import main
+from ndop.domain.statistics.ports import RegistryUnreadable
 from ndop.services.statistics.publish import PublishRefused, PublishRequest, publish
 
 
@@ -37,6 +38,8 @@ def publish_command(month: str, months: int, out: Path, include_test_range: bool
         result = publish(container.statistics(), request)
     except PublishRefused as exc:
         refuse(exc.message)
+    except RegistryUnreadable as exc:
+        fail(exc.message)
     except OSError as exc:
         refuse(f"cannot write into {out}: {exc.strerror}")
     if not result.published:

@@ -1,10 +1,11 @@
 """The registry streamed into the statistics engine's columns, and the record of publications.
 
 The patient index and the choice history are read in one read-only transaction (REPEATABLE READ on
-PostgreSQL, a read transaction on SQLite), so the two agree. PostgreSQL reads through a server-side
-cursor and SQLite steps its cursor: only FETCH rows are in Python at a time. The SQL does the type
-conversions (NHS numbers to integers, dates to yyyymmdd, times to epoch seconds), so Python only
-moves integers into preallocated numpy columns (ADR 56).
+PostgreSQL, a read transaction on SQLite), so the two agree. The SQL does the type conversions (NHS
+numbers to integers, dates to yyyymmdd, times to epoch seconds), so only integers and codes move into
+preallocated numpy columns (ADR 56). They arrive as Arrow record batches over ADBC
+(statistics_arrow, ADR 74) or, inside a caller's transaction, through Django's cursor (a server-side
+cursor on PostgreSQL, SQLite's stepping cursor): either way one batch is in memory at a time.
 """
 
 from __future__ import annotations
@@ -18,10 +19,13 @@ import numpy.typing as npt
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
+from ndop.adapters.db import statistics_arrow as arrow
+from ndop.adapters.db.statistics_arrow import ArrowRead, driver_errors, integers
+from ndop.adapters.db.statistics_arrow import Codes as ArrowCodes
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.clock import Clock, SystemClock
-from ndop.domain.statistics.engine import ChoiceColumns, PatientColumns
-from ndop.domain.statistics.ports import PublishedRecord
+from ndop.domain.statistics.engine import ChoiceColumns, PatientColumns, holders
+from ndop.domain.statistics.ports import PublishedRecord, RegistryUnreadable
 
 FETCH: Final = 50_000
 
@@ -71,13 +75,13 @@ _CHOICES: Final = {
 
 
 class _Columns:
-    """Preallocated columns filled chunk by chunk; grown (rarely) if rows arrived after the count."""
+    """Preallocated columns filled batch by batch; grown (rarely) if rows arrived after the count."""
 
     def __init__(self, dtypes: Sequence[npt.DTypeLike], capacity: int) -> None:
         self.arrays = [np.empty(capacity, dtype=d) for d in dtypes]
         self.size = 0
 
-    def extend(self, columns: Sequence[Sequence[Any]]) -> None:
+    def extend(self, columns: Sequence[Sequence[Any] | npt.NDArray[Any]]) -> None:
         count = len(columns[0])
         if self.size + count > self.arrays[0].size:
             grown = max(self.size + count, int(self.arrays[0].size * 1.25) + FETCH)
@@ -104,20 +108,46 @@ class _Codes:
         return tuple(self.index)
 
 
+_PATIENT_TYPES: Final = (np.int64, np.int64, np.int32, np.int32)  # number, dates and gender packed, codes
+_UNPACKED_TYPES: Final = (np.int64, np.int32, np.int32, np.int8, np.int32, np.int32)
+_CHOICE_TYPES: Final = (np.int64, np.int64, np.int64, np.bool_)
+
+
 class DjangoRegistryColumns:
+    """The registry as the engine's columns: Arrow batches over ADBC, or the cursor inside a caller's transaction."""
+
     def read(self) -> tuple[PatientColumns, ChoiceColumns]:
         vendor = connection.vendor
         if vendor not in _PATIENTS:
-            raise RuntimeError(f"statistics do not support the {vendor} database")
-        outermost = not connection.in_atomic_block
-        with transaction.atomic():
-            # A caller's transaction already fixes what is seen; a transaction of our own is made one snapshot.
-            if vendor == "postgresql" and outermost:
-                with connection.cursor() as cursor:
-                    cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            patients = self._patients(vendor)
-            choices = self._choices(vendor)
-        return patients, choices
+            raise RegistryUnreadable(f"statistics do not support the {vendor} database")
+        if connection.in_atomic_block:
+            # A caller's transaction fixes what is seen, and only its own connection sees it (uncommitted
+            # rows, the tests' transactions): read through that connection, row by row.
+            return self._patients_by_cursor(vendor), self._choices_by_cursor(vendor)
+        with driver_errors(), ArrowRead(vendor, connection.settings_dict) as read:
+            return self._patients_by_arrow(read), self._choices_by_arrow(read)
+
+    # ---- Arrow batches (ADBC): the fast path, ADR 74 ----
+
+    def _patients_by_arrow(self, read: ArrowRead) -> PatientColumns:
+        out = _Columns(_UNPACKED_TYPES, read.count("patient"))
+        practices, lsoas = ArrowCodes(), ArrowCodes()
+        for batch in read.batches(arrow.PATIENTS):
+            out.extend((arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)), arrow.dates(batch.column(2)),
+                        arrow.genders(batch.column(3)), practices.of(batch.column(4)), lsoas.of(batch.column(5))))
+        links = [(int(a), int(b)) for batch in read.batches(_LINKS[read.vendor])
+                 for a, b in zip(integers(batch.column(0)).tolist(), integers(batch.column(1)).tolist(), strict=True)]
+        return _patients(out.done(), links, practices.codes(), lsoas.codes())
+
+    def _choices_by_arrow(self, read: ArrowRead) -> ChoiceColumns:
+        out = _Columns(_CHOICE_TYPES, read.count("choice_event"))
+        for batch in read.batches(arrow.CHOICES[read.vendor]):
+            out.extend((arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
+                        integers(batch.column(2)), integers(batch.column(3))))
+        key, made_at, sequence, opted = out.done()
+        return ChoiceColumns(key, made_at, sequence, opted)
+
+    # ---- the caller's connection, row by row (FETCH rows in Python at a time) ----
 
     def _count(self, table: str) -> int:
         with connection.cursor() as cursor:
@@ -131,36 +161,41 @@ class DjangoRegistryColumns:
             while rows := cursor.fetchmany(FETCH):
                 yield list(zip(*rows, strict=True))
 
-    def _patients(self, vendor: str) -> PatientColumns:
-        out = _Columns((np.int64, np.int64, np.int32, np.int32), self._count("patient"))
+    def _patients_by_cursor(self, vendor: str) -> PatientColumns:
+        out = _Columns(_PATIENT_TYPES, self._count("patient"))
         practices, lsoas = _Codes(), _Codes()
         for key, packed, practice, lsoa in self._stream(_PATIENTS[vendor]):
             out.extend((key, packed, practices.of(practice), lsoas.of(lsoa)))
+        with connection.cursor() as cursor:
+            cursor.execute(_LINKS[vendor])
+            links = [(int(a), int(b)) for a, b in cursor.fetchall()]
         key, packed, practice, lsoa = out.done()
         born = (packed // _PACK).astype(np.int32)
         died = ((packed % _PACK) // 10).astype(np.int32)
         gender = (packed % 10).astype(np.int8)
         del packed
-        superseded = np.zeros(key.size, dtype=np.int64)
-        links = [np.asarray(c, dtype=np.int64) for c in zip(*self._all(_LINKS[vendor]), strict=True)]
-        if links and links[0].size:
-            order = np.argsort(key, kind="stable")
-            at = order[np.searchsorted(key[order], links[0])]
-            superseded[at] = np.where(links[1] == 0, -1, links[1])  # never 0: 0 means not superseded
-        return PatientColumns(key, born, died, gender, practice, lsoa, superseded,
-                              practice_codes=practices.codes(), lsoa_codes=lsoas.codes())
+        return _patients([key, born, died, gender, practice, lsoa], links, practices.codes(), lsoas.codes())
 
-    def _all(self, sql: str) -> list[tuple[int, int]]:
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
-            return [(int(a), int(b)) for a, b in cursor.fetchall()]
-
-    def _choices(self, vendor: str) -> ChoiceColumns:
-        out = _Columns((np.int64, np.int64, np.int64, np.bool_), self._count("choice_event"))
+    def _choices_by_cursor(self, vendor: str) -> ChoiceColumns:
+        out = _Columns(_CHOICE_TYPES, self._count("choice_event"))
         for columns in self._stream(_CHOICES[vendor]):
             out.extend(columns)
         key, made_at, sequence, opted = out.done()
         return ChoiceColumns(key, made_at, sequence, opted)
+
+
+def _patients(columns: list[npt.NDArray[Any]], links: list[tuple[int, int]], practice_codes: tuple[str, ...],
+              lsoa_codes: tuple[str, ...]) -> PatientColumns:
+    """The columns with the (few) supersession links set on their records."""
+    key, born, died, gender, practice, lsoa = columns
+    superseded = np.zeros(key.size, dtype=np.int64)
+    if links:
+        old, new = (np.asarray(c, dtype=np.int64) for c in zip(*links, strict=True))
+        numbers, which = np.unique(old, return_inverse=True)
+        at = holders(key, numbers)[which]  # a few links: no sort of the whole population
+        superseded[at[at >= 0]] = np.where(new == 0, -1, new)[at >= 0]  # never 0: 0 means not superseded
+    return PatientColumns(key, born, died, gender, practice, lsoa, superseded,
+                          practice_codes=practice_codes, lsoa_codes=lsoa_codes)
 
 
 class DjangoPublicationRecords:

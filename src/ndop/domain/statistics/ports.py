@@ -10,13 +10,22 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from ndop.domain.common.audit import AuditEntry
+from ndop.domain.common.errors import DomainError
 from ndop.domain.statistics.engine import ChoiceColumns, PatientColumns
 from ndop.domain.statistics.publication import Publication
 
 
+class RegistryUnreadable(DomainError):
+    """The registry could not be read for the statistics (the database refused or went away)."""
+
+    code = "statistics_registry_unreadable"
+
+
 class RegistryColumns(Protocol):
     def read(self) -> tuple[PatientColumns, ChoiceColumns]:
-        """The whole patient index and choice history, streamed into columns from one consistent read."""
+        """The whole patient index and choice history, streamed into columns from one consistent read.
+
+        Raises RegistryUnreadable (one line, no traceback for the user) when the database cannot be read."""
         ...
 
 

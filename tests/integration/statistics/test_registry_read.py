@@ -1,0 +1,75 @@
+"""The registry read over ADBC (Arrow batches, ADR 74) fills the same columns as the cursor path, and the
+publication it makes is byte for byte the one the cursor path makes.
+
+These tests commit (transactional): ADBC opens a connection of its own, which sees only committed rows.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from django.db import connection, transaction
+
+from ndop.adapters.db import models as m
+from ndop.adapters.db.statistics import DjangoRegistryColumns
+from ndop.cli import main
+from tests.integration.statistics.test_publish import _quick_charts, small_registry  # noqa: F401 (fixtures)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _as_rows(patients, choices) -> tuple[list, list]:
+    people = sorted(zip(patients.key.tolist(), patients.date_of_birth.tolist(), patients.date_of_death.tolist(),
+                        patients.gender.tolist(), [patients.practice_codes[i] for i in patients.practice.tolist()],
+                        [patients.lsoa_codes[i] for i in patients.lsoa.tolist()], patients.superseded_by.tolist(),
+                        strict=True))
+    events = sorted(zip(choices.key.tolist(), choices.made_at.tolist(), choices.sequence.tolist(),
+                        choices.opted_out.tolist(), strict=True))
+    return people, events
+
+
+def test_the_arrow_read_fills_the_columns_the_cursor_read_fills(small_registry) -> None:  # noqa: F811
+    # Values the conversions must treat alike: not ten digits, an unknown gender, a death, a leap day.
+    m.Patient.objects.create(nhs_number="12345ABCDE", given_name="X", family_name="Y", date_of_birth=date(2000, 2, 29),
+                             gender=9, date_of_death=date(2024, 2, 29))
+    m.Patient.objects.create(nhs_number="123", given_name="X", family_name="Z", date_of_birth=date(1901, 1, 1),
+                             gender=0, gp_practice_code="Z99999")
+    assert not connection.in_atomic_block
+    arrow = DjangoRegistryColumns().read()
+    with transaction.atomic():
+        cursor = DjangoRegistryColumns().read()
+    assert _as_rows(*arrow) == _as_rows(*cursor)
+    patients, choices = arrow
+    assert patients.key.dtype == np.int64 and patients.practice.dtype == np.int32 and choices.opted_out.dtype == bool
+    assert 4010232153 in patients.key.tolist() and choices.key.size == 6
+
+
+def test_both_reads_publish_the_same_bytes(small_registry, tmp_path: Path) -> None:  # noqa: F811
+    def run(out: Path) -> dict[str, bytes]:
+        result = CliRunner().invoke(main, ["stats", "publish", "--month", "2026-11", "--months", "2",
+                                           "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        return {p.name: p.read_bytes() for p in sorted(out.glob("*.csv"))}
+
+    arrow = run(tmp_path / "arrow")
+    with transaction.atomic():
+        cursor = run(tmp_path / "cursor")
+    assert arrow == cursor and len(arrow) == 3
+
+
+def test_a_database_that_cannot_be_read_ends_in_one_line(small_registry, tmp_path: Path,  # noqa: F811
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor == "sqlite":
+        monkeypatch.setitem(connection.settings_dict, "NAME", str(tmp_path / "missing-dir" / "db.sqlite3"))
+    else:
+        monkeypatch.setitem(connection.settings_dict, "PORT", "1")  # nothing listens there
+    monkeypatch.setattr(connection, "ensure_connection", lambda: None)  # Django keeps its open connection
+    result = CliRunner().invoke(main, ["stats", "publish", "--month", "2026-11", "--out", str(tmp_path / "x")])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "cannot read the registry for the statistics" in lines[0], result.output
+    assert "Traceback" not in result.output and not (tmp_path / "x").exists()
