@@ -12,23 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ndop.domain.common.clock import Clock
-from ndop.domain.common.jobs import JobLeases, ScheduleClaims
-from ndop.domain.contact_centre.ports import ContactCentre
-from ndop.domain.gp_codes.ports import GpCodes
-from ndop.domain.letters.letters import Letter
-from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
-from ndop.domain.notifications.ports import Notifier
-from ndop.domain.online.ports import NhsLoginProvider
-from ndop.domain.paper_forms.ports import PaperFormRenderer
-from ndop.domain.policy.register import PolicyRegisterUnit
-from ndop.domain.population.bulk_load import PopulationStore
-from ndop.domain.registry.integrity import HistoryReader
-from ndop.domain.registry.ports import Registry
-from ndop.services.online.deps import OnlineDeps
-from ndop.services.online.view_own_history import OwnHistoryDeps
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only: a command imports just the parts it asks for (ADR 78)
     import numpy as np
     import numpy.typing as npt
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -42,16 +26,33 @@ if TYPE_CHECKING:
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.ports import CheckJobStore, CheckRunner, OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
+    from ndop.domain.common.clock import Clock
+    from ndop.domain.common.jobs import JobLeases, ScheduleClaims
+    from ndop.domain.contact_centre.ports import ContactCentre
+    from ndop.domain.gp_codes.ports import GpCodes
+    from ndop.domain.letters.letters import Letter
+    from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
+    from ndop.domain.notifications.ports import Notifier
+    from ndop.domain.online.ports import NhsLoginProvider
+    from ndop.domain.paper_forms.ports import PaperFormRenderer
+    from ndop.domain.policy.register import PolicyRegisterUnit
+    from ndop.domain.population.bulk_load import PopulationStore
+    from ndop.domain.registry.integrity import HistoryReader
+    from ndop.domain.registry.ports import Registry
     from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+    from ndop.services.online.deps import OnlineDeps
+    from ndop.services.online.view_own_history import OwnHistoryDeps
     from ndop.services.statistics.publish import StatisticsDeps
 
     LocalMesh = SandboxServer
 
 
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ndop.settings")
+def setup_django(*, check_only: bool = False) -> None:
+    """Django, configured. `check_only`: the settings of a process that only runs `ndop check`, with just
+    the apps a check needs (ADR 78); an explicit DJANGO_SETTINGS_MODULE, or Django already set up, wins."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ndop.settings_check" if check_only else "ndop.settings")
     import django
 
     django.setup()
@@ -166,6 +167,7 @@ def online(clock: Clock | None = None) -> OnlineDeps:
     from django.conf import settings
 
     from ndop.adapters.db.online import DjangoGuardStore, DjangoPatientFinder, DjangoSecurityCodeStore
+    from ndop.services.online.deps import OnlineDeps
 
     code_key = hmac.new(settings.SECRET_KEY.encode(), b"ndop security codes", hashlib.sha256).digest()
     return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key,
@@ -198,6 +200,7 @@ def nhs_login() -> NhsLoginProvider | None:
 def own_history(clock: Clock | None = None) -> OwnHistoryDeps:
     """What "Your choice history" reads: the registry and the staff views in the audit trail."""
     from ndop.adapters.db.history import DjangoStaffViewLog
+    from ndop.services.online.view_own_history import OwnHistoryDeps
 
     return OwnHistoryDeps(registry(clock), DjangoStaffViewLog())
 
