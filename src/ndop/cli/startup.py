@@ -28,10 +28,14 @@ class Database(StrEnum):
     SET_UP = "set up"  # everything else
 
 
+CHECK_ONLY = frozenset({"check"})  # commands that run with the check's own, smaller Django (ADR 78)
+
+
 def start() -> None:
     """Load the configuration and Django, or say in one line what is wrong."""
+    ctx = click.get_current_context(silent=True)
     try:
-        container.setup_django()
+        container.setup_django(check_only=ctx is not None and ctx.invoked_subcommand in CHECK_ONLY)
     except ConfigError as exc:
         fail(str(exc))
 
