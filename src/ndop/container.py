@@ -294,14 +294,23 @@ def check_service() -> CheckService:
     global _check_service
     if _check_service is None:
         from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
-        from ndop.adapters.db.gp_codes import DjangoType1Source
         from ndop.services.check.run_check import CheckService
         from ndop.services.check.snapshot import SnapshotKeeper
 
         store = snapshot_store()
         keeper = SnapshotKeeper(DjangoOptOutSource(), store)
-        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=DjangoType1Source())
+        _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=_Type1OnDemand())
     return _check_service
+
+
+class _Type1OnDemand:
+    """`Type1Source`: the GP codes adapter (and the staff adapter it imports) loads only for a check of GP
+    data, not for every check (ADR 78)."""
+
+    def type1_keys(self) -> npt.NDArray[np.int64]:
+        from ndop.adapters.db.gp_codes import DjangoType1Source
+
+        return DjangoType1Source().type1_keys()
 
 
 def job_leases() -> JobLeases:

@@ -1,8 +1,9 @@
 """Django settings for `ndop check` alone (ADR 78): the same configuration, with only the apps whose models
 a check reads and writes (the registry, its audit trail and CheckJob: `ndop.adapters.db`, which refers to
-auth's user, which refers to content types; the Type 1 register's adapter imports the staff adapter, which
-imports django-otp's device model). The web's static files and sessions, the API (Django Ninja) and
-background jobs (django-tasks) are not set up, which spares the process their imports. Every other
+auth's user, which refers to content types). The web's static files and sessions, the API (Django Ninja),
+background jobs (django-tasks) and two-factor sign-in (django-otp) are not set up, which spares the process
+their imports. The Type 1 register's adapter (for --gp-data) imports the staff adapter and so django-otp's
+device model: `ndop check --gp-data` uses the full settings (`cli/startup.py`). Every other
 command uses `ndop.settings`."""
 
 from __future__ import annotations
@@ -13,6 +14,4 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "ndop.adapters.db",
-    "django_otp",
-    "django_otp.plugins.otp_totp",
 ]

@@ -10,6 +10,7 @@ The default, for any new command, is that the database must be set up.
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Any
 
@@ -34,8 +35,9 @@ CHECK_ONLY = frozenset({"check"})  # commands that run with the check's own, sma
 def start() -> None:
     """Load the configuration and Django, or say in one line what is wrong."""
     ctx = click.get_current_context(silent=True)
+    check_only = ctx is not None and ctx.invoked_subcommand in CHECK_ONLY and "--gp-data" not in sys.argv
     try:
-        container.setup_django(check_only=ctx is not None and ctx.invoked_subcommand in CHECK_ONLY)
+        container.setup_django(check_only=check_only)
     except ConfigError as exc:
         fail(str(exc))
 
