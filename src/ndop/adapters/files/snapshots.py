@@ -103,7 +103,10 @@ class FileSnapshotStore:
                 mac = hmac.new(self._key, _meta_bytes(meta), hashlib.sha256)
                 view = memoryview(mapped)
                 for offset in range(0, BITMAP_BYTES, _READ):
-                    mac.update(view[offset:offset + _READ])
+                    size = min(_READ, BITMAP_BYTES - offset)
+                    mac.update(view[offset:offset + size])
+                    if hasattr(mapped, "madvise"):  # hashed pages leave this process (they stay in the page cache)
+                        mapped.madvise(mmap.MADV_DONTNEED, offset, size)
                 view.release()
                 if not hmac.compare_digest(mac.hexdigest(), str(meta.get("mac", ""))):
                     mapped.close()
