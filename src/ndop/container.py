@@ -13,23 +13,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ndop.domain.common.clock import Clock
-from ndop.domain.common.jobs import JobLeases, ScheduleClaims
-from ndop.domain.contact_centre.ports import ContactCentre
-from ndop.domain.gp_codes.ports import GpCodes
-from ndop.domain.letters.letters import Letter
-from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
-from ndop.domain.notifications.ports import Notifier
-from ndop.domain.online.ports import NhsLoginProvider
-from ndop.domain.paper_forms.ports import PaperFormRenderer
-from ndop.domain.policy.register import PolicyRegisterUnit
-from ndop.domain.population.bulk_load import PopulationStore
-from ndop.domain.registry.integrity import HistoryReader
-from ndop.domain.registry.ports import Registry
-from ndop.services.online.deps import OnlineDeps
-from ndop.services.online.view_own_history import OwnHistoryDeps
-
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # names for annotations only: a command imports just the parts it asks for (ADR 78)
     import numpy as np
     import numpy.typing as npt
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -43,16 +27,33 @@ if TYPE_CHECKING:
     from ndop.domain.check.mesh import MeshMailbox
     from ndop.domain.check.ports import CheckJobStore, CheckRunner, OptOutSource, SnapshotStore
     from ndop.domain.check.stored import StoredChecks
+    from ndop.domain.common.clock import Clock
+    from ndop.domain.common.jobs import JobLeases, ScheduleClaims
+    from ndop.domain.contact_centre.ports import ContactCentre
+    from ndop.domain.gp_codes.ports import GpCodes
+    from ndop.domain.letters.letters import Letter
+    from ndop.domain.letters.ports import LetterDispatcher, LetterRenderer
+    from ndop.domain.notifications.ports import Notifier
+    from ndop.domain.online.ports import NhsLoginProvider
+    from ndop.domain.paper_forms.ports import PaperFormRenderer
+    from ndop.domain.policy.register import PolicyRegisterUnit
+    from ndop.domain.population.bulk_load import PopulationStore
+    from ndop.domain.registry.integrity import HistoryReader
+    from ndop.domain.registry.ports import Registry
     from ndop.domain.statistics.ports import PublicationRecords
     from ndop.services.check.mesh_worker import MeshWorker
     from ndop.services.check.run_check import CheckService  # the check engine (numba) loads only when a check is run
+    from ndop.services.online.deps import OnlineDeps
+    from ndop.services.online.view_own_history import OwnHistoryDeps
     from ndop.services.statistics.publish import StatisticsDeps
 
     LocalMesh = SandboxServer
 
 
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ndop.settings")
+def setup_django(*, check_only: bool = False) -> None:
+    """Django, configured. `check_only`: the settings of a process that only runs `ndop check`, with just
+    the apps a check needs (ADR 78); an explicit DJANGO_SETTINGS_MODULE, or Django already set up, wins."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ndop.settings_check" if check_only else "ndop.settings")
     import django
 
     django.setup()
@@ -167,6 +168,7 @@ def online(clock: Clock | None = None) -> OnlineDeps:
     from django.conf import settings
 
     from ndop.adapters.db.online import DjangoGuardStore, DjangoPatientFinder, DjangoSecurityCodeStore
+    from ndop.services.online.deps import OnlineDeps
 
     code_key = hmac.new(settings.SECRET_KEY.encode(), b"ndop security codes", hashlib.sha256).digest()
     return OnlineDeps(registry(clock), DjangoSecurityCodeStore(), DjangoPatientFinder(), notifier(clock), code_key,
@@ -199,6 +201,7 @@ def nhs_login() -> NhsLoginProvider | None:
 def own_history(clock: Clock | None = None) -> OwnHistoryDeps:
     """What "Your choice history" reads: the registry and the staff views in the audit trail."""
     from ndop.adapters.db.history import DjangoStaffViewLog
+    from ndop.services.online.view_own_history import OwnHistoryDeps
 
     return OwnHistoryDeps(registry(clock), DjangoStaffViewLog())
 
@@ -296,14 +299,23 @@ def check_service() -> CheckService:
     with _check_service_lock:  # threads asking at once must share one keeper (and one snapshot file writer)
         if _check_service is None:
             from ndop.adapters.db.check import DjangoCheckJobStore, DjangoOptOutSource
-            from ndop.adapters.db.gp_codes import DjangoType1Source
             from ndop.services.check.run_check import CheckService
             from ndop.services.check.snapshot import SnapshotKeeper
 
             store = snapshot_store()
             keeper = SnapshotKeeper(DjangoOptOutSource(), store)
-            _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=DjangoType1Source())
+            _check_service = CheckService(registry(), DjangoCheckJobStore(), keeper, type1=_Type1OnDemand())
         return _check_service
+
+
+class _Type1OnDemand:
+    """`Type1Source`: the GP codes adapter (and the staff adapter it imports) loads only for a check of GP
+    data, not for every check (ADR 78)."""
+
+    def type1_keys(self) -> npt.NDArray[np.int64]:
+        from ndop.adapters.db.gp_codes import DjangoType1Source
+
+        return DjangoType1Source().type1_keys()
 
 
 def job_leases() -> JobLeases:

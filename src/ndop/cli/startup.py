@@ -10,6 +10,7 @@ The default, for any new command, is that the database must be set up.
 
 from __future__ import annotations
 
+import sys
 from enum import StrEnum
 from typing import Any
 
@@ -28,10 +29,15 @@ class Database(StrEnum):
     SET_UP = "set up"  # everything else
 
 
+CHECK_ONLY = frozenset({"check"})  # commands that run with the check's own, smaller Django (ADR 78)
+
+
 def start() -> None:
     """Load the configuration and Django, or say in one line what is wrong."""
+    ctx = click.get_current_context(silent=True)
+    check_only = ctx is not None and ctx.invoked_subcommand in CHECK_ONLY and "--gp-data" not in sys.argv
     try:
-        container.setup_django()
+        container.setup_django(check_only=check_only)
     except ConfigError as exc:
         fail(str(exc))
 

@@ -59,7 +59,10 @@ COMMANDS: dict[str, list[str]] = {
 
 def leaves(group: click.Group, prefix: str = "") -> dict[str, Command]:
     found: dict[str, Command] = {}
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # `main` is lazy (ADR 78): asking for a command imports it
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         path = f"{prefix}{name}"
         if isinstance(command, click.Group):
             found.update(leaves(command, path + " "))
