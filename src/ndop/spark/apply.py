@@ -10,11 +10,13 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ndop.domain.check.export import contains, valid_numbers
+from ndop.domain.check.export import valid_numbers
 from ndop.domain.check.rejections import REJECTION_LINE
+from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, verdicts
 from ndop.spark.snapshot import Snapshot
 
 if TYPE_CHECKING:
+    from pyspark.core.broadcast import Broadcast
     from pyspark.sql import DataFrame
 
 Invalid = Literal["reject", "drop", "flag"]
@@ -33,7 +35,9 @@ class InvalidNhsNumbers(ValueError):
 
 
 def numbers(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """(the numbers as integers, which of them are valid NHS numbers) for a text or integer column."""
+    """(the numbers as integers, which of them are valid NHS numbers) for a text or integer column.
+
+    The vectorised pyarrow/numpy route, kept as the reference the compiled kernel is tested against."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     kind = column.type
@@ -49,11 +53,23 @@ def numbers(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], 
     return values, present & valid_numbers(values)
 
 
-def _verdict(batch: pa.RecordBatch, name: str, keys: npt.NDArray[np.uint32]
-             ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """(valid, opted out) for each row of the batch."""
-    values, valid = numbers(batch.column(name))
-    return valid, valid & contains(keys, values // 10)
+# Each Python worker builds the bitmap of a broadcast once and keeps it for the tasks it runs after
+# (the worker keeps the broadcast's value too: the same object while it is the same broadcast).
+_BITS: list[tuple[npt.NDArray[np.uint32], KeyBits]] = []
+
+
+def key_bits(keys: Broadcast[npt.NDArray[np.uint32]]) -> KeyBits:
+    """The bitmap of a broadcast's sorted keys, built on first use in this worker."""
+    value = keys.value
+    if not _BITS or _BITS[0][0] is not value:
+        _BITS[:] = [(value, KeyBits.of(value))]  # one snapshot at a time is what a worker applies
+    return _BITS[0][1]
+
+
+def _verdict(batch: pa.RecordBatch, name: str, keys: Broadcast[npt.NDArray[np.uint32]]
+             ) -> tuple[npt.NDArray[np.uint8], int, int]:
+    """(KEPT, OPTED_OUT or INVALID for each row of the batch, invalid count, opted-out count)."""
+    return verdicts(batch.column(name), key_bits(keys))
 
 
 def _check(df: DataFrame, column: str) -> None:
@@ -69,9 +85,9 @@ def count_invalid(df: DataFrame, column: str = "nhs_number") -> int:
 
     def counts(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         total = 0
+        no_keys = KeyBits.of(np.zeros(0, np.uint32))
         for batch in batches:
-            _, valid = numbers(batch.column(0))
-            total += int(len(valid) - valid.sum())
+            total += verdicts(batch.column(0), no_keys)[1]
         yield pa.RecordBatch.from_pydict({"invalid": [total]})
 
     schema = StructType([StructField("invalid", LongType(), False)])
@@ -104,15 +120,13 @@ def remove_opted_out(
         schema = StructType([*schema.fields, StructField(flag_name, BooleanType(), False)])
 
     def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        removed_keys = keys.value
         for batch in batches:
-            valid, opted_out = _verdict(batch, column, removed_keys)
+            verdict, bad, _ = _verdict(batch, column, keys)
             if invalid == "flag":
-                batch = batch.append_column(flag_name, pa.array(~valid))
-                mask = ~opted_out
+                batch = batch.append_column(flag_name, pa.array(verdict == INVALID))
+                yield batch.filter(pa.array(verdict != OPTED_OUT))
             else:
-                mask = valid & ~opted_out
-            yield batch.filter(pa.array(mask))
+                yield batch.filter(pa.array(verdict == KEPT))
 
     return df.mapInArrow(keep, schema)
 
@@ -135,9 +149,8 @@ def flag_opted_out(
     schema = StructType([*df.schema.fields, StructField(as_column, BooleanType(), True)])
 
     def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        removed_keys = keys.value
         for batch in batches:
-            valid, opted_out = _verdict(batch, column, removed_keys)
-            yield batch.append_column(as_column, pa.array(opted_out, mask=~valid))
+            verdict, _, _ = _verdict(batch, column, keys)
+            yield batch.append_column(as_column, pa.array(verdict == OPTED_OUT, mask=verdict == INVALID))
 
     return df.mapInArrow(flag, schema)
