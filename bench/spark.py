@@ -5,11 +5,11 @@
 Writes ROWS NHS numbers (text, as a lake keeps them) to Parquet, and a signed export of OPT-OUTS opted-out
 numbers; then, in the same run, one after another on the same files:
 
-- ndop `remove_opted_out` (mapInArrow, the compiled kernel over the Arrow buffers, a range bitmap built on
-  each worker from the broadcast sorted keys), invalid="drop" and invalid="reject" (the default: a counting
-  pass over the number column first, so that the call itself fails with the count);
-- a pandas UDF with the same kernel (the other vectorised Python route), and Spark 4.1's Arrow UDF (only the
-  number column crosses to Python, as pyarrow arrays, and a boolean comes back);
+- ndop `remove_opted_out` (an Arrow UDF over the number column: the compiled kernel over the Arrow buffers,
+  a range bitmap built on each worker from the broadcast sorted keys), invalid="drop" and invalid="reject"
+  (the default: a counting pass over the number column first, so that the call itself fails with the count);
+- the same kernel in mapInArrow (every column crosses to Python and back: ndop's route on pyspark 4.0) and
+  in a pandas UDF (the other vectorised Python route);
 - a JVM-side variant: validity as plain Spark SQL and a broadcast anti-join on ndop's keys as integers;
 - the peer: the plain Spark way a competent user writes — the same validity rule in Spark SQL, the opted-out
   numbers read as a DataFrame and a broadcast left anti-join (`df.join(broadcast(opted), "nhs_number",
@@ -154,7 +154,7 @@ def main() -> None:
     from pyspark.sql.types import BooleanType
 
     from ndop.spark import load_snapshot, remove_opted_out
-    from ndop.spark.apply import key_bits
+    from ndop.spark.apply import _remove_in_batches, key_bits
     from ndop.spark.kernel import KEPT, verdicts
 
     directory = args.dir or Path(tempfile.mkdtemp(prefix="ndop-bench-spark-"))
@@ -182,17 +182,13 @@ def main() -> None:
         verdict, _, _ = verdicts(pa.array(column), key_bits(keys))  # the bitmap built once a worker
         return pd.Series(verdict == KEPT)
 
-    def keep_arrow(column: pa.Array) -> pa.Array:  # Spark 4.1's Arrow UDF: only the column crosses, no pandas
-        verdict, _, _ = verdicts(column, key_bits(keys))
-        return pa.array(verdict == KEPT)
-
     results: dict[str, tuple[float, int, int]] = {}
     peer = "peer: broadcast anti-join + SQL validity"
     runs = {
-        "ndop mapInArrow, invalid=drop": lambda: remove_opted_out(rows, snapshot, invalid="drop"),
-        "ndop mapInArrow, invalid=reject": lambda: remove_opted_out(rows, snapshot),
+        "ndop (Arrow UDF), invalid=drop": lambda: remove_opted_out(rows, snapshot, invalid="drop"),
+        "ndop (Arrow UDF), invalid=reject": lambda: remove_opted_out(rows, snapshot),
+        "mapInArrow (same kernel)": lambda: _remove_in_batches(rows, keys, "nhs_number", "drop", "x"),
         "pandas UDF (same kernel)": lambda: rows.filter(keep_udf("nhs_number")),
-        "Arrow UDF (same kernel)": lambda: rows.filter(F.arrow_udf(keep_arrow, BooleanType())("nhs_number")),
         "JVM: SQL validity + anti-join on keys": lambda: (
             rows.filter(valid_sql("nhs_number")).withColumn("_key", F.substring("nhs_number", 1, 9).cast("long"))
             .join(F.broadcast(key_frame), "_key", "left_anti").drop("_key")),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -17,7 +17,7 @@ from ndop.spark.snapshot import Snapshot
 
 if TYPE_CHECKING:
     from pyspark.core.broadcast import Broadcast
-    from pyspark.sql import DataFrame
+    from pyspark.sql import Column, DataFrame
 
 Invalid = Literal["reject", "drop", "flag"]
 _TEN_DIGITS = "^[0-9]{10}$"
@@ -72,6 +72,29 @@ def _verdict(batch: pa.RecordBatch, name: str, keys: Broadcast[npt.NDArray[np.ui
     return verdicts(batch.column(name), key_bits(keys))
 
 
+_VERDICT = "__ndop_verdict"
+
+
+def _arrow_udf() -> Any:
+    """pyspark's `arrow_udf` (4.1 and later), or None."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    return getattr(F, "arrow_udf", None)
+
+
+def _verdict_column(keys: Broadcast[npt.NDArray[np.uint32]], column: str) -> Column:
+    """KEPT, OPTED_OUT or INVALID for each row, from an Arrow UDF: only the number column crosses to Python
+    (as pyarrow arrays, no pandas) and one byte a row comes back; the other columns stay in the JVM."""
+    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql.types import ByteType
+
+    def verdict(values: pa.Array) -> pa.Array:
+        return pa.array(verdicts(values, key_bits(keys))[0].view(np.int8), pa.int8())
+
+    udf = _arrow_udf()(verdict, ByteType())
+    return udf(F.col(column))  # type: ignore[no-any-return]
+
+
 def _check(df: DataFrame, column: str) -> None:
     if column not in df.columns:
         raise ValueError(f"The DataFrame has no column {column!r}; its columns are {', '.join(df.columns)}.")
@@ -111,17 +134,31 @@ def remove_opted_out(
         bad = count_invalid(df, column)
         if bad:
             raise InvalidNhsNumbers(bad, column)
+    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    flag_name = f"{column}_invalid"
+    if _arrow_udf() is None:
+        return _remove_in_batches(df, keys, column, invalid, flag_name)
+    from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user writes
+
+    if invalid != "flag":
+        return df.filter(_verdict_column(keys, column) == KEPT)
+    verdict = F.col(_VERDICT)
+    return (df.withColumn(_VERDICT, _verdict_column(keys, column)).filter(verdict != OPTED_OUT)
+            .withColumn(flag_name, verdict == INVALID).drop(_VERDICT))
+
+
+def _remove_in_batches(df: DataFrame, keys: Broadcast[npt.NDArray[np.uint32]], column: str, invalid: Invalid,
+                       flag_name: str) -> DataFrame:
+    """The same with mapInArrow (pyspark 4.0, which has no Arrow UDF): every column crosses to Python."""
     from pyspark.sql.types import BooleanType, StructField, StructType
 
-    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
     schema = df.schema
-    flag_name = f"{column}_invalid"
     if invalid == "flag":
         schema = StructType([*schema.fields, StructField(flag_name, BooleanType(), False)])
 
     def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            verdict, bad, _ = _verdict(batch, column, keys)
+            verdict, _, _ = _verdict(batch, column, keys)
             if invalid == "flag":
                 batch = batch.append_column(flag_name, pa.array(verdict == INVALID))
                 yield batch.filter(pa.array(verdict != OPTED_OUT))
@@ -146,6 +183,13 @@ def flag_opted_out(
     if as_column in df.columns:
         raise ValueError(f"The DataFrame already has a column {as_column!r}: choose another as_column.")
     keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    if _arrow_udf() is not None:
+        from pyspark.sql import functions as F  # noqa: N812
+
+        verdict = F.col(_VERDICT)
+        return (df.withColumn(_VERDICT, _verdict_column(keys, column))
+                .withColumn(as_column, F.when(verdict == INVALID, F.lit(None)).otherwise(verdict == OPTED_OUT))
+                .drop(_VERDICT))
     schema = StructType([*df.schema.fields, StructField(as_column, BooleanType(), True)])
 
     def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
