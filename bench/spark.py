@@ -196,8 +196,8 @@ def main() -> None:
         "anti-join, no validity (lower bound)": lambda: rows.join(F.broadcast(opted), "nhs_number", "left_anti"),
     }
     if args.only:
-        wanted = {name.strip() for name in args.only.split(",")} | {peer}
-        runs = {name: build for name, build in runs.items() if any(name.startswith(w) for w in wanted)}
+        wanted = [*(name.strip() for name in args.only.split(",")), peer]  # run in the order given
+        runs = {name: runs[name] for w in wanted for name in runs if name.startswith(w)}
     print("Plans (physical):")
     for name in runs:
         if name.endswith("invalid=reject"):
