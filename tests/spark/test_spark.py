@@ -181,3 +181,15 @@ def test_on_pyspark_without_arrow_udf_the_batch_route_gives_the_same_answers(spa
         ))
     assert answers[0] == answers[1]
     assert answers[0][0] == [people[1], people[2]]
+
+
+def test_spark_check_with_invalid_numbers_fails_with_the_count_and_leaves_no_output(spark, registry, service, people,
+                                                                                   key, tmp_path) -> None:
+    snapshot = snapshot_of(registry, service, key, tmp_path)
+    df = spark.createDataFrame([(people[1],), ("12345",), (None,)], "nhs_number string")
+    source, target = str(tmp_path / "in.parquet"), str(tmp_path / "out.parquet")
+    df.coalesce(1).write.parquet(source)
+    with pytest.raises(InvalidNhsNumbers, match=r"invalid NHS Numbers\. 2 rows"):
+        run(spark, snapshot, source, target)
+    assert not (tmp_path / "out.parquet").exists()
+    assert not record_path(target).exists()
