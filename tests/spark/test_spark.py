@@ -162,3 +162,34 @@ def test_spark_check_job_writes_the_cleaned_data_and_its_record(spark, registry,
     assert (saved["rows_in"], saved["rows_removed"], saved["rows_kept"]) == (3, 2, 1)
     assert saved["registry_version"] == registry.choices.registry_version()
     assert np.isclose(record.rows_kept, 1)
+
+
+def test_on_pyspark_without_arrow_udf_the_batch_route_gives_the_same_answers(spark, registry, service, people, key,
+                                                                             tmp_path, monkeypatch) -> None:
+    import ndop.spark.apply as apply
+
+    choose(registry, people[0], True)
+    snapshot = snapshot_of(registry, service, key, tmp_path)
+    df = spark.createDataFrame([(people[0],), (people[1],), ("123",), (None,), (people[2],)], "nhs_number string")
+    answers = []
+    for route in (apply._arrow_udf, lambda: None):
+        monkeypatch.setattr(apply, "_arrow_udf", route)
+        answers.append((
+            [r.nhs_number for r in remove_opted_out(df, snapshot, invalid="drop").collect()],
+            [(r.nhs_number, r.nhs_number_invalid) for r in remove_opted_out(df, snapshot, invalid="flag").collect()],
+            [r.opted_out for r in flag_opted_out(df, snapshot).collect()],
+        ))
+    assert answers[0] == answers[1]
+    assert answers[0][0] == [people[1], people[2]]
+
+
+def test_spark_check_with_invalid_numbers_fails_with_the_count_and_leaves_no_output(spark, registry, service, people,
+                                                                                   key, tmp_path) -> None:
+    snapshot = snapshot_of(registry, service, key, tmp_path)
+    df = spark.createDataFrame([(people[1],), ("12345",), (None,)], "nhs_number string")
+    source, target = str(tmp_path / "in.parquet"), str(tmp_path / "out.parquet")
+    df.coalesce(1).write.parquet(source)
+    with pytest.raises(InvalidNhsNumbers, match=r"invalid NHS Numbers\. 2 rows"):
+        run(spark, snapshot, source, target)
+    assert not (tmp_path / "out.parquet").exists()
+    assert not record_path(target).exists()

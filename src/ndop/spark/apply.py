@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from ndop.domain.check.export import contains, valid_numbers
+from ndop.domain.check.export import valid_numbers
 from ndop.domain.check.rejections import REJECTION_LINE
+from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, verdicts
 from ndop.spark.snapshot import Snapshot
 
 if TYPE_CHECKING:
-    from pyspark.sql import DataFrame
+    from pyspark.core.broadcast import Broadcast
+    from pyspark.sql import Column, DataFrame
 
 Invalid = Literal["reject", "drop", "flag"]
 _TEN_DIGITS = "^[0-9]{10}$"
@@ -33,7 +35,9 @@ class InvalidNhsNumbers(ValueError):
 
 
 def numbers(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
-    """(the numbers as integers, which of them are valid NHS numbers) for a text or integer column."""
+    """(the numbers as integers, which of them are valid NHS numbers) for a text or integer column.
+
+    The vectorised pyarrow/numpy route, kept as the reference the compiled kernel is tested against."""
     if isinstance(column, pa.ChunkedArray):
         column = column.combine_chunks()
     kind = column.type
@@ -49,11 +53,46 @@ def numbers(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], 
     return values, present & valid_numbers(values)
 
 
-def _verdict(batch: pa.RecordBatch, name: str, keys: npt.NDArray[np.uint32]
-             ) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.bool_]]:
-    """(valid, opted out) for each row of the batch."""
-    values, valid = numbers(batch.column(name))
-    return valid, valid & contains(keys, values // 10)
+# Each Python worker builds the bitmap of a broadcast once and keeps it for the tasks it runs after
+# (the worker keeps the broadcast's value too: the same object while it is the same broadcast).
+_BITS: list[tuple[npt.NDArray[np.uint32], KeyBits]] = []
+
+
+def key_bits(keys: Broadcast[npt.NDArray[np.uint32]]) -> KeyBits:
+    """The bitmap of a broadcast's sorted keys, built on first use in this worker."""
+    value = keys.value
+    if not _BITS or _BITS[0][0] is not value:
+        _BITS[:] = [(value, KeyBits.of(value))]  # one snapshot at a time is what a worker applies
+    return _BITS[0][1]
+
+
+def _verdict(batch: pa.RecordBatch, name: str, keys: Broadcast[npt.NDArray[np.uint32]]
+             ) -> tuple[npt.NDArray[np.uint8], int, int]:
+    """(KEPT, OPTED_OUT or INVALID for each row of the batch, invalid count, opted-out count)."""
+    return verdicts(batch.column(name), key_bits(keys))
+
+
+_VERDICT = "__ndop_verdict"
+
+
+def _arrow_udf() -> Any:
+    """pyspark's `arrow_udf` (4.1 and later), or None."""
+    from pyspark.sql import functions as F  # noqa: N812
+
+    return getattr(F, "arrow_udf", None)
+
+
+def _verdict_column(keys: Broadcast[npt.NDArray[np.uint32]], column: str) -> Column:
+    """KEPT, OPTED_OUT or INVALID for each row, from an Arrow UDF: only the number column crosses to Python
+    (as pyarrow arrays, no pandas) and one byte a row comes back; the other columns stay in the JVM."""
+    from pyspark.sql import functions as F  # noqa: N812
+    from pyspark.sql.types import ByteType
+
+    def verdict(values: pa.Array) -> pa.Array:
+        return pa.array(verdicts(values, key_bits(keys))[0].view(np.int8), pa.int8())
+
+    udf = _arrow_udf()(verdict, ByteType())
+    return udf(F.col(column))  # type: ignore[no-any-return]
 
 
 def _check(df: DataFrame, column: str) -> None:
@@ -69,9 +108,9 @@ def count_invalid(df: DataFrame, column: str = "nhs_number") -> int:
 
     def counts(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         total = 0
+        no_keys = KeyBits.of(np.zeros(0, np.uint32))
         for batch in batches:
-            _, valid = numbers(batch.column(0))
-            total += int(len(valid) - valid.sum())
+            total += verdicts(batch.column(0), no_keys)[1]
         yield pa.RecordBatch.from_pydict({"invalid": [total]})
 
     schema = StructType([StructField("invalid", LongType(), False)])
@@ -95,24 +134,36 @@ def remove_opted_out(
         bad = count_invalid(df, column)
         if bad:
             raise InvalidNhsNumbers(bad, column)
+    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    flag_name = f"{column}_invalid"
+    if _arrow_udf() is None:
+        return _remove_in_batches(df, keys, column, invalid, flag_name)
+    from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user writes
+
+    if invalid != "flag":
+        return df.filter(_verdict_column(keys, column) == KEPT)
+    verdict = F.col(_VERDICT)
+    return (df.withColumn(_VERDICT, _verdict_column(keys, column)).filter(verdict != OPTED_OUT)
+            .withColumn(flag_name, verdict == INVALID).drop(_VERDICT))
+
+
+def _remove_in_batches(df: DataFrame, keys: Broadcast[npt.NDArray[np.uint32]], column: str, invalid: Invalid,
+                       flag_name: str) -> DataFrame:
+    """The same with mapInArrow (pyspark 4.0, which has no Arrow UDF): every column crosses to Python."""
     from pyspark.sql.types import BooleanType, StructField, StructType
 
-    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
     schema = df.schema
-    flag_name = f"{column}_invalid"
     if invalid == "flag":
         schema = StructType([*schema.fields, StructField(flag_name, BooleanType(), False)])
 
     def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        removed_keys = keys.value
         for batch in batches:
-            valid, opted_out = _verdict(batch, column, removed_keys)
+            verdict, _, _ = _verdict(batch, column, keys)
             if invalid == "flag":
-                batch = batch.append_column(flag_name, pa.array(~valid))
-                mask = ~opted_out
+                batch = batch.append_column(flag_name, pa.array(verdict == INVALID))
+                yield batch.filter(pa.array(verdict != OPTED_OUT))
             else:
-                mask = valid & ~opted_out
-            yield batch.filter(pa.array(mask))
+                yield batch.filter(pa.array(verdict == KEPT))
 
     return df.mapInArrow(keep, schema)
 
@@ -132,12 +183,18 @@ def flag_opted_out(
     if as_column in df.columns:
         raise ValueError(f"The DataFrame already has a column {as_column!r}: choose another as_column.")
     keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    if _arrow_udf() is not None:
+        from pyspark.sql import functions as F  # noqa: N812
+
+        verdict = F.col(_VERDICT)
+        return (df.withColumn(_VERDICT, _verdict_column(keys, column))
+                .withColumn(as_column, F.when(verdict == INVALID, F.lit(None)).otherwise(verdict == OPTED_OUT))
+                .drop(_VERDICT))
     schema = StructType([*df.schema.fields, StructField(as_column, BooleanType(), True)])
 
     def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
-        removed_keys = keys.value
         for batch in batches:
-            valid, opted_out = _verdict(batch, column, removed_keys)
-            yield batch.append_column(as_column, pa.array(opted_out, mask=~valid))
+            verdict, _, _ = _verdict(batch, column, keys)
+            yield batch.append_column(as_column, pa.array(verdict == OPTED_OUT, mask=verdict == INVALID))
 
     return df.mapInArrow(flag, schema)

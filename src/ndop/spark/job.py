@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 
-from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict, count_invalid
+from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict
+from ndop.spark.kernel import KEPT, OPTED_OUT
 from ndop.spark.snapshot import DEFAULT_MAX_AGE, Snapshot, load_snapshot
 
 if TYPE_CHECKING:
@@ -57,20 +58,19 @@ def run(
     # CSV columns stay text, so leading zeros survive; Parquet keeps its own types.
     df: DataFrame = reader.csv(input_path, inferSchema=False) if fmt == "csv" else reader.parquet(input_path)
     _check(df, column)
-    if invalid == "reject" and (bad := count_invalid(df, column)):
-        raise InvalidNhsNumbers(bad, column)
     sc = spark.sparkContext
-    rows_in, removed, dropped = sc.accumulator(0), sc.accumulator(0), sc.accumulator(0)
+    rows_in, removed, bad = sc.accumulator(0), sc.accumulator(0), sc.accumulator(0)
     keys = sc.broadcast(snapshot.keys_for(gp_data))
 
+    # One pass: invalid rows are counted as they go by; with invalid="reject" the output is then removed and
+    # the job fails with the count, so nothing is left behind (no second pass to count them first).
     def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            valid, opted_out = _verdict(batch, column, keys.value)
-            rows_in.add(len(valid))
-            removed.add(int(opted_out.sum()))
-            mask = ~opted_out if invalid == "flag" else valid & ~opted_out
-            dropped.add(int((~valid).sum()) if invalid == "drop" else 0)
-            yield batch.filter(pa.array(mask))
+            verdict, invalid_rows, opted_out = _verdict(batch, column, keys)
+            rows_in.add(len(verdict))
+            removed.add(opted_out)
+            bad.add(invalid_rows)
+            yield batch.filter(pa.array(verdict != OPTED_OUT if invalid == "flag" else verdict == KEPT))
 
     cleaned = df.mapInArrow(keep, df.schema)
     writer = cleaned.write.mode("errorifexists")
@@ -78,14 +78,25 @@ def run(
         writer.option("header", True).csv(output_path)
     else:
         writer.parquet(output_path)
+    if invalid == "reject" and bad.value:
+        _remove(spark, output_path)
+        raise InvalidNhsNumbers(bad.value, column)
+    dropped = bad.value if invalid == "drop" else 0
     record = SparkCheckRecord(
         registry_version=snapshot.registry_version, snapshot_taken_at=snapshot.taken_at.isoformat(), gp_data=gp_data,
-        rows_in=rows_in.value, rows_removed=removed.value, rows_invalid_dropped=dropped.value,
-        rows_kept=rows_in.value - removed.value - dropped.value, input=input_path, output=output_path, format=fmt,
+        rows_in=rows_in.value, rows_removed=removed.value, rows_invalid_dropped=dropped,
+        rows_kept=rows_in.value - removed.value - dropped, input=input_path, output=output_path, format=fmt,
         started_at=started.isoformat(), finished_at=datetime.now(UTC).isoformat(),
     )
     record_path(output_path).write_text(json.dumps(asdict(record), indent=2) + "\n")
     return record
+
+
+def _remove(spark: SparkSession, path: str) -> None:
+    """Delete a written output (any file system Spark writes to: local, HDFS, S3, ABFS)."""
+    jvm = spark.sparkContext._jvm
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)  # type: ignore[union-attr]
+    hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(hadoop_path, True)
 
 
 def arguments() -> argparse.ArgumentParser:
