@@ -92,7 +92,7 @@ def _verdict_column(keys: Broadcast[npt.NDArray[np.uint32]], column: str) -> Col
         return pa.array(verdicts(values, key_bits(keys))[0].view(np.int8), pa.int8())
 
     udf = _arrow_udf()(verdict, ByteType())
-    return udf(F.col(column))  # type: ignore[no-any-return]
+    return udf(F.col(column))  # type: ignore[no-any-return, unused-ignore]  # typed only where pyspark is installed
 
 
 def _check(df: DataFrame, column: str) -> None:

@@ -95,7 +95,7 @@ def run(
 def _remove(spark: SparkSession, path: str) -> None:
     """Delete a written output (any file system Spark writes to: local, HDFS, S3, ABFS)."""
     jvm = spark.sparkContext._jvm
-    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)  # type: ignore[union-attr]
+    hadoop_path = jvm.org.apache.hadoop.fs.Path(path)  # type: ignore[union-attr, unused-ignore]  # typed only where pyspark is installed
     hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration()).delete(hadoop_path, True)
 
 
