@@ -335,7 +335,7 @@ def test_the_decision_page_fits_and_says_its_headline_once(tab, axe) -> None:
     tab.go(axe, "/policy/")
     tab.click(axe, "Start now")
     for label in ("Research", "Identifiable", "Yes", "Section 251 support, regulation 5", "No", "Someone else",
-                  "Health or adult social care in England"):
+                  "Health or adult social care in England", "No"):  # the last: not from GP records
         tab.page.get_by_label(label, exact=True).check()
         tab.click(axe, "Continue")
     tab.click(axe, "Continue")  # the date: empty for today
