@@ -23,7 +23,7 @@ from ndop.services.staff import approvals, phone
 from ndop.services.staff.letters import send_pending_letters
 from tests.integration.contact_centre.conftest import guardian
 from tests.integration.notifications.fake_notify import FakeNotify
-from tests.integration.web.test_limits import at_once
+from tests.threads import at_once
 
 ID = frozenset({IdentityDetail.FULL_NAME, IdentityDetail.DATE_OF_BIRTH, IdentityDetail.POSTCODE})
 

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
-from django.db import connection
 
 from ndop import container
 from ndop.adapters.db import models as m
@@ -16,6 +13,7 @@ from ndop.services.registry.load_patients import load_patients
 from ndop.services.registry.record_choice import record_choice
 from ndop.services.registry.verify_audit import verify_audit
 from tests.conftest import TESTER, make_patient
+from tests.threads import on_threads
 
 WRITERS = 20
 
@@ -24,30 +22,16 @@ WRITERS = 20
 def test_concurrent_writers_for_one_person_keep_every_event() -> None:
     patient = make_patient()
     load_patients(container.registry(), [patient], loaded_by=TESTER, source="fixture")
-    barrier = threading.Barrier(WRITERS)
-    errors: list[BaseException] = []
 
     def writer(i: int) -> None:
-        try:
-            registry = container.registry(SystemClock())
-            choice = Choice.OPTED_OUT if i % 2 else Choice.NOT_OPTED_OUT
-            barrier.wait(timeout=30)
-            record_choice(
-                registry, ChoiceRequest(patient.nhs_number, choice, Channel.CONTACT_CENTRE),
-                recorded_by=Actor.staff_user(str(i)),
-            )
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection
+        registry = container.registry(SystemClock())
+        choice = Choice.OPTED_OUT if i % 2 else Choice.NOT_OPTED_OUT
+        record_choice(
+            registry, ChoiceRequest(patient.nhs_number, choice, Channel.CONTACT_CENTRE),
+            recorded_by=Actor.staff_user(str(i)),
+        )
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(WRITERS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-
-    assert errors == []
+    on_threads(WRITERS, writer)  # fails the test with any writer's error
     events = list(m.ChoiceEvent.objects.filter(nhs_number=patient.nhs_number.digits).order_by("sequence"))
     assert len(events) == WRITERS
     sequences = [e.sequence for e in events]

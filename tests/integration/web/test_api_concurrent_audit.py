@@ -5,7 +5,6 @@ connections, on SQLite and on PostgreSQL."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 
 import pytest
 from click.testing import CliRunner
@@ -25,35 +24,12 @@ from ndop.domain.organisations.accounts import OdsCode, Organisation
 from ndop.services.organisations.accounts import register_organisation
 from ndop.services.organisations.api_keys import issue_api_key
 from tests.conftest import TESTER, number
+from tests.threads import on_threads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 RX1 = OdsCode("RX1")
 A, B = (number(n).digits for n in ("943476591", "900000002"))
-
-
-def on_threads(count: int, work: Callable[[int], object]) -> list[object]:
-    """`work(i)` on `count` threads released together; the results, in thread order."""
-    barrier = threading.Barrier(count)
-    results: list[object] = [None] * count
-    errors: list[BaseException] = []
-
-    def run(i: int) -> None:
-        try:
-            barrier.wait(timeout=30)
-            results[i] = work(i)
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
-    return results
 
 
 def assert_chain_verifies() -> None:

@@ -8,45 +8,19 @@ let 7 of 20 through on SQLite and 20 of 20 on PostgreSQL
 
 from __future__ import annotations
 
-import threading
 import uuid
-from collections.abc import Callable
 
 import pytest
 from django.core.cache import cache
-from django.db import connection
 from django.test import Client, RequestFactory
 
 from ndop.domain.organisations.accounts import OdsCode, Organisation, OrganisationRole
 from ndop.services.organisations.accounts import add_organisation_user, register_organisation
 from ndop.web.kit.limits import over, refund
 from tests.conftest import TESTER
+from tests.threads import at_once
 
 PASSWORD = "correct horse battery staple"
-
-
-def at_once(count: int, work: Callable[[], object]) -> list[object]:
-    """Run `work` on `count` threads released together; their results, in no particular order."""
-    barrier = threading.Barrier(count)
-    results: list[object] = []
-    errors: list[BaseException] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(work())
-        except BaseException as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()  # each thread has its own connection
-
-    threads = [threading.Thread(target=run) for _ in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    assert not errors, errors
-    return results
 
 
 @pytest.mark.django_db(transaction=True)
