@@ -6,12 +6,18 @@ from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
+from hypothesis import HealthCheck, settings
 
 from ndop import container
 from ndop.domain.common.actors import Actor
 from ndop.domain.common.clock import FixedClock
 from ndop.domain.common.nhs_number import NhsNumber, complete
 from ndop.domain.registry.patients import Gender, Patient
+
+# Hypothesis's deadline and its "too slow" health check time the machine, not the code: a loaded moment on
+# a shared 2-core machine fails them. Speed is measured by the benchmarks in bench/, never in a test.
+settings.register_profile("ndop", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("ndop")
 
 NOW = datetime(2026, 11, 23, 10, 30, tzinfo=UTC)
 TESTER = Actor.system_job("test")  # who set-up steps act as: `system:test`
