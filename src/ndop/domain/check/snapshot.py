@@ -11,7 +11,9 @@ the nine): 10^9 bits, 125 MB, one bit test per row. A bit is set when the person
   opt-out is not lost because two records were merged (ADR 44, replacing ADR 12).
 
 Snapshots are immutable: bringing one up to date (`advanced`) returns a new snapshot (a copy of the
-bitmap, about 40 ms), so a check running on the old one is never mixed with a newer version.
+bitmap, about 40 ms), so a check running on the old one is never mixed with a newer version. A snapshot
+also knows which keys it changed since the bitmap its store last wrote in full (`base`, `changed`), so that
+persisting a catch-up writes those keys, not 125 MB (ADR 80).
 """
 
 from __future__ import annotations
@@ -91,6 +93,10 @@ class OptOutSnapshot:
     fingerprint: str = ""
     # The current event of every number in a chain that has one (decides the chain's choice).
     linked: Linked = field(default_factory=dict, repr=False)
+    # Which persisted full bitmap this one descends from (opaque, set by the store; "" for none), and the
+    # keys whose bit or current event `advanced` may have changed since (sorted, unique).
+    base: str = ""
+    changed: npt.NDArray[np.int64] = field(default_factory=lambda: np.empty(0, np.int64), repr=False)
 
     @classmethod
     def build(
@@ -154,10 +160,12 @@ class OptOutSnapshot:
         for root in roots:
             members = components[root]
             (on if _chain_opted_out(members, linked) else off).extend(members)
-        kernels.set_bits(bits, np.array(off, np.int64), False)
-        kernels.set_bits(bits, np.array(on, np.int64), True)
+        off_keys, on_keys = np.array(off, np.int64), np.array(on, np.int64)
+        kernels.set_bits(bits, off_keys, False)
+        kernels.set_bits(bits, on_keys, True)
         bits.flags.writeable = False
-        return OptOutSnapshot(bits, version, self.links_version, self.links, fingerprint, linked)
+        changed = np.union1d(self.changed, np.concatenate([off_keys, on_keys]))
+        return OptOutSnapshot(bits, version, self.links_version, self.links, fingerprint, linked, self.base, changed)
 
 
 def _components(links: Mapping[int, int]) -> dict[int, list[int]]:
