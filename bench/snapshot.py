@@ -24,7 +24,7 @@ Then, in that child, on the same database:
   changes, applies them and persists the delta; three rounds, each compared with the peer again;
 - a fresh keeper loading the persisted base and delta (a new process's first check).
 
-Prints a table with ratios; raw results in bench/out/snapshot/results.json. Scratch databases are dropped
+Prints a table with ratios; raw results in bench/out/snapshot/results-<kind>-<size>.json. Scratch databases are dropped
 at the end unless `--keep`; `--reuse` measures again on what a `--keep` run left (the fill is skipped).
 """
 
@@ -62,10 +62,10 @@ def fill_sql(vendor: str, size: int) -> list[str]:
         today = "DATE '1980-01-01'"
     else:
         series = (
-            f"WITH RECURSIVE s(k) AS (SELECT 400000000 UNION ALL SELECT k + 1 FROM s WHERE k < {400000000 + candidates}) "
-            "SELECT k FROM s"
+            "WITH RECURSIVE s(k) AS (SELECT 400000000 UNION ALL "
+            f"SELECT k + 1 FROM s WHERE k < {400000000 + candidates}) SELECT k FROM s"
         )
-        made = "datetime('2019-01-01', '+' || ({s}) || ' seconds')"
+        made = "datetime('2019-01-01', ({s}) || ' seconds')"
         today = "'1980-01-01'"
     keys = (
         f"SELECT k, {_number('k')} AS cd, {_number('k + 200000000')} AS cd2 FROM ({series}) AS g"
@@ -260,7 +260,8 @@ def catch_up(vendor: str, size: int, keeper, same) -> dict:
             )
             numbers = [row[0] for row in cursor.fetchall() if int(row[0][:9]) % 1000 >= 60][:NEW_EVENTS]
         for number in numbers:
-            record_choice(registry, ChoiceRequest(NhsNumber(number), Choice.OPTED_OUT, Channel.ONLINE), recorded_by=bench)
+            request = ChoiceRequest(NhsNumber(number), Choice.OPTED_OUT, Channel.ONLINE)
+            record_choice(registry, request, recorded_by=bench)
         started = time.perf_counter()
         snapshot, sync = keeper.current_with_sync()
         seconds = time.perf_counter() - started
@@ -355,10 +356,10 @@ def main() -> None:
         for size in [int(s) for s in sizes.split(",") if s]:
             print(f"{kind} {size:,} ... (load {os.getloadavg()[0]:.1f})", flush=True)
             results.append(run(kind, size, args.keep or args.reuse, args.reuse))
-            (OUT / "results.json").write_text(json.dumps(results, indent=1))
+            (OUT / f"results-{kind}-{_label(size)}.json").write_text(json.dumps(results[-1], indent=1))
             print_table(results[-1:])
     print_table(results)
-    print(f"raw results: {OUT / 'results.json'}")
+    print(f"raw results: {OUT}/results-<kind>-<size>.json")
 
 
 if __name__ == "__main__":

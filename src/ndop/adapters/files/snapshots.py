@@ -231,8 +231,8 @@ class FileSnapshotStore:
         links = _int64(sorted([k, v] for k, v in snapshot.links.items()), 2)
         linked: Linked = snapshot.linked
         events = _int64(sorted([k, t, s, int(o)] for k, (t, s, o) in linked.items()), 4)
-        parts = [np.ascontiguousarray(snapshot.bitmap).data, links.tobytes(), events.tobytes(),
-                 np.array([len(links), len(events)], "<i8").tobytes()]
+        parts: list[memoryview | bytes] = [np.ascontiguousarray(snapshot.bitmap).data, links.tobytes(),
+                                           events.tobytes(), np.array([len(links), len(events)], "<i8").tobytes()]
         mac = hmac.new(self._key, b"base ", hashlib.sha256)
         tmp = self._dir / f"{name}.tmp"
         with open(tmp, "wb") as handle:
