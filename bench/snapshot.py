@@ -295,6 +295,7 @@ def run(kind: str, size: int, keep: bool, reuse: bool) -> dict:
     if kind == "postgres" and not reuse:
         _pg_admin(f'DROP DATABASE IF EXISTS "{name}"')
         _pg_admin(f'CREATE DATABASE "{name}"')
+    if kind == "postgres":
         env["DATABASE_URL"] = PG_URL.rsplit("/", 1)[0] + "/" + name
     try:
         done = subprocess.run(
