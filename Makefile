@@ -9,7 +9,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-check-csv bench-channels bench-api-cost bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-check-csv bench-channels bench-api-cost bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark bench-snapshot
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -72,7 +72,7 @@ test-spark: $(SPARK_STAMP)
 test: lint test-sqlite test-postgres test-spark
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-check-csv bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics bench-gp
+bench: bench-check bench-check-csv bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics bench-gp bench-snapshot
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
@@ -98,6 +98,10 @@ bench-staff: $(STAMP)
 bench-render: $(STAMP)
 	$(BIN)/python bench/page_render.py
 # Generate + import 1M and 10M patients on SQLite and PostgreSQL, beside Django bulk_create (about 30 min).
+# The opt-out snapshot's rebuild and catch-up at 10M and 60M people (PostgreSQL; SQLite at 10M) beside a
+# plain SQL peer; scratch databases ndop_snapshot_bench_* dropped at the end (docs/benchmarks/snapshot.md).
+bench-snapshot: $(STAMP)
+	$(BIN)/python bench/snapshot.py $(BENCH_ARGS)
 bench-population: $(STAMP)
 	$(BIN)/python bench/population.py $(BENCH_ARGS)
 # The bulk check against polars and DuckDB (installs the `bench` extra). Results: docs/benchmarks/check.md.

@@ -56,16 +56,16 @@ def test_file_store_seal_spares_the_full_mac_only_while_nothing_changed(tmp_path
     from ndop.adapters.files import snapshots
 
     store = _sealed_store(tmp_path, monkeypatch)
-    calls: list[int] = []
+    calls: list[bytes] = []
     real_new = snapshots.hmac.new
 
     def counting(key, msg=b"", digestmod=None):  # type: ignore[no-untyped-def]
-        calls.append(1)
+        calls.append(bytes(msg[:5]))
         return real_new(key, msg, digestmod)
 
     monkeypatch.setattr(snapshots.hmac, "new", counting)
     assert store.load("db") is not None
-    assert len(calls) == 1  # the seal's MAC alone, not the bitmap's
+    assert len(calls) == 2 and b"base " not in calls  # the JSON's MAC and the seal's, not the 125 MB base's
 
 
 def test_file_store_a_bit_flipped_after_the_seal_is_caught(tmp_path, monkeypatch) -> None:

@@ -1,7 +1,8 @@
 """Keep the opt-out snapshot in step with the registry: reuse, catch up, or rebuild.
 
 - Registry unchanged since the snapshot: reuse it (two counter reads).
-- New choice events: apply only those (`sequence > version`), then persist the new snapshot.
+- New choice events: apply only those (`sequence > version`), then persist the new snapshot (the store
+  writes a small delta over the last full bitmap, ADR 80).
 - The supersession links changed (their counter moved), the database is another one, or the
   registry went backwards or holds another history at that version (reset or restored from a
   backup; the event at the snapshot's version no longer matches its fingerprint): a full rebuild.
@@ -80,13 +81,13 @@ class SnapshotKeeper:
             ):
                 snapshot = self._rebuild(version, links_version)
                 action = "rebuilt"
-                self._store.save(identity, snapshot)
+                snapshot = self._store.save(identity, snapshot)
             if version > snapshot.version:
                 changes = list(self._source.changes(snapshot.version, version))
                 events = len(changes)
                 snapshot = snapshot.advanced(changes, version=version, fingerprint=self._source.fingerprint(version))
                 action = "caught_up" if action != "rebuilt" else action
-                self._store.save(identity, snapshot)
+                snapshot = self._store.save(identity, snapshot)  # a small delta over its base (ADR 80)
             self._snapshot, self._identity = snapshot, identity
             self._held = (identity, snapshot)
             self.last_sync = SnapshotSync(action, events, time.perf_counter() - started, note)
@@ -98,8 +99,7 @@ class SnapshotKeeper:
             started = time.perf_counter()
             identity = self._source.identity()
             version, links_version = self._source.versions()
-            snapshot = self._rebuild(version, links_version)
-            self._store.save(identity, snapshot)
+            snapshot = self._store.save(identity, self._rebuild(version, links_version))
             self._snapshot, self._identity = snapshot, identity
             self._held = (identity, snapshot)
             self.last_sync = SnapshotSync("rebuilt", 0, time.perf_counter() - started)

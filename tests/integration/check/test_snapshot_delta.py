@@ -1,0 +1,128 @@
+"""A catch-up persists a small MAC'd delta over the last full base, not 125 MB (ADR 80): what a new process
+loads equals a rebuild from the history, and a delta or base that was changed is never used."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from ndop.adapters.db.check import DjangoOptOutSource
+from ndop.adapters.files import snapshots
+from ndop.adapters.files.snapshots import FileSnapshotStore
+from ndop.domain.check.ports import SnapshotInvalid
+from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
+from ndop.domain.common.actors import PATIENT_ONLINE
+from ndop.domain.registry.choices import Channel, Choice, ChoiceRequest
+from ndop.services.check.snapshot import SnapshotKeeper
+from ndop.services.registry.load_patients import load_patients
+from ndop.services.registry.record_choice import record_choice
+from tests.conftest import TESTER, make_patient
+
+KEY = b"test snapshot key"
+A, B, C = 943476591, 943476587, 900000006
+
+
+def _keys(snapshot: OptOutSnapshot, *keys: int) -> list[bool]:
+    return snapshot.removes(np.array(keys, np.int64)).tolist()
+
+
+def test_a_catch_up_writes_a_delta_and_leaves_the_base_alone(tmp_path) -> None:
+    store = FileSnapshotStore(tmp_path, KEY)
+    saved = store.save("db", OptOutSnapshot.build([np.array([A], np.int64)], {B: A}, version=1, links_version=1,
+                                                  linked={A: (5, 1, True)}))
+    (base,) = tmp_path.glob("*.bin")
+    before = base.stat()
+    later = saved.advanced([ChoiceChange(C, True, 9, 2), ChoiceChange(A, False, 10, 3)], version=3, fingerprint="f")
+    store.save("db", later)
+    assert [p.name for p in tmp_path.glob("*.bin")] == [base.name]
+    assert (base.stat().st_ino, base.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    loaded = store.load("db")
+    assert loaded is not None and loaded.version == 3 and loaded.fingerprint == "f"
+    assert np.array_equal(loaded.bitmap, later.bitmap)
+    assert _keys(loaded, A, B, C) == [False, False, True]  # the chain A<-B follows A's later event
+    assert dict(loaded.linked) == {A: (10, 3, False)} and dict(loaded.links) == {B: A}
+    assert not loaded.bitmap.flags.writeable
+    # A second catch-up advances from the loaded snapshot: still one base, the delta grows.
+    store.save("db", loaded.advanced([ChoiceChange(A, True, 11, 4)], version=4))
+    again = store.load("db")
+    assert again is not None and _keys(again, A, B, C) == [True, True, True]
+    assert [p.name for p in tmp_path.glob("*.bin")] == [base.name]
+
+
+def test_a_delta_past_the_limit_is_folded_into_a_new_base(tmp_path, monkeypatch) -> None:
+    monkeypatch.setattr(snapshots, "MAX_DELTA", 2)
+    store = FileSnapshotStore(tmp_path, KEY)
+    saved = store.save("db", OptOutSnapshot.build([], {}, version=0, links_version=0))
+    (first,) = tmp_path.glob("*.bin")
+    small = store.save("db", saved.advanced([ChoiceChange(A, True), ChoiceChange(B, True)], version=2))
+    assert [p.name for p in tmp_path.glob("*.bin")] == [first.name] and len(small.changed) == 2
+    big = store.save("db", small.advanced([ChoiceChange(C, True)], version=3))
+    (second,) = tmp_path.glob("*.bin")
+    assert second.name != first.name and len(big.changed) == 0
+    loaded = store.load("db")
+    assert loaded is not None and _keys(loaded, A, B, C) == [True, True, True]
+    assert json.loads(next(tmp_path.glob("*.json")).read_text())["set"] == []
+
+
+@pytest.mark.parametrize("field", ["set", "cleared"])
+def test_a_changed_delta_is_refused(tmp_path, field) -> None:
+    store = FileSnapshotStore(tmp_path, KEY)
+    saved = store.save("db", OptOutSnapshot.build([np.array([A], np.int64)], {}, version=1, links_version=0))
+    store.save("db", saved.advanced([ChoiceChange(C, True)], version=2))
+    (meta_path,) = tmp_path.glob("*.json")
+    meta = json.loads(meta_path.read_text())
+    meta["set"], meta["cleared"] = ([], [C]) if field == "cleared" else ([C, B], [])
+    meta_path.write_text(json.dumps(meta))
+    with pytest.raises(SnapshotInvalid, match="MAC does not match"):
+        store.load("db")
+
+
+def test_a_delta_over_another_base_is_refused(tmp_path) -> None:
+    store = FileSnapshotStore(tmp_path, KEY)
+    saved = store.save("db", OptOutSnapshot.build([np.array([A], np.int64)], {}, version=1, links_version=0))
+    store.save("db", saved.advanced([ChoiceChange(C, True)], version=2))
+    (base,) = tmp_path.glob("*.bin")
+    other = FileSnapshotStore(tmp_path / "other", KEY)  # a genuine base, with the same key, of other content
+    other.save("db", OptOutSnapshot.build([], {}, version=1, links_version=0))
+    (forged,) = (tmp_path / "other").glob("*.bin")
+    forged.replace(base)
+    with pytest.raises(SnapshotInvalid, match="MAC does not match"):
+        store.load("db")
+
+
+@pytest.mark.django_db
+def test_the_keeper_catches_up_as_a_delta_and_a_tampered_delta_means_a_rebuild(registry, tmp_path) -> None:
+    people = [make_patient(), make_patient("943476587")]
+    load_patients(registry, people, loaded_by=TESTER, source="fixture")
+    first, second = (p.nhs_number for p in people)
+    store = FileSnapshotStore(tmp_path, KEY)
+    keeper = SnapshotKeeper(DjangoOptOutSource(), store)
+    record_choice(registry, ChoiceRequest(first, Choice.OPTED_OUT, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
+    keeper.current()
+    (base,) = tmp_path.glob("*.bin")
+    record_choice(registry, ChoiceRequest(second, Choice.OPTED_OUT, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
+    record_choice(registry, ChoiceRequest(first, Choice.NOT_OPTED_OUT, Channel.ONLINE), recorded_by=PATIENT_ONLINE)
+    caught = keeper.current()
+    assert keeper.last_sync.action == "caught_up" and keeper.last_sync.events == 2
+    assert [p.name for p in tmp_path.glob("*.bin")] == [base.name]  # no new 125 MB file
+
+    fresh = SnapshotKeeper(DjangoOptOutSource(), store)  # a new process: base + delta, verified
+    loaded = fresh.current()
+    assert fresh.last_sync.action == "loaded"
+    assert np.array_equal(loaded.bitmap, caught.bitmap)
+    assert np.array_equal(loaded.bitmap, SnapshotKeeper(DjangoOptOutSource(), FileSnapshotStore(
+        tmp_path / "rebuilt", KEY)).current().bitmap)
+    assert [loaded.removes_number(first.digits), loaded.removes_number(second.digits)] == [False, True]
+
+    (meta_path,) = tmp_path.glob("*.json")
+    meta = json.loads(meta_path.read_text())
+    meta["cleared"], meta["set"] = meta["set"], meta["cleared"]  # an attacker swaps who is removed
+    meta_path.write_text(json.dumps(meta))
+    tampered = SnapshotKeeper(DjangoOptOutSource(), store)
+    snapshot = tampered.current()
+    assert tampered.last_sync.action == "rebuilt"
+    assert tampered.last_sync.note.startswith("rebuilt: the persisted snapshot did not verify")
+    assert [snapshot.removes_number(first.digits), snapshot.removes_number(second.digits)] == [False, True]
+    assert store.load(DjangoOptOutSource().identity()) is not None  # the rebuilt one replaced it
