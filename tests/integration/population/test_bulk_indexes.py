@@ -62,8 +62,8 @@ def test_small_load_into_a_larger_table_keeps_the_indexes_in_place(registry, mon
 def test_rollback_during_a_rebuild_brings_the_indexes_back(db) -> None:
     before = indexes()
     store = bulk.DjangoPopulationStore()
-    with pytest.raises(RuntimeError), transaction.atomic():
-        with store._indexes_rebuilt("patient", 10 * bulk.REBUILD_INDEXES_FROM):
-            assert store._secondary_indexes("patient") == []  # dropped inside the transaction
-            raise RuntimeError("the merge failed")
+    with (pytest.raises(RuntimeError), transaction.atomic(),
+          store._indexes_rebuilt("patient", 10 * bulk.REBUILD_INDEXES_FROM)):
+        assert store._secondary_indexes("patient") == []  # dropped inside the transaction
+        raise RuntimeError("the merge failed")
     assert indexes() == before
