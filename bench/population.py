@@ -7,8 +7,12 @@ Each step runs in its own process so that its peak RSS (getrusage ru_maxrss) is 
 `generate` (ndop population generate), `import` (ndop population import: row checks, staging with
 COPY / executemany, set-based merge, audit) and the peer `bulk_create`: the plain Django way (csv reader,
 model instances, `bulk_create` in batches of 10,000, the projection with `bulk_create(update_conflicts=True)`),
-which checks nothing. PostgreSQL runs in a scratch database (`ndop_bench` by default) created and dropped
-here. Raw results go to bench/out/population.json; a table with rows/s, peak RSS and ratios to stdout.
+which checks nothing; and on PostgreSQL at every size the peer `copy`: the fastest plain way, `COPY` of each CSV
+file as it is through psycopg, then the events numbered and each person's latest taken in SQL. It checks
+nothing either. At sizes up to --peer-size the tables each peer loaded are compared with the import's, row for
+row (sha256 in key order); a difference stops the run. The import reports its time split per store step.
+PostgreSQL runs in a scratch database (`ndop_bench` by default) created and dropped here. Raw results go to
+bench/out/population.json; a table with rows/s, peak RSS, load average and ratios to stdout.
 """
 
 from __future__ import annotations
@@ -153,7 +157,8 @@ def child_peer(directory: Path) -> dict:
                     flush(events)
                     events = []
             flush(events)
-    return {"seconds": time.perf_counter() - start, "choices": count, **_digests()}
+    return {"seconds": time.perf_counter() - start, "choices": count,
+            **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
 
 
 _TEXT_COLUMNS = ("nhs_number", "given_name", "family_name", "postcode", "lsoa_code", "gp_practice_code", "mobile",
@@ -198,7 +203,8 @@ def child_copy(directory: Path) -> dict:
             "INSERT INTO current_choice (nhs_number, choice, sequence, made_at, recorded_at, channel) "
             "SELECT DISTINCT ON (nhs_number) nhs_number, choice, sequence, made_at, recorded_at, channel "
             "FROM choice_event ORDER BY nhs_number, made_at DESC, sequence DESC")
-    return {"seconds": time.perf_counter() - start, "choices": count, **_digests()}
+    return {"seconds": time.perf_counter() - start, "choices": count,
+            **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
 
 
 def _digests() -> dict[str, str]:
