@@ -185,7 +185,10 @@ class DjangoPopulationStore:
 
     def merge_patients(self) -> tuple[int, int]:
         total = int(self._scalar("SELECT count(*) FROM stage_patient"))
-        updated = int(
+        # Into an empty index (the first load) nothing can conflict: a plain insert spares the upsert's
+        # speculative insertion per row and the count of numbers already known.
+        empty = not self._scalar("SELECT EXISTS (SELECT 1 FROM patient)")
+        updated = 0 if empty else int(
             self._scalar(
                 "SELECT count(*) FROM stage_patient s WHERE EXISTS "
                 "(SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number)"
@@ -193,35 +196,53 @@ class DjangoPopulationStore:
         )
         columns = ", ".join(PATIENT_FIELDS)
         assignments = ", ".join(f"{f} = excluded.{f}" for f in PATIENT_FIELDS[1:])
-        with self._indexes_rebuilt("patient", total - updated):
+        upsert = "" if empty else f" ON CONFLICT (nhs_number) DO UPDATE SET {assignments}"
+        with self._indexes_rebuilt("patient", total - updated, empty=empty) as key_dropped:
             # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT, not to a join.
-            self._execute(
-                # In key order: the index pages fill one after another instead of at random.
-                f"INSERT INTO patient ({columns}) SELECT {columns} FROM stage_patient WHERE true "
-                f"ORDER BY nhs_number ON CONFLICT (nhs_number) DO UPDATE SET {assignments}"
-            )
+            # In key order while the primary key is there: its pages fill one after another, not at random.
+            order = "" if key_dropped else " ORDER BY nhs_number"
+            self._execute(f"INSERT INTO patient ({columns}) SELECT {columns} FROM stage_patient WHERE true"
+                          f"{order}{upsert}")
         return total - updated, updated
 
     @contextmanager
-    def _indexes_rebuilt(self, table: str, adding: int) -> Iterator[None]:
+    def _indexes_rebuilt(self, table: str, adding: int, *, empty: bool = False) -> Iterator[bool]:
         """When `adding` rows would at least double `table`, drop its secondary indexes for the insert and
         build them again after it (ADR 82): one sort per index instead of a random insert per row and
-        index. Both are in the caller's transaction, so a rollback brings the old indexes back. The primary
-        key stays (the upsert needs it, and rows arrive in its order). PostgreSQL's DROP INDEX locks the
-        table against readers until commit: a load that large is the registry's first, or a quiet hour's."""
+        index. Both are in the caller's transaction, so a rollback brings the old indexes back. PostgreSQL's
+        DROP INDEX locks the table against readers until commit: a load that large is the registry's first,
+        or a quiet hour's. The primary key stays (an upsert needs it), except when the caller says the table
+        is `empty` on PostgreSQL and no foreign key needs it: then it is built last, by a sort, which also
+        checks the staged numbers are unique once more. Yields whether the primary key was dropped."""
         limit = max(adding, REBUILD_INDEXES_FROM) + 1  # enough to decide, without counting a national table
         existing = int(self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS t", (limit,)))
         if adding < REBUILD_INDEXES_FROM or adding < existing:
-            yield
+            yield False
             return
         indexes = self._secondary_indexes(table)
+        key = self._primary_key(table) if empty and self.vendor == "postgresql" else None
         if self.vendor == "postgresql":
             self._execute(f"SET LOCAL maintenance_work_mem = '{PG_MAINTENANCE_WORK_MEM}'")
         for name, _ in indexes:
             self._execute(f'DROP INDEX "{name}"')
-        yield
+        if key is not None:
+            self._execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key[0]}"')
+        yield key is not None
+        if key is not None:
+            self._execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key[0]}" {key[1]}')
         for _, definition in indexes:
             self._execute(definition)
+
+    def _primary_key(self, table: str) -> tuple[str, str] | None:
+        """(name, definition) of `table`'s primary key on PostgreSQL, unless a foreign key refers to it."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'p' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = %s::regclass)",
+                [table, table],
+            )
+            row = cursor.fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
 
     def _secondary_indexes(self, table: str) -> list[tuple[str, str]]:
         """(name, CREATE INDEX statement) of each index on `table` that no constraint owns."""
