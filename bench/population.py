@@ -7,8 +7,12 @@ Each step runs in its own process so that its peak RSS (getrusage ru_maxrss) is 
 `generate` (ndop population generate), `import` (ndop population import: row checks, staging with
 COPY / executemany, set-based merge, audit) and the peer `bulk_create`: the plain Django way (csv reader,
 model instances, `bulk_create` in batches of 10,000, the projection with `bulk_create(update_conflicts=True)`),
-which checks nothing. PostgreSQL runs in a scratch database (`ndop_bench` by default) created and dropped
-here. Raw results go to bench/out/population.json; a table with rows/s, peak RSS and ratios to stdout.
+which checks nothing; and on PostgreSQL at every size the peer `copy`: the fastest plain way, `COPY` of each CSV
+file as it is through psycopg, then the events numbered and each person's latest taken in SQL. It checks
+nothing either. At sizes up to --peer-size the tables each peer loaded are compared with the import's, row for
+row (sha256 in key order); a difference stops the run. The import reports its time split per store step.
+PostgreSQL runs in a scratch database (`ndop_bench` by default) created and dropped here. Raw results go to
+bench/out/population.json; a table with rows/s, peak RSS, load average and ratios to stdout.
 """
 
 from __future__ import annotations
@@ -64,13 +68,37 @@ def child_import(directory: Path) -> dict:
     from ndop.domain.common.actors import Actor
     from ndop.services.population.import_population import import_population
 
+    split = _timed_store_steps()
     start = time.perf_counter()
     with open(directory / "patients.csv", "rb") as p, open(directory / "choices.csv", "rb") as c:
         summary = import_population(
             container.registry(), container.population_store, p, c, imported_by=Actor.system_job("bench"),
             source="population:bench",
         )
-    return {"seconds": time.perf_counter() - start, "choices": summary.choice_events}
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "choices": summary.choice_events, "split": split,
+            **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
+
+
+def _timed_store_steps() -> dict[str, float]:
+    """Time each step of the bulk store (reading and checking the files happens inside the two stage steps,
+    overlapped with the COPY): the time split the docs report."""
+    from ndop.adapters.db.population import DjangoPopulationStore
+
+    split: dict[str, float] = {}
+    for name in ("stage_patients", "stage_choices", "failing_lines", "merge_patients", "merge_choices",
+                 "events_digest"):
+        original = getattr(DjangoPopulationStore, name)
+
+        def timed(self, *args, _original=original, _name=name, **kwargs):
+            began = time.perf_counter()
+            try:
+                return _original(self, *args, **kwargs)
+            finally:
+                split[_name] = round(split.get(_name, 0.0) + time.perf_counter() - began, 2)
+
+        setattr(DjangoPopulationStore, name, timed)
+    return split
 
 
 def child_peer(directory: Path) -> dict:
@@ -93,7 +121,8 @@ def child_peer(directory: Path) -> dict:
                     date_of_birth=r["date_of_birth"], gender=int(r["gender"]), postcode=r["postcode"],
                     lsoa_code=r["lsoa_code"], gp_practice_code=r["gp_practice_code"], mobile=r["mobile"],
                     email=r["email"], date_of_death=r["date_of_death"] or None, superseded_by=r["superseded_by"],
-                    sensitive=r["sensitive"] == "true",
+                    sensitive=r["sensitive"] == "true", address_line_1=r["address_line_1"],
+                    address_line_2=r["address_line_2"], address_line_3=r["address_line_3"], town=r["town"],
                 ))
                 if len(batch) == PEER_BATCH:
                     m.Patient.objects.bulk_create(batch)
@@ -110,14 +139,16 @@ def child_peer(directory: Path) -> dict:
                 latest = {e.nhs_number: e for e in events}
                 m.CurrentChoice.objects.bulk_create(
                     [m.CurrentChoice(nhs_number=e.nhs_number, choice=e.choice, sequence=e.sequence,
-                                     recorded_at=e.recorded_at, channel=e.channel) for e in latest.values()],
+                                     made_at=e.made_at, recorded_at=e.recorded_at, channel=e.channel)
+                     for e in latest.values()],
                     update_conflicts=True, unique_fields=["nhs_number"],
-                    update_fields=["choice", "sequence", "recorded_at", "channel"],
+                    update_fields=["choice", "sequence", "made_at", "recorded_at", "channel"],
                 )
 
             for r in csv.DictReader(f):
                 events.append(m.ChoiceEvent(
-                    sequence=sequence, nhs_number=r["nhs_number"], choice=r["choice"], recorded_at=r["recorded_at"],
+                    sequence=sequence, nhs_number=r["nhs_number"], choice=r["choice"], made_at=r["recorded_at"],
+                    recorded_at=r["recorded_at"],
                     channel=r["channel"], proxy_role=r["proxy_role"], case_reference=r["case_reference"],
                     recorded_by="bench-peer",
                 ))
@@ -126,7 +157,80 @@ def child_peer(directory: Path) -> dict:
                     flush(events)
                     events = []
             flush(events)
-    return {"seconds": time.perf_counter() - start, "choices": count}
+    return {"seconds": time.perf_counter() - start, "choices": count,
+            **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
+
+
+_TEXT_COLUMNS = ("nhs_number", "given_name", "family_name", "postcode", "lsoa_code", "gp_practice_code", "mobile",
+                 "email", "superseded_by", "address_line_1", "address_line_2", "address_line_3", "town")
+
+
+def child_copy(directory: Path) -> dict:
+    """The plain PostgreSQL way: COPY each CSV file as it is, then number the events and take each person's
+    latest in SQL, in one transaction. It checks nothing (no NHS number, date or code is looked at, and a
+    repeated number fails the whole load with a constraint error rather than a line number)."""
+    _django()
+    from django.db import connection, transaction
+
+    from ndop.adapters.db.registry import reserve_sequences
+
+    start = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        raw = cursor.cursor
+        with open(directory / "patients.csv", "rb") as f:
+            header = f.readline().decode().strip()
+            with raw.copy(f"COPY patient ({header}) FROM STDIN (FORMAT csv, FORCE_NOT_NULL "
+                          f"({', '.join(c for c in _TEXT_COLUMNS if c in header.split(','))}))") as copy:
+                while data := f.read(1 << 20):
+                    copy.write(data)
+        cursor.execute("CREATE TEMP TABLE peer_choice (nhs_number text, choice text, recorded_at timestamptz, "
+                       "channel text, proxy_role text, case_reference text, line bigserial)")
+        with open(directory / "choices.csv", "rb") as f:
+            f.readline()
+            with raw.copy("COPY peer_choice (nhs_number, choice, recorded_at, channel, proxy_role, case_reference) "
+                          "FROM STDIN (FORMAT csv, FORCE_NOT_NULL (proxy_role, case_reference))") as copy:
+                while data := f.read(1 << 20):
+                    copy.write(data)
+        cursor.execute("SELECT count(*) FROM peer_choice")
+        count = int(cursor.fetchone()[0])
+        first = reserve_sequences(count) if count else 1
+        cursor.execute(
+            "INSERT INTO choice_event (sequence, nhs_number, choice, made_at, recorded_at, channel, proxy_role, "
+            "proxy_name, proxy_evidence_type, proxy_evidence_reference, case_reference, recorded_by) "
+            "SELECT %s - 1 + ROW_NUMBER() OVER (ORDER BY recorded_at, line), nhs_number, choice, recorded_at, "
+            "recorded_at, channel, proxy_role, '', '', '', case_reference, 'bench-peer' FROM peer_choice", [first])
+        cursor.execute(
+            "INSERT INTO current_choice (nhs_number, choice, sequence, made_at, recorded_at, channel) "
+            "SELECT DISTINCT ON (nhs_number) nhs_number, choice, sequence, made_at, recorded_at, channel "
+            "FROM choice_event ORDER BY nhs_number, made_at DESC, sequence DESC")
+    return {"seconds": time.perf_counter() - start, "choices": count,
+            **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
+
+
+def _digests() -> dict[str, str]:
+    """sha256 of each loaded table in key order, over the columns both ways load (not `sequence` or
+    `recorded_by`), so that a peer's rows and ndop's can be compared row for row in the run."""
+    import hashlib
+
+    from django.db import connection
+
+    queries = {
+        "patient": "SELECT * FROM patient ORDER BY nhs_number",
+        "choice_event": "SELECT nhs_number, choice, made_at, recorded_at, channel, proxy_role, case_reference "
+                        "FROM choice_event ORDER BY nhs_number, recorded_at, choice, channel, case_reference",
+        "current_choice": "SELECT nhs_number, choice, made_at, recorded_at, channel FROM current_choice "
+                          "ORDER BY nhs_number",
+    }
+    digests = {}
+    for table, sql in queries.items():
+        digest = hashlib.sha256()
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            while batch := cursor.fetchmany(50_000):
+                for row in batch:
+                    digest.update(repr(row).encode())
+        digests[f"{table}_sha256"] = digest.hexdigest()
+    return digests
 
 
 # ---- the parent: databases, processes, the table -------------------------------------------------
@@ -162,6 +266,20 @@ def _drop(kind: str, pg_url: str, work: Path) -> None:
         shutil.rmtree(work / "var-sqlite", ignore_errors=True)
     else:
         _pg_admin(pg_url, f'DROP DATABASE IF EXISTS "{pg_url.rsplit("/", 1)[1]}"')
+
+
+def _compare(outcomes: dict[str, dict]) -> None:
+    """The peers loaded the same rows as ndop. The bulk_create peer's projection is the last row per person
+    in each batch (the plain way), so only its tables are compared; the COPY peer's projection too."""
+    mine = outcomes["import"]
+    compared = {"copy": ("patient", "choice_event", "current_choice"), "peer": ("patient", "choice_event")}
+    for step, tables in compared.items():
+        if step in outcomes:
+            differ = [t for t in tables if outcomes[step][f"{t}_sha256"] != mine[f"{t}_sha256"]]
+            verdict = "the same rows" if not differ else "different rows in " + ", ".join(differ)
+            print(f"    {step} and import loaded {verdict} ({', '.join(tables)})", flush=True)
+            if differ:
+                raise SystemExit(f"{step} and import differ in {', '.join(differ)}")
 
 
 def _run_child(step: str, *args: str, env: dict[str, str] | None = None) -> dict:
@@ -203,14 +321,24 @@ def main() -> None:
         results.append({"patients": size, "database": "-", "step": "generate", **gen, "file_mib": size_mib})
         print(f"{size:>11,} generate        {gen['seconds']:8.1f} s  {gen['peak_mib']:7.0f} MiB", flush=True)
         for kind in databases:
-            steps = ["import"] + (["peer"] if size == options.peer_size else [])
+            compare = size <= options.peer_size
+            steps = ["import"] + (["copy"] if kind == "postgresql" else []) + (["peer"] if compare else [])
+            outcomes = {}
             for step in steps:
                 env = _fresh_database(kind, options.pg_url, work)
+                if compare:
+                    env["BENCH_DIGEST"] = "1"
+                load = os.getloadavg()[0]
                 outcome = _run_child(step, str(files), env=env)
+                outcome["load"] = f"{load:.1f}-{os.getloadavg()[0]:.1f}"
                 _drop(kind, options.pg_url, work)
+                outcomes[step] = outcome
                 results.append({"patients": size, "database": kind, "step": step, **outcome})
                 print(f"{size:>11,} {kind:10s} {step:6s} {outcome['seconds']:8.1f} s  "
-                      f"{outcome['peak_mib']:7.0f} MiB", flush=True)
+                      f"{outcome['peak_mib']:7.0f} MiB  load {outcome['load']}  {outcome.get('split', '')}",
+                      flush=True)
+            if compare:
+                _compare(outcomes)
         if not options.keep_files:
             shutil.rmtree(files, ignore_errors=True)
     (OUT / "population.json").write_text(json.dumps({"machine": _machine(), "results": results}, indent=2))
@@ -218,20 +346,21 @@ def main() -> None:
 
 
 def print_table(results: list[dict]) -> None:
-    gen = {r["patients"]: r for r in results if r["step"] == "generate"}
-    peers = {(r["patients"], r["database"]): r for r in results if r["step"] == "peer"}
+    by = {(r["patients"], r["database"], r["step"]): r for r in results}
     print()
-    print("| patients | database | step | seconds | patients/s | rows/s (all) | peak RSS MiB | generate + import s "
-          "| vs bulk_create |")
-    print("|---:|---|---|---:|---:|---:|---:|---:|---:|")
+    print("| patients | database | step | seconds | patients/s | rows/s (all) | peak RSS MiB | load | "
+          "import / COPY peer | import vs bulk_create |")
+    print("|---:|---|---|---:|---:|---:|---:|---|---:|---:|")
     for r in results:
         n, seconds = r["patients"], r["seconds"]
         rows = n + r.get("choices", 0)
-        total = f"{gen[n]['seconds'] + seconds:.1f}" if r["step"] == "import" else ""
-        peer = peers.get((n, r["database"]))
-        ratio = f"{peer['seconds'] / seconds:.1f}x faster" if peer and r["step"] == "import" else ""
+        copy, peer = by.get((n, r["database"], "copy")), by.get((n, r["database"], "peer"))
+        mine = r["step"] == "import"
+        to_copy = f"{seconds / copy['seconds']:.2f}x the time" if copy and mine else ""
+        to_peer = f"{peer['seconds'] / seconds:.1f}x faster" if peer and mine else ""
+        load = r.get("load", "")
         print(f"| {n:,} | {r['database']} | {r['step']} | {seconds:.1f} | {n / seconds:,.0f} | {rows / seconds:,.0f} "
-              f"| {r['peak_mib']:.0f} | {total} | {ratio} |")
+              f"| {r['peak_mib']:.0f} | {load} | {to_copy} | {to_peer} |")
 
 
 def child_main(step: str, args: list[str]) -> None:
@@ -241,6 +370,8 @@ def child_main(step: str, args: list[str]) -> None:
         outcome = child_import(Path(args[0]))
     elif step == "peer":
         outcome = child_peer(Path(args[0]))
+    elif step == "copy":
+        outcome = child_copy(Path(args[0]))
     else:
         raise SystemExit(f"unknown step {step}")
     outcome["peak_mib"] = _peak_mib()

@@ -9,11 +9,13 @@ number the choices and pick each person's latest), so Python never holds more th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import islice
 from typing import Any, Final
 
 from django.db import connection
+from psycopg.copy import QueuedLibpqWriter
 
 from ndop.adapters.db import models as m
 from ndop.adapters.db.integrity import events_digest_between
@@ -24,6 +26,11 @@ from ndop.domain.population.files import ChoiceRow, PatientRow
 
 BATCH: Final = 20_000
 SQLITE_CACHE_KIB: Final = 128 * 1024
+# Index builds after a bulk load sort in memory up to this much (PostgreSQL's default is 64 MB: a 60M-row
+# index would spill to disk in many runs). One build at a time, for this transaction only.
+PG_MAINTENANCE_WORK_MEM: Final = "512MB"
+# Below this many new rows, inserting into the live indexes costs less than building them again.
+REBUILD_INDEXES_FROM: Final = 20_000
 PATIENT_FIELDS: Final = (
     "nhs_number", "given_name", "family_name", "date_of_birth", "gender", "postcode", "lsoa_code",
     "gp_practice_code", "mobile", "email", "date_of_death", "superseded_by", "sensitive",
@@ -143,7 +150,10 @@ class DjangoPopulationStore:
         count = 0
         with connection.cursor() as cursor:
             raw = cursor.cursor  # the psycopg 3 cursor under Django's wrapper
-            with raw.copy(f"COPY {table} (line, {', '.join(fields)}) FROM STDIN") as copy:
+            # The queued writer sends the formatted rows from its own thread (the socket write releases the
+            # GIL), so the server's work on the COPY overlaps with this process reading and checking the file.
+            writer = QueuedLibpqWriter(raw)
+            with raw.copy(f"COPY {table} (line, {', '.join(fields)}) FROM STDIN", writer=writer) as copy:
                 for row in rows:
                     copy.write_row(row)
                     count += 1
@@ -175,7 +185,10 @@ class DjangoPopulationStore:
 
     def merge_patients(self) -> tuple[int, int]:
         total = int(self._scalar("SELECT count(*) FROM stage_patient"))
-        updated = int(
+        # Into an empty index (the first load) nothing can conflict: a plain insert spares the upsert's
+        # speculative insertion per row and the count of numbers already known.
+        empty = not self._scalar("SELECT EXISTS (SELECT 1 FROM patient)")
+        updated = 0 if empty else int(
             self._scalar(
                 "SELECT count(*) FROM stage_patient s WHERE EXISTS "
                 "(SELECT 1 FROM patient p WHERE p.nhs_number = s.nhs_number)"
@@ -183,18 +196,81 @@ class DjangoPopulationStore:
         )
         columns = ", ".join(PATIENT_FIELDS)
         assignments = ", ".join(f"{f} = excluded.{f}" for f in PATIENT_FIELDS[1:])
-        # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT, not to a join.
-        self._execute(
-            # In key order: the index pages fill one after another instead of at random.
-            f"INSERT INTO patient ({columns}) SELECT {columns} FROM stage_patient WHERE true ORDER BY nhs_number "
-            f"ON CONFLICT (nhs_number) DO UPDATE SET {assignments}"
-        )
+        upsert = "" if empty else f" ON CONFLICT (nhs_number) DO UPDATE SET {assignments}"
+        with self._indexes_rebuilt("patient", total - updated, empty=empty) as key_dropped:
+            # "WHERE true" tells SQLite's parser the ON CONFLICT belongs to the INSERT, not to a join.
+            # In key order while the primary key is there: its pages fill one after another, not at random.
+            order = "" if key_dropped else " ORDER BY nhs_number"
+            self._execute(f"INSERT INTO patient ({columns}) SELECT {columns} FROM stage_patient WHERE true"
+                          f"{order}{upsert}")
         return total - updated, updated
+
+    @contextmanager
+    def _indexes_rebuilt(self, table: str, adding: int, *, empty: bool = False) -> Iterator[bool]:
+        """When `adding` rows would at least double `table`, drop its secondary indexes for the insert and
+        build them again after it (ADR 82): one sort per index instead of a random insert per row and
+        index. Both are in the caller's transaction, so a rollback brings the old indexes back. PostgreSQL's
+        DROP INDEX locks the table against readers until commit: a load that large is the registry's first,
+        or a quiet hour's. The primary key stays (an upsert needs it), except when the caller says the table
+        is `empty` on PostgreSQL and no foreign key needs it: then it is built last, by a sort, which also
+        checks the staged numbers are unique once more. Yields whether the primary key was dropped."""
+        limit = max(adding, REBUILD_INDEXES_FROM) + 1  # enough to decide, without counting a national table
+        existing = int(self._scalar(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) AS t", (limit,)))
+        if adding < REBUILD_INDEXES_FROM or adding < existing:
+            yield False
+            return
+        indexes = self._secondary_indexes(table)
+        key = self._primary_key(table) if empty and self.vendor == "postgresql" else None
+        if self.vendor == "postgresql":
+            self._execute(f"SET LOCAL maintenance_work_mem = '{PG_MAINTENANCE_WORK_MEM}'")
+        for name, _ in indexes:
+            self._execute(f'DROP INDEX "{name}"')
+        if key is not None:
+            self._execute(f'ALTER TABLE {table} DROP CONSTRAINT "{key[0]}"')
+        yield key is not None
+        if key is not None:
+            self._execute(f'ALTER TABLE {table} ADD CONSTRAINT "{key[0]}" {key[1]}')
+        for _, definition in indexes:
+            self._execute(definition)
+
+    def _primary_key(self, table: str) -> tuple[str, str] | None:
+        """(name, definition) of `table`'s primary key on PostgreSQL, unless a foreign key refers to it."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                "AND contype = 'p' AND NOT EXISTS (SELECT 1 FROM pg_constraint f WHERE f.confrelid = %s::regclass)",
+                [table, table],
+            )
+            row = cursor.fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    def _secondary_indexes(self, table: str) -> list[tuple[str, str]]:
+        """(name, CREATE INDEX statement) of each index on `table` that no constraint owns."""
+        if self.vendor == "postgresql":
+            sql = (
+                "SELECT i.relname, pg_get_indexdef(x.indexrelid) FROM pg_index x "
+                "JOIN pg_class i ON i.oid = x.indexrelid "
+                "WHERE x.indrelid = %s::regclass "
+                "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) ORDER BY 1"
+            )
+        else:  # SQLite: automatic indexes (primary key, UNIQUE) have no SQL of their own
+            sql = ("SELECT name, sql FROM sqlite_master "
+                   "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL ORDER BY 1")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [table])
+            return [(str(name), str(definition)) for name, definition in cursor.fetchall()]
 
     def reserve_versions(self, count: int) -> int:
         return reserve_sequences(count)
 
     def merge_choices(self, first_version: int, recorded_by: Actor) -> int:
+        staged = int(self._scalar("SELECT count(*) FROM stage_choice"))
+        with self._indexes_rebuilt("choice_event", staged):
+            self._append_events(first_version, recorded_by)
+        with self._indexes_rebuilt("current_choice", staged):
+            return self._move_projection(first_version, first_version + staged - 1)
+
+    def _append_events(self, first_version: int, recorded_by: Actor) -> None:
         self._execute(
             """
             INSERT INTO choice_event (sequence, nhs_number, choice, made_at, recorded_at, channel, proxy_role,
@@ -206,7 +282,8 @@ class DjangoPopulationStore:
             """,
             [first_version, str(recorded_by)],
         )
-        last = first_version + int(self._scalar("SELECT count(*) FROM stage_choice")) - 1
+
+    def _move_projection(self, first_version: int, last: int) -> int:
         return int(
             self._execute(
                 """

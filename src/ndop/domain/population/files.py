@@ -217,6 +217,27 @@ _POSTCODE_FAST: Final = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]? [0-9][A-Z]{2}")
 _NOT_DIGITS: Final = "x" * 10
 # Empty, or up to 100 characters without control characters or surrounding spaces (already normal form).
 _ADDRESS_FAST: Final = re.compile(r"(?:[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,98}[^\s\x00-\x1f\x7f])?)?")
+# The whole row's form in one match (one C call a row instead of one a field): the fields joined by a
+# control character, which none of the field patterns accepts, so no field can run into the next. Check
+# digits, real dates and the comparisons between fields are checked apart.
+_SEPARATOR: Final = "\x1f"
+_DATE_FAST: Final = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_ROW_FAST: Final = re.compile(_SEPARATOR.join(f"(?:{field})" for field in (
+    r"[0-9]{10}",  # nhs_number
+    _NAME_FAST.pattern,  # given_name
+    _NAME_FAST.pattern,  # family_name
+    _DATE_FAST,  # date_of_birth
+    "[0129]",  # gender
+    f"(?:{_POSTCODE_FAST.pattern})?",
+    f"(?:{_LSOA.pattern})?",
+    f"(?:{_ORG_CODE.pattern})?",  # gp_practice_code
+    f"(?:{_MOBILE.pattern})?",
+    f"(?:{_EMAIL.pattern})?",
+    f"(?:{_DATE_FAST})?",  # date_of_death
+    "(?:[0-9]{10})?",  # superseded_by
+    "true|false",  # sensitive (each field is wrapped in a group, so this choice stays inside it)
+    _ADDRESS_FAST.pattern, _ADDRESS_FAST.pattern, _ADDRESS_FAST.pattern, _ADDRESS_FAST.pattern,
+)))
 
 
 def _iso_date(value: str) -> date | None:
@@ -248,10 +269,6 @@ def _mask(values: Iterable[object], n: int) -> npt.NDArray[np.bool_]:
     return np.fromiter(values, dtype=bool, count=n)
 
 
-def _optional_mask(column: Sequence[str], pattern: re.Pattern[str]) -> npt.NDArray[np.bool_]:
-    return _mask((not v or pattern.fullmatch(v) is not None for v in column), len(column))
-
-
 def parse_patients(rows: Sequence[list[str]], today: date) -> list[PatientRow | str]:
     """Check many data rows of patients.csv: each result is the typed row, or the reason it was refused."""
     results: list[PatientRow | str] = [""] * len(rows)
@@ -265,20 +282,14 @@ def parse_patients(rows: Sequence[list[str]], today: date) -> list[PatientRow | 
         (nhs, given, family, born_s, gender_s, postcode, lsoa, practice, mobile, email, died_s, superseded,
          sensitive_s, line1, line2, line3, town) = zip(*chosen, strict=True)
         n = len(chosen)
+        ok = _mask((_ROW_FAST.fullmatch(_SEPARATOR.join(r)) is not None for r in chosen), n)
         born = list(map(_iso_date, born_s))
         died = [None if not v else _iso_date(v) for v in died_s]
         genders = list(map(_GENDERS.get, gender_s))
         flags = list(map(_BOOLEANS.get, sensitive_s))
-        ok = nhs_numbers_valid(nhs)
-        ok &= _mask((_NAME_FAST.fullmatch(v) is not None for v in given), n)
-        ok &= _mask((_NAME_FAST.fullmatch(v) is not None for v in family), n)
+        ok &= nhs_numbers_valid(nhs)
         ok &= _mask((b is not None and b <= today for b in born), n)
-        ok &= _mask((g is not None for g in genders), n)
-        ok &= _optional_mask(postcode, _POSTCODE_FAST)
-        ok &= _optional_mask(lsoa, _LSOA)
-        ok &= _optional_mask(practice, _ORG_CODE)
-        ok &= _optional_mask(mobile, _MOBILE)
-        ok &= _mask((not v or (len(v) <= 254 and _EMAIL.fullmatch(v) is not None) for v in email), n)
+        ok &= _mask((len(v) <= 254 for v in email), n)
         ok &= _mask(
             (not s or (d is not None and b is not None and b <= d <= today) for s, d, b in zip(died_s, died, born,
                                                                                             strict=True)),
@@ -288,9 +299,6 @@ def parse_patients(rows: Sequence[list[str]], today: date) -> list[PatientRow | 
         if has_replacement.any():
             replacement_ok = nhs_numbers_valid([v if v else _NOT_DIGITS for v in superseded])
             ok &= ~has_replacement | (replacement_ok & _mask((a != b for a, b in zip(nhs, superseded, strict=True)), n))
-        ok &= _mask((f is not None for f in flags), n)
-        for column in (line1, line2, line3, town):
-            ok &= _mask((_ADDRESS_FAST.fullmatch(v) is not None for v in column), n)
         typed = zip(nhs, given, family, born, genders, postcode, lsoa, practice, mobile, email, died, superseded,
                     flags, line1, line2, line3, town, strict=True)
         for position, good, row in zip(wide, ok.tolist(), typed, strict=True):
