@@ -10,7 +10,7 @@ cursor on PostgreSQL, SQLite's stepping cursor): either way one batch is in memo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any, Final
 
@@ -20,7 +20,7 @@ from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
 from ndop.adapters.db import statistics_arrow as arrow
-from ndop.adapters.db.statistics_arrow import ArrowRead, driver_errors, integers
+from ndop.adapters.db.statistics_arrow import ArrowRead, Part, driver_errors, integers
 from ndop.adapters.db.statistics_arrow import Codes as ArrowCodes
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.clock import Clock, SystemClock
@@ -93,6 +93,33 @@ class _Columns:
     def done(self) -> list[npt.NDArray[Any]]:
         return [a[: self.size].copy() if a.size != self.size else a for a in self.arrays]
 
+    def filled(self) -> list[npt.NDArray[Any]]:
+        """The filled part of each column, as views (a part of a read, joined by `_joined`)."""
+        return [a[: self.size] for a in self.arrays]
+
+
+def _joined(parts: list[list[npt.NDArray[Any]]]) -> list[npt.NDArray[Any]]:
+    """The parts of a read, one after the other, joined one column at a time: at the peak, the parts and
+    one joined column (a single part that fills its columns is taken as it is)."""
+    if len(parts) == 1 and all(c.base is None or c.size == c.base.size for c in parts[0]):
+        return parts[0]
+    joined = []
+    for k in range(len(parts[0])):
+        joined.append(np.concatenate([part[k] for part in parts]))
+        for part in parts:
+            part[k] = part[k][:0]  # let the part's column go
+    return joined
+
+
+def _merge_codes(parts: list[tuple[ArrowCodes, npt.NDArray[np.int32]]]) -> tuple[str, ...]:
+    """One numbering of the codes across the parts, in order of first sight as if read in one go; each
+    part's column renumbered in place."""
+    index: dict[str, int] = {}
+    for codes, column in parts:
+        mapping = np.array([index.setdefault(c, len(index)) for c in codes.codes()] or [0], dtype=np.int32)
+        column[:] = mapping[column]
+    return tuple(index)
+
 
 class _Codes:
     """Practice or LSOA codes to small integers, in order of first sight."""
@@ -125,27 +152,52 @@ class DjangoRegistryColumns:
             # rows, the tests' transactions): read through that connection, row by row.
             return self._patients_by_cursor(vendor), self._choices_by_cursor(vendor)
         with driver_errors(), ArrowRead(vendor, connection.settings_dict) as read:
-            return self._patients_by_arrow(read), self._choices_by_arrow(read)
+            return self._by_arrow(read)
 
     # ---- Arrow batches (ADBC): the fast path, ADR 74 ----
 
-    def _patients_by_arrow(self, read: ArrowRead) -> PatientColumns:
-        out = _Columns(_UNPACKED_TYPES, read.count("patient"))
-        practices, lsoas = ArrowCodes(), ArrowCodes()
-        for batch in read.batches(arrow.PATIENTS):
-            out.extend((arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)), arrow.dates(batch.column(2)),
-                        arrow.genders(batch.column(3)), practices.of(batch.column(4)), lsoas.of(batch.column(5))))
-        links = [(int(a), int(b)) for batch in read.batches(_LINKS[read.vendor])
-                 for a, b in zip(integers(batch.column(0)).tolist(), integers(batch.column(1)).tolist(), strict=True)]
-        return _patients(out.done(), links, practices.codes(), lsoas.codes())
+    def _by_arrow(self, read: ArrowRead) -> tuple[PatientColumns, ChoiceColumns]:
+        """Every part of both tables and the supersession links as jobs on the read's connections (on
+        PostgreSQL several at once, ADR 86), then the parts joined in order."""
+        parts = read.parts("patient")
+        events = read.parts("choice_event")
+        vendor = read.vendor
 
-    def _choices_by_arrow(self, read: ArrowRead) -> ChoiceColumns:
-        out = _Columns(_CHOICE_TYPES, read.count("choice_event"))
-        for batch in read.batches(arrow.CHOICES[read.vendor]):
-            out.extend((arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
-                        integers(batch.column(2)), integers(batch.column(3))))
-        key, made_at, sequence, opted = out.done()
-        return ChoiceColumns(key, made_at, sequence, opted)
+        def patients(part: Part) -> Callable[[Any], tuple[list[npt.NDArray[Any]], ArrowCodes, ArrowCodes]]:
+            def job(reader: Any) -> tuple[list[npt.NDArray[Any]], ArrowCodes, ArrowCodes]:
+                out = _Columns(_UNPACKED_TYPES, part.rows)
+                practices, lsoas = ArrowCodes(), ArrowCodes()
+                for batch in reader.batches(arrow.PATIENTS + part.where):
+                    out.extend((arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)),
+                                arrow.dates(batch.column(2)), arrow.genders(batch.column(3)),
+                                practices.of(batch.column(4)), lsoas.of(batch.column(5))))
+                return out.filled(), practices, lsoas
+            return job
+
+        def choices(part: Part) -> Callable[[Any], list[npt.NDArray[Any]]]:
+            def job(reader: Any) -> list[npt.NDArray[Any]]:
+                out = _Columns(_CHOICE_TYPES, part.rows)
+                for batch in reader.batches(arrow.CHOICES[vendor] + part.where):
+                    out.extend((arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
+                                integers(batch.column(2)), integers(batch.column(3))))
+                return out.filled()
+            return job
+
+        def links(reader: Any) -> list[tuple[int, int]]:
+            return [(int(a), int(b)) for batch in reader.batches(_LINKS[vendor])
+                    for a, b in zip(integers(batch.column(0)).tolist(), integers(batch.column(1)).tolist(),
+                                    strict=True)]
+
+        jobs: list[Callable[[Any], Any]] = [*map(patients, parts), *map(choices, events), links]
+        done = read.run(jobs)
+        people, history, found = done[: len(parts)], done[len(parts) : -1], done[-1]
+        practice_codes = _merge_codes([(p[1], p[0][4]) for p in people])
+        lsoa_codes = _merge_codes([(p[2], p[0][5]) for p in people])
+        patient_columns = _joined([p[0] for p in people])
+        del people
+        key, made_at, sequence, opted = _joined(history)
+        return (_patients(patient_columns, found, practice_codes, lsoa_codes),
+                ChoiceColumns(key, made_at, sequence, opted))
 
     # ---- the caller's connection, row by row (FETCH rows in Python at a time) ----
 
