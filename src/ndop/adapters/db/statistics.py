@@ -10,6 +10,7 @@ cursor on PostgreSQL, SQLite's stepping cursor): either way one batch is in memo
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any, Final
@@ -80,6 +81,7 @@ class _Columns:
     def __init__(self, dtypes: Sequence[npt.DTypeLike], capacity: int) -> None:
         self.arrays = [np.empty(capacity, dtype=d) for d in dtypes]
         self.size = 0
+        self.lock = threading.Lock()  # the parts of a read append from their own threads
 
     def extend(self, columns: Sequence[Sequence[Any] | npt.NDArray[Any]]) -> None:
         count = len(columns[0])
@@ -94,31 +96,8 @@ class _Columns:
         return [a[: self.size].copy() if a.size != self.size else a for a in self.arrays]
 
     def filled(self) -> list[npt.NDArray[Any]]:
-        """The filled part of each column, as views (a part of a read, joined by `_joined`)."""
+        """The filled part of each column, as views: no copy, at the cost of the estimate's spare rows."""
         return [a[: self.size] for a in self.arrays]
-
-
-def _joined(parts: list[list[npt.NDArray[Any]]]) -> list[npt.NDArray[Any]]:
-    """The parts of a read, one after the other, joined one column at a time: at the peak, the parts and
-    one joined column (a single part that fills its columns is taken as it is)."""
-    if len(parts) == 1 and all(c.base is None or c.size == c.base.size for c in parts[0]):
-        return parts[0]
-    joined = []
-    for k in range(len(parts[0])):
-        joined.append(np.concatenate([part[k] for part in parts]))
-        for part in parts:
-            part[k] = part[k][:0]  # let the part's column go
-    return joined
-
-
-def _merge_codes(parts: list[tuple[ArrowCodes, npt.NDArray[np.int32]]]) -> tuple[str, ...]:
-    """One numbering of the codes across the parts, in order of first sight as if read in one go; each
-    part's column renumbered in place."""
-    index: dict[str, int] = {}
-    for codes, column in parts:
-        mapping = np.array([index.setdefault(c, len(index)) for c in codes.codes()] or [0], dtype=np.int32)
-        column[:] = mapping[column]
-    return tuple(index)
 
 
 class _Codes:
@@ -157,30 +136,33 @@ class DjangoRegistryColumns:
     # ---- Arrow batches (ADBC): the fast path, ADR 74 ----
 
     def _by_arrow(self, read: ArrowRead) -> tuple[PatientColumns, ChoiceColumns]:
-        """Every part of both tables and the supersession links as jobs on the read's connections (on
-        PostgreSQL several at once, ADR 86), then the parts joined in order."""
-        parts = read.parts("patient")
-        events = read.parts("choice_event")
+        """Every part of both tables, and the supersession links, as jobs on the read's connections (on
+        PostgreSQL several at once, ADR 86). Each job converts its batches in its own thread and appends
+        them to one set of columns under its lock (a copy of a batch): the engine does not depend on
+        the order of the people, so the parts need no joining, and memory is the columns and a batch a job."""
         vendor = read.vendor
+        parts, events = read.parts("patient"), read.parts("choice_event")
+        people = _Columns(_UNPACKED_TYPES, sum(p.rows for p in parts))
+        history = _Columns(_CHOICE_TYPES, sum(p.rows for p in events))
+        practices, lsoas = ArrowCodes(), ArrowCodes()
 
-        def patients(part: Part) -> Callable[[Any], tuple[list[npt.NDArray[Any]], ArrowCodes, ArrowCodes]]:
-            def job(reader: Any) -> tuple[list[npt.NDArray[Any]], ArrowCodes, ArrowCodes]:
-                out = _Columns(_UNPACKED_TYPES, part.rows)
-                practices, lsoas = ArrowCodes(), ArrowCodes()
+        def patients(part: Part) -> Callable[[Any], None]:
+            def job(reader: Any) -> None:
                 for batch in reader.batches(arrow.PATIENTS + part.where):
-                    out.extend((arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)),
-                                arrow.dates(batch.column(2)), arrow.genders(batch.column(3)),
-                                practices.of(batch.column(4)), lsoas.of(batch.column(5))))
-                return out.filled(), practices, lsoas
+                    columns = (arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)),
+                               arrow.dates(batch.column(2)), arrow.genders(batch.column(3)))
+                    practice, lsoa = arrow.encoded(batch.column(4)), arrow.encoded(batch.column(5))
+                    with people.lock:
+                        people.extend((*columns, practices.number(*practice), lsoas.number(*lsoa)))
             return job
 
-        def choices(part: Part) -> Callable[[Any], list[npt.NDArray[Any]]]:
-            def job(reader: Any) -> list[npt.NDArray[Any]]:
-                out = _Columns(_CHOICE_TYPES, part.rows)
+        def choices(part: Part) -> Callable[[Any], None]:
+            def job(reader: Any) -> None:
                 for batch in reader.batches(arrow.CHOICES[vendor] + part.where):
-                    out.extend((arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
-                                integers(batch.column(2)), integers(batch.column(3))))
-                return out.filled()
+                    columns = (arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
+                               integers(batch.column(2)), integers(batch.column(3)))
+                    with history.lock:
+                        history.extend(columns)
             return job
 
         def links(reader: Any) -> list[tuple[int, int]]:
@@ -189,14 +171,9 @@ class DjangoRegistryColumns:
                                     strict=True)]
 
         jobs: list[Callable[[Any], Any]] = [*map(patients, parts), *map(choices, events), links]
-        done = read.run(jobs)
-        people, history, found = done[: len(parts)], done[len(parts) : -1], done[-1]
-        practice_codes = _merge_codes([(p[1], p[0][4]) for p in people])
-        lsoa_codes = _merge_codes([(p[2], p[0][5]) for p in people])
-        patient_columns = _joined([p[0] for p in people])
-        del people
-        key, made_at, sequence, opted = _joined(history)
-        return (_patients(patient_columns, found, practice_codes, lsoa_codes),
+        found = read.run(jobs)[-1]
+        key, made_at, sequence, opted = history.filled()
+        return (_patients(people.filled(), found, practices.codes(), lsoas.codes()),
                 ChoiceColumns(key, made_at, sequence, opted))
 
     # ---- the caller's connection, row by row (FETCH rows in Python at a time) ----

@@ -32,24 +32,32 @@ T = TypeVar("T")
 
 
 class Codes:
-    """Practice or LSOA codes to small integers, in order of first sight (as the cursor path numbers them)."""
+    """Practice or LSOA codes to small integers, in order of first sight."""
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
 
-    def of(self, column: Any) -> npt.NDArray[np.int32]:
-        import pyarrow.compute as pc
+    def number(self, values: list[str], indices: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """A batch's codes (its distinct values, and each row's index among them) in this numbering.
 
-        encoded = pc.dictionary_encode(pc.fill_null(column, ""))
-        if hasattr(encoded, "combine_chunks"):
-            encoded = encoded.combine_chunks()
+        Run by one thread at a time: the parts of a read share one numbering (the caller holds a lock)."""
         index = self.index
-        mapping = np.array([index.setdefault(v, len(index)) for v in encoded.dictionary.to_pylist()] or [0],
-                           dtype=np.int32)
-        return np.asarray(mapping[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.int32)
+        mapping = np.array([index.setdefault(v, len(index)) for v in values] or [0], dtype=np.int32)
+        return np.asarray(mapping[indices], dtype=np.int32)
 
     def codes(self) -> tuple[str, ...]:
         return tuple(self.index)
+
+
+def encoded(column: Any) -> tuple[list[str], npt.NDArray[np.int32]]:
+    """A column of codes as its distinct values (an empty or null code is "") and each row's index among them:
+    Arrow's hash in C, so only the few distinct values become Python strings."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
+    return encoded.dictionary.to_pylist(), np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 @contextmanager
@@ -260,4 +268,4 @@ def genders(column: Any) -> npt.NDArray[np.int8]:
 
 
 __all__ = ["CHOICES", "PATIENTS", "ArrowRead", "Codes", "Part", "dates", "driver_errors", "epoch_seconds",
-           "genders", "integers", "numbers"]
+           "encoded", "genders", "integers", "numbers"]
