@@ -455,7 +455,8 @@ def main() -> None:
               f"{r['ours']['compute_s']:>6.1f} {r['ours']['peak_mib']:>6.0f} {r['ours_1_months_peak_mib']:>6.0f} "
               f"{r['ours_24_months_peak_mib']:>6.0f} {p.get('total_s', float('nan')):>9.1f} "
               f"{p.get('peak_mib', float('nan')):>6.0f} {r.get('speed_ratio', float('nan')):>8.1f} "
-              f"{str(r.get('figures_equal', '-')):>5}")
+              f"{r.get('cpu_ratio', float('nan')):>6.1f} {str(r.get('figures_equal', '-')):>5} "
+              f"{r['ours']['loadavg_before']:>4.1f}-{p.get('loadavg_after', float('nan')):.1f}")
 
 
 if __name__ == "__main__":
