@@ -3,12 +3,13 @@
 Why: the row-by-row cursor hands every value to Python as an object, which was most of a publication's
 run (ADR 74). An ADBC driver fills Arrow buffers in C (SQLite: the stepping cursor; PostgreSQL: COPY in
 binary) and numpy copies each batch's buffers into the preallocated columns. Memory is bounded by
-design: one batch (64K rows on SQLite, a few MB) is in flight besides the columns themselves.
+design: one batch a connection (64K rows on SQLite, a few MB) is in flight besides the columns themselves.
 
 It fills the same columns as the cursor path (ndop.adapters.db.statistics; a test compares them).
 ADBC opens a connection of its own, so it only sees committed rows: the caller uses it when no
-transaction of its own is open, and reads both tables in one read-only transaction (REPEATABLE READ
-on PostgreSQL; one read transaction, a WAL snapshot, on SQLite).
+transaction of its own is open, and reads both tables in one read-only snapshot (on PostgreSQL two
+connections sharing one exported REPEATABLE READ snapshot, each a block range, ADR 86; one read
+transaction, a WAL snapshot, on SQLite).
 """
 
 from __future__ import annotations
