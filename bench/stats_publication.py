@@ -9,7 +9,8 @@ and choice events: 8% of people have a history of one to three choices since May
 0.1% of numbers are superseded. With `--database postgresql` the same rows are copied into a scratch
 PostgreSQL database (made by the migrations). Each step runs in its own process so its peak RSS is its
 own, and each records its wall and CPU time and the load average before and after (the machine is shared):
-- `ours`: `DjangoRegistryColumns.read()` (Arrow batches over ADBC, ADR 74) + the numpy `Engine`, 12
+- `ours`: `DjangoRegistryColumns.read()` (Arrow batches over ADBC, ADR 74; on PostgreSQL two connections
+  in one exported snapshot, ADR 86) + the numpy `Engine`, 12
   months; also run with 1 and 24 months, to show that memory does not grow with the number of months;
 - `pandas`: the fastest plain pandas a competent user would write: `pd.read_sql` over the same ADBC
   driver (pandas' own fast path: Arrow, no Python object per value), then the same rules with pandas
@@ -441,19 +442,21 @@ def main() -> None:
             row["pandas"] = {k: v for k, v in peer.items() if k != "figures"}
             row["figures_equal"] = peer["figures"] == ours["figures"]
             row["speed_ratio"] = peer["total_s"] / ours["total_s"]
+            row["cpu_ratio"] = peer["cpu_s"] / ours["cpu_s"]  # client processes only: the server's CPU is in neither
             row["memory_ratio"] = peer["peak_mib"] / ours["peak_mib"]
         report["runs"].append(row)
         print(json.dumps(row, indent=1))
     (OUT / f"statistics-{args.database}.json").write_text(json.dumps(report, indent=1))
     print(f"\n{'people':>11} {'ours s':>8} {'(load':>7} {'calc)':>6} {'MiB':>6} {'1mo':>6} {'24mo':>6} "
-          f"{'pandas s':>9} {'MiB':>6} {'x faster':>8} {'same':>5}")
+          f"{'pandas s':>9} {'MiB':>6} {'x faster':>8} {'x CPU':>6} {'same':>5} {'load':>9}")
     for r in report["runs"]:
         p = r.get("pandas", {})
         print(f"{r['people']:>11,} {r['ours']['total_s']:>8.1f} {r['ours']['load_s']:>7.1f} "
               f"{r['ours']['compute_s']:>6.1f} {r['ours']['peak_mib']:>6.0f} {r['ours_1_months_peak_mib']:>6.0f} "
               f"{r['ours_24_months_peak_mib']:>6.0f} {p.get('total_s', float('nan')):>9.1f} "
               f"{p.get('peak_mib', float('nan')):>6.0f} {r.get('speed_ratio', float('nan')):>8.1f} "
-              f"{str(r.get('figures_equal', '-')):>5}")
+              f"{r.get('cpu_ratio', float('nan')):>6.1f} {str(r.get('figures_equal', '-')):>5} "
+              f"{r['ours']['loadavg_before']:>4.1f}-{p.get('loadavg_after', float('nan')):.1f}")
 
 
 if __name__ == "__main__":

@@ -73,3 +73,54 @@ def test_a_database_that_cannot_be_read_ends_in_one_line(small_registry, tmp_pat
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "cannot read the registry for the statistics" in lines[0], result.output
     assert "Traceback" not in result.output and not (tmp_path / "x").exists()
+
+
+def _many_patients(count: int) -> None:
+    """Enough rows for several pages of the table, with codes first seen in different parts of it."""
+    from tests.synthetic import valid_numbers
+
+    keys = sorted(set(valid_numbers(count, seed=3)))
+    m.Patient.objects.bulk_create(
+        m.Patient(nhs_number=str(k), given_name="G", family_name="F", date_of_birth=date(1950 + i % 60, 1 + i % 12, 1),
+                  gender=i % 3, gp_practice_code=f"P{(i * 7) // len(keys) * 3 % 7:05d}" if i % 5 else "",
+                  lsoa_code=f"E01{i % 97:06d}", date_of_death=date(2025, 1, 1) if i % 50 == 0 else None)
+        for i, k in enumerate(keys))
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the read in parts is PostgreSQL's (ADR 86)")
+def test_a_read_in_parts_fills_the_columns_the_cursor_read_fills(small_registry,  # noqa: F811
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    from ndop.adapters.db import statistics_pg_snapshot
+    from ndop.adapters.db.statistics_arrow import ArrowRead
+
+    _many_patients(3_000)
+    monkeypatch.setattr(statistics_pg_snapshot, "CONNECTIONS", 3)
+    with ArrowRead("postgresql", connection.settings_dict) as read:
+        parts = read.parts("patient")
+    assert len(parts) == 3 and all(p.where for p in parts)
+    arrow = DjangoRegistryColumns().read()
+    with transaction.atomic():
+        cursor = DjangoRegistryColumns().read()
+    assert _as_rows(*arrow) == _as_rows(*cursor) and arrow[0].key.size == cursor[0].key.size > 3_000
+    assert sorted(arrow[0].practice_codes) == sorted(cursor[0].practice_codes)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the read in parts is PostgreSQL's (ADR 86)")
+def test_every_connection_of_a_read_sees_one_snapshot(small_registry) -> None:  # noqa: F811
+    from ndop.adapters.db.statistics_arrow import _conninfo
+    from ndop.adapters.db.statistics_pg_snapshot import SnapshotConnections
+
+    _many_patients(2_000)
+    before = m.Patient.objects.count()
+    with SnapshotConnections(_conninfo(connection.settings_dict), 3) as read:
+        m.Patient.objects.create(nhs_number="X000000001", given_name="L", family_name="T",
+                                 date_of_birth=date(1990, 1, 1), gender=1)  # committed after the snapshot
+        parts = read.parts("patient")
+
+        def seen(part):
+            return lambda reader: (reader.one("SELECT pg_current_snapshot()::text")[0],
+                                   int(reader.one("SELECT COUNT(*) FROM patient" + part.where)[0]))
+
+        answers = read.run([seen(p) for p in parts] * 2)
+    assert len(parts) == 3 and len({snapshot for snapshot, _ in answers}) == 1
+    assert sum(rows for _, rows in answers[:3]) == before == m.Patient.objects.count() - 1

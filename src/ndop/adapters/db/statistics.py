@@ -10,7 +10,8 @@ cursor on PostgreSQL, SQLite's stepping cursor): either way one batch is in memo
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from datetime import UTC
 from typing import Any, Final
 
@@ -20,7 +21,7 @@ from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
 from ndop.adapters.db import statistics_arrow as arrow
-from ndop.adapters.db.statistics_arrow import ArrowRead, driver_errors, integers
+from ndop.adapters.db.statistics_arrow import ArrowRead, Part, driver_errors, integers
 from ndop.adapters.db.statistics_arrow import Codes as ArrowCodes
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.clock import Clock, SystemClock
@@ -80,6 +81,7 @@ class _Columns:
     def __init__(self, dtypes: Sequence[npt.DTypeLike], capacity: int) -> None:
         self.arrays = [np.empty(capacity, dtype=d) for d in dtypes]
         self.size = 0
+        self.lock = threading.Lock()  # the parts of a read append from their own threads
 
     def extend(self, columns: Sequence[Sequence[Any] | npt.NDArray[Any]]) -> None:
         count = len(columns[0])
@@ -92,6 +94,10 @@ class _Columns:
 
     def done(self) -> list[npt.NDArray[Any]]:
         return [a[: self.size].copy() if a.size != self.size else a for a in self.arrays]
+
+    def filled(self) -> list[npt.NDArray[Any]]:
+        """The filled part of each column, as views: no copy, at the cost of the estimate's spare rows."""
+        return [a[: self.size] for a in self.arrays]
 
 
 class _Codes:
@@ -125,27 +131,50 @@ class DjangoRegistryColumns:
             # rows, the tests' transactions): read through that connection, row by row.
             return self._patients_by_cursor(vendor), self._choices_by_cursor(vendor)
         with driver_errors(), ArrowRead(vendor, connection.settings_dict) as read:
-            return self._patients_by_arrow(read), self._choices_by_arrow(read)
+            return self._by_arrow(read)
 
     # ---- Arrow batches (ADBC): the fast path, ADR 74 ----
 
-    def _patients_by_arrow(self, read: ArrowRead) -> PatientColumns:
-        out = _Columns(_UNPACKED_TYPES, read.count("patient"))
+    def _by_arrow(self, read: ArrowRead) -> tuple[PatientColumns, ChoiceColumns]:
+        """Every part of both tables, and the supersession links, as jobs on the read's connections (on
+        PostgreSQL several at once, ADR 86). Each job converts its batches in its own thread and appends
+        them to one set of columns under its lock (a copy of a batch): the engine does not depend on
+        the order of the people, so the parts need no joining, and memory is the columns and a batch a job."""
+        vendor = read.vendor
+        parts, events = read.parts("patient"), read.parts("choice_event")
+        people = _Columns(_UNPACKED_TYPES, sum(p.rows for p in parts))
+        history = _Columns(_CHOICE_TYPES, sum(p.rows for p in events))
         practices, lsoas = ArrowCodes(), ArrowCodes()
-        for batch in read.batches(arrow.PATIENTS):
-            out.extend((arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)), arrow.dates(batch.column(2)),
-                        arrow.genders(batch.column(3)), practices.of(batch.column(4)), lsoas.of(batch.column(5))))
-        links = [(int(a), int(b)) for batch in read.batches(_LINKS[read.vendor])
-                 for a, b in zip(integers(batch.column(0)).tolist(), integers(batch.column(1)).tolist(), strict=True)]
-        return _patients(out.done(), links, practices.codes(), lsoas.codes())
 
-    def _choices_by_arrow(self, read: ArrowRead) -> ChoiceColumns:
-        out = _Columns(_CHOICE_TYPES, read.count("choice_event"))
-        for batch in read.batches(arrow.CHOICES[read.vendor]):
-            out.extend((arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
-                        integers(batch.column(2)), integers(batch.column(3))))
-        key, made_at, sequence, opted = out.done()
-        return ChoiceColumns(key, made_at, sequence, opted)
+        def patients(part: Part) -> Callable[[Any], None]:
+            def job(reader: Any) -> None:
+                for batch in reader.batches(arrow.PATIENTS + part.where):
+                    columns = (arrow.numbers(batch.column(0)), arrow.dates(batch.column(1)),
+                               arrow.dates(batch.column(2)), arrow.genders(batch.column(3)))
+                    practice, lsoa = arrow.encoded(batch.column(4)), arrow.encoded(batch.column(5))
+                    with people.lock:
+                        people.extend((*columns, practices.number(*practice), lsoas.number(*lsoa)))
+            return job
+
+        def choices(part: Part) -> Callable[[Any], None]:
+            def job(reader: Any) -> None:
+                for batch in reader.batches(arrow.CHOICES[vendor] + part.where):
+                    columns = (arrow.numbers(batch.column(0)), arrow.epoch_seconds(batch.column(1)),
+                               integers(batch.column(2)), integers(batch.column(3)))
+                    with history.lock:
+                        history.extend(columns)
+            return job
+
+        def links(reader: Any) -> list[tuple[int, int]]:
+            return [(int(a), int(b)) for batch in reader.batches(_LINKS[vendor])
+                    for a, b in zip(integers(batch.column(0)).tolist(), integers(batch.column(1)).tolist(),
+                                    strict=True)]
+
+        jobs: list[Callable[[Any], Any]] = [*map(patients, parts), *map(choices, events), links]
+        found = read.run(jobs)[-1]
+        key, made_at, sequence, opted = history.filled()
+        return (_patients(people.filled(), found, practices.codes(), lsoas.codes()),
+                ChoiceColumns(key, made_at, sequence, opted))
 
     # ---- the caller's connection, row by row (FETCH rows in Python at a time) ----
 

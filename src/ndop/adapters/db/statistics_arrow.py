@@ -3,12 +3,13 @@
 Why: the row-by-row cursor hands every value to Python as an object, which was most of a publication's
 run (ADR 74). An ADBC driver fills Arrow buffers in C (SQLite: the stepping cursor; PostgreSQL: COPY in
 binary) and numpy copies each batch's buffers into the preallocated columns. Memory is bounded by
-design: one batch (64K rows on SQLite, a few MB) is in flight besides the columns themselves.
+design: one batch a connection (64K rows on SQLite, a few MB) is in flight besides the columns themselves.
 
 It fills the same columns as the cursor path (ndop.adapters.db.statistics; a test compares them).
 ADBC opens a connection of its own, so it only sees committed rows: the caller uses it when no
-transaction of its own is open, and reads both tables in one read-only transaction (REPEATABLE READ
-on PostgreSQL; one read transaction, a WAL snapshot, on SQLite).
+transaction of its own is open, and reads both tables in one read-only snapshot (on PostgreSQL two
+connections sharing one exported REPEATABLE READ snapshot, each a block range, ADR 86; one read
+transaction, a WAL snapshot, on SQLite).
 """
 
 from __future__ import annotations
@@ -16,37 +17,48 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
 from adbc_driver_manager import Error as DriverError
 from pyarrow import ArrowException
 
+from ndop.adapters.db.statistics_pg_snapshot import Part, SnapshotConnections
 from ndop.domain.statistics.ports import RegistryUnreadable
+
+T = TypeVar("T")
 
 
 class Codes:
-    """Practice or LSOA codes to small integers, in order of first sight (as the cursor path numbers them)."""
+    """Practice or LSOA codes to small integers, in order of first sight."""
 
     def __init__(self) -> None:
         self.index: dict[str, int] = {}
 
-    def of(self, column: Any) -> npt.NDArray[np.int32]:
-        import pyarrow.compute as pc
+    def number(self, values: list[str], indices: npt.NDArray[np.int32]) -> npt.NDArray[np.int32]:
+        """A batch's codes (its distinct values, and each row's index among them) in this numbering.
 
-        encoded = pc.dictionary_encode(pc.fill_null(column, ""))
-        if hasattr(encoded, "combine_chunks"):
-            encoded = encoded.combine_chunks()
+        Run by one thread at a time: the parts of a read share one numbering (the caller holds a lock)."""
         index = self.index
-        mapping = np.array([index.setdefault(v, len(index)) for v in encoded.dictionary.to_pylist()] or [0],
-                           dtype=np.int32)
-        return np.asarray(mapping[encoded.indices.to_numpy(zero_copy_only=False)], dtype=np.int32)
+        mapping = np.array([index.setdefault(v, len(index)) for v in values] or [0], dtype=np.int32)
+        return np.asarray(mapping[indices], dtype=np.int32)
 
     def codes(self) -> tuple[str, ...]:
         return tuple(self.index)
+
+
+def encoded(column: Any) -> tuple[list[str], npt.NDArray[np.int32]]:
+    """A column of codes as its distinct values (an empty or null code is "") and each row's index among them:
+    Arrow's hash in C, so only the few distinct values become Python strings."""
+    import pyarrow.compute as pc
+
+    encoded = pc.dictionary_encode(pc.fill_null(column, ""))
+    if hasattr(encoded, "combine_chunks"):
+        encoded = encoded.combine_chunks()
+    return encoded.dictionary.to_pylist(), np.asarray(encoded.indices.to_numpy(zero_copy_only=False), dtype=np.int32)
 
 
 @contextmanager
@@ -80,63 +92,58 @@ def _first_line(exc: BaseException) -> str:
 
 
 class ArrowRead:
-    """One read of the two tables as Arrow batches, in one read-only transaction.
+    """One read of the two tables as Arrow batches, in one read-only snapshot.
 
-    PostgreSQL: an ADBC connection in this process (libpq). SQLite: an ADBC connection in a child process
-    (statistics_sqlite_reader: two copies of SQLite must not open one file in one process), whose answers
-    arrive as Arrow IPC streams. Use inside `driver_errors()`, so that failures reach the user as one line.
+    PostgreSQL: several ADBC connections in this process (libpq) sharing one exported snapshot, each
+    reading its own block range of a table in a thread (statistics_pg_snapshot, ADR 86). SQLite: an ADBC
+    connection in a child process (statistics_sqlite_reader: two copies of SQLite must not open one file
+    in one process), whose answers arrive as Arrow IPC streams, one query after the other. Use inside
+    `driver_errors()`, so that failures reach the user as one line.
     """
 
     def __init__(self, vendor: str, settings: Mapping[str, Any]) -> None:
         self.vendor = vendor
-        self.connection: Any = None
+        self.connections: SnapshotConnections | None = None
         self.child: subprocess.Popen[bytes] | None = None
         if vendor == "sqlite":
             self.child = subprocess.Popen(
                 [sys.executable, "-m", "ndop.adapters.db.statistics_sqlite_reader", str(settings["NAME"])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         else:
-            import adbc_driver_postgresql.dbapi
-
-            self.connection = adbc_driver_postgresql.dbapi.connect(_conninfo(settings))
+            self.connections = SnapshotConnections(_conninfo(settings))
 
     def __enter__(self) -> ArrowRead:
-        if self.connection is not None:
-            # The driver has begun a transaction (autocommit is off): make it one snapshot, read-only.
-            with self.connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                cursor.fetchall()
+        if self.connections is not None:
+            self.connections.__enter__()
         return self
 
     def __exit__(self, *_: object) -> None:
-        if self.child is not None:
-            assert self.child.stdin is not None
-            self.child.stdin.close()  # the child ends its read transaction and exits
-            try:
-                self.child.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.child.kill()
-                self.child.wait()
+        if self.connections is not None:
+            self.connections.close()
             return
+        assert self.child is not None and self.child.stdin is not None
+        self.child.stdin.close()  # the child ends its read transaction and exits
         try:
-            self.connection.rollback()  # nothing was written; end the read transaction
-        finally:
-            self.connection.close()
+            self.child.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.child.kill()
+            self.child.wait()
 
-    def count(self, table: str) -> int:
-        sql = f"SELECT COUNT(*) FROM {table}"
-        return sum(int(integers(batch.column(0)).sum()) for batch in self.batches(sql))
+    def parts(self, table: str) -> list[Part]:
+        """Disjoint slices of `table` that together are all of it, one a reader (SQLite: one, counted)."""
+        if self.connections is not None:
+            return self.connections.parts(table)
+        rows = sum(int(integers(batch.column(0)).sum()) for batch in self.batches(f"SELECT COUNT(*) FROM {table}"))
+        return [Part("", rows)]
+
+    def run(self, jobs: Sequence[Callable[[Any], T]]) -> list[T]:
+        """Each job given an object with `batches(sql)`: on PostgreSQL several at once, on SQLite in turn."""
+        if self.connections is not None:
+            return self.connections.run(jobs)
+        return [job(self) for job in jobs]
 
     def batches(self, sql: str) -> Iterator[Any]:
-        """The query's rows as Arrow record batches, one at a time."""
-        if self.child is not None:
-            yield from self._from_child(sql)
-            return
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql)
-            yield from cursor.fetch_record_batch()
-
-    def _from_child(self, sql: str) -> Iterator[Any]:
+        """The query's rows as Arrow record batches, one at a time (SQLite's child)."""
         import pyarrow as pa
 
         child = self.child
@@ -170,10 +177,64 @@ def integers(column: Any) -> npt.NDArray[np.int64]:
 
 
 def numbers(column: Any) -> npt.NDArray[np.int64]:
-    """Stored NHS numbers as integers; 0 when the value is not ten digits (as the cursor path's SQL)."""
+    """Stored NHS numbers as integers; 0 when the value is not ten digits (as the cursor path's SQL).
+
+    Read from the string column's own buffers: where every value is ten bytes long (the registry's case)
+    the data buffer is the values side by side, and `_ten_digits` reads them eight and two bytes at a time
+    (a regex and a cast cost several times as much, most of the conversions' time: ADR 86).
+    """
+    import pyarrow as pa
+
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    if not (pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        return _numbers_by_regex(column)
+    size = len(column)
+    if size == 0 or column.null_count == size:
+        return np.zeros(size, dtype=np.int64)
+    _, offsets_buffer, data_buffer = column.buffers()
+    offset_type = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, dtype=offset_type)[column.offset : column.offset + size + 1]
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    ten = np.diff(offsets) == 10
+    if column.null_count:
+        ten &= column.is_valid().to_numpy(zero_copy_only=False)
+    if ten.all():
+        return _ten_digits(data[offsets[0] : offsets[-1]], size)
+    out = np.zeros(size, dtype=np.int64)
+    starts = np.asarray(offsets[:-1][ten], dtype=np.int64)
+    out[ten] = _ten_digits(data[starts[:, None] + np.arange(10)].reshape(-1), int(starts.size))
+    return out
+
+
+def _ten_digits(data: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.int64]:
+    """`size` values of ten ASCII bytes each, side by side, as integers; 0 where a byte is not a digit.
+
+    Each value's first eight bytes are one little-endian uint64 and its last two a uint16 (strided views,
+    no copy of the buffer); the digits are checked and combined pairwise inside the integers ("SWAR"):
+    a handful of numpy passes, with no (n, 10) matrix of int64.
+    """
+    u64 = np.uint64
+    if size == 0:
+        return np.zeros(0, dtype=np.int64)
+    head = np.ndarray((size,), dtype="<u8", buffer=data, offset=0, strides=(10,)) - u64(0x3030303030303030)
+    tail = np.ndarray((size,), dtype="<u2", buffer=data, offset=8, strides=(10,)).astype(u64) - u64(0x3030)
+    # A byte was a digit when, after subtracting "0", it is below 10: adding 118 then leaves its top bit clear.
+    bad = (((head + u64(0x7676767676767676)) | head) & u64(0x8080808080808080)) != 0
+    bad |= (((tail + u64(0x7676)) | tail) & u64(0x8080)) != 0
+    head = (head * u64(10) + (head >> u64(8))) & u64(0x00FF00FF00FF00FF)  # pairs of digits
+    head = (head * u64(100) + (head >> u64(16))) & u64(0x0000FFFF0000FFFF)  # fours
+    head = (head * u64(10000) + (head >> u64(32))) & u64(0xFFFFFFFF)  # the first eight digits
+    value = np.asarray(head * u64(100) + (tail & u64(0xFF)) * u64(10) + (tail >> u64(8)), dtype=np.int64)
+    value[bad] = 0
+    return value
+
+
+def _numbers_by_regex(column: Any) -> npt.NDArray[np.int64]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    column = pc.cast(column, pa.string())
     ten_digits = pc.fill_null(pc.match_substring_regex(column, "^[0-9]{10}$"), False)
     return integers(pc.cast(pc.if_else(ten_digits, column, "0"), pa.int64()))
 
@@ -207,5 +268,5 @@ def genders(column: Any) -> npt.NDArray[np.int8]:
     return np.where((values == 1) | (values == 2), values, 0).astype(np.int8)
 
 
-__all__ = ["CHOICES", "PATIENTS", "ArrowRead", "Codes", "dates", "driver_errors", "epoch_seconds",
-           "genders", "integers", "numbers"]
+__all__ = ["CHOICES", "PATIENTS", "ArrowRead", "Codes", "Part", "dates", "driver_errors", "epoch_seconds",
+           "encoded", "genders", "integers", "numbers"]

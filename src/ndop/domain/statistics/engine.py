@@ -44,7 +44,6 @@ MAX_LINKS: Final = 64  # as the registry follows chains (ADR 12): a loop stops t
 CHUNK: Final = 1 << 20  # people a pass looks at in one go: its temporaries stay a few MB at any population
 _SIEVE: Final = 1 << 24  # entries of the byte table that rules people without events out (16 MB)
 _DECADE: Final = 100_000  # ten years in yyyymmdd arithmetic
-_WEIGHTS: Final = np.array([10, 9, 8, 7, 6, 5, 4, 3, 2], dtype=np.int64)
 _GENDER_INDEX: Final = np.full(256, UNKNOWN_GENDER, dtype=np.int8)
 _GENDER_INDEX[1] = MALE
 _GENDER_INDEX[2] = FEMALE
@@ -107,20 +106,34 @@ class Figures:
     events: int = 0
 
 
+def _weighted(weights: tuple[int, ...]) -> npt.NDArray[np.int16]:
+    """For every integer below 10^len(weights), the sum of its digits (left to right, zero-padded) times weights."""
+    value = np.arange(10 ** len(weights), dtype=np.int64)
+    total = np.zeros(value.size, dtype=np.int64)
+    for weight in reversed(weights):
+        total += value % 10 * weight
+        value //= 10
+    return total.astype(np.int16)
+
+
+# The Modulus 11 weighted sum of an NHS number's first nine digits, read from two tables (100,000
+# entries each, in cache): of the first five digits (weights 10 to 6) and of the next four with the
+# check digit (weights 5 to 2, then 0). Two look-ups a number instead of nine divisions by ten (ADR 86).
+_HIGH_FIVE: Final = _weighted((10, 9, 8, 7, 6))
+_LOW_FIVE: Final = _weighted((5, 4, 3, 2, 0))
+
+
 def countable(key: I64, include_test_range: bool) -> BOOL:
     """NHS numbers the publication counts: a valid check digit, not a repeated digit, not the test range."""
-    # Digit by digit from the right (one division each) rather than an (n, 10) matrix: 60 million
-    # numbers stay 60 million integers. Callers pass chunks, so the temporaries stay in cache.
-    rest = key // 10
-    check_digit = key - rest * 10
-    total = np.zeros(key.shape, dtype=np.int64)
-    for weight in range(2, 11):  # the ninth digit weighs 2, the first 10
-        higher = rest // 10
-        total += (rest - higher * 10) * weight
-        rest = higher
+    # Callers pass chunks, so the temporaries stay small at any population.
+    in_range = (key > 0) & (key < 10_000_000_000)
+    safe = np.where(in_range, key, 0)
+    high = safe // 100_000
+    low = safe - high * 100_000
+    total = _HIGH_FIVE[high].astype(np.int32) + _LOW_FIVE[low]
     check = 11 - total % 11
     check[check == 11] = 0
-    valid = (check != 10) & (check == check_digit) & (key > 0) & (key < 10_000_000_000)
+    valid = in_range & (check != 10) & (check == low % 10)
     valid &= key % 1_111_111_111 != 0  # 1111111111 … 9999999999 (and 0000000000)
     if not include_test_range:
         valid &= key < TEST_RANGE_START
