@@ -35,7 +35,7 @@ REPORT_BATCH: Final = 65536
 BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
 # A whole `dat` request this small is scanned by plain Python (`dat_scan`), sparing the process numba's import
 # and cache load (about 0.5 s of CPU); the crossover, measured by bench/check_startup.py, is ADR 88's.
-SMALL_DAT: Final = 64 * 1024
+SMALL_DAT: Final = 1024 * 1024
 
 __all__ = ["EngineResult", "Progress", "check_stream", "detect_format"]
 
