@@ -2,9 +2,9 @@
 
 Memory stays bounded whatever the request size: the request is read in fixed-size chunks into
 reused buffers. `dat` requests go through a single-pass loop (`dat_scan.scan_dat`), compiled by numba
-(`kernels.scan_dat`) unless the whole request is under `SMALL_DAT` bytes, which plain Python checks
-sooner than numba loads (ADR 88); CSV requests through another compiled loop (`csv_kernel.scan_csv`:
-quoted fields per RFC 4180, rows kept or dropped whole).
+(`kernels.scan_dat`) unless numba is not loaded yet and the whole request is at most `SMALL_DAT` bytes,
+which plain Python checks sooner than numba loads (ADR 88); CSV requests through another compiled
+loop (`csv_kernel.scan_csv`: quoted fields per RFC 4180, rows kept or dropped whole).
 The engine writes kept rows to `sink` while the request is valid and stops writing at the first
 invalid row: the caller discards what was written and sends the rejection instead, so nothing
 partial is ever sent. Hashing the request and writing the response run on a second thread
@@ -14,6 +14,7 @@ partial is ever sent. Hashing the request and writing the response run on a seco
 from __future__ import annotations
 
 import hashlib
+import sys
 from collections.abc import Callable
 from concurrent.futures import Future
 from typing import BinaryIO, Final, TextIO
@@ -33,9 +34,11 @@ CHUNK: Final = 8 * 1024 * 1024
 MAX_DAT_LINE: Final = 1024  # a `dat` line is 11 or 12 bytes; anything near this is not a number
 REPORT_BATCH: Final = 65536
 BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
-# A whole `dat` request this small is scanned by plain Python (`dat_scan`), sparing the process numba's import
-# and cache load (about 0.5 s of CPU); the crossover, measured by bench/check_startup.py, is ADR 88's.
+# A whole `dat` request this small is scanned by plain Python (`dat_scan`, about 3 us a row), sparing a process
+# that has not loaded numba its import and cache load (about 0.37 s of CPU): they cross near 1.5 MiB
+# (bench/check_startup.py, ADR 88).
 SMALL_DAT: Final = 1024 * 1024
+_KERNELS: Final = "ndop.domain.check.kernels"
 
 __all__ = ["EngineResult", "Progress", "check_stream", "detect_format"]
 
@@ -159,8 +162,10 @@ def _check_dat(
     outs = [np.empty(chunk, np.uint8), np.empty(chunk, np.uint8)]
     hashed: list[Future[None] | None] = [None, None]
     written: list[Future[None] | None] = [None, None]
-    # Read whole (the first fill stopped short of a full buffer) and small: no need for the compiled scan.
-    scan = _DatScan(bitmap, report, compiled=not (first_got < chunk and first_got <= SMALL_DAT))
+    # The plain scan only for a request read whole (the first fill stopped short of a full buffer) and small, in
+    # a process without numba yet: a long-running one (the API, the MESH worker) keeps the compiled scan.
+    small = first_got < chunk and first_got <= SMALL_DAT
+    scan = _DatScan(bitmap, report, compiled=not small or _KERNELS in sys.modules)
     writer = BackgroundWriter(sink)
     too_long = False
     total = first_got
