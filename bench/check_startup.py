@@ -46,8 +46,8 @@ from check import build_registry, check_digits, dat_bytes, valid_first_nine  # n
 os.environ["NDOP_VAR_DIR"] = str(VAR)  # after bench/check.py's import, which sets its own
 os.environ.pop("DATABASE_URL", None)
 
-# Runs a command and reports its wall and CPU time (a child forked straight from this process would
-# count this process's start in nothing, but the launcher keeps the measurement the same for every command).
+# Runs a command and reports its wall time, CPU time and peak RSS: a small launcher, as in bench/check.py, so
+# that a child forked from it does not inherit this (larger) process's peak RSS in ru_maxrss.
 LAUNCHER = """
 import os, sys, time
 started = time.perf_counter()
