@@ -9,7 +9,7 @@ NDOP_TEST_PG_URL ?= postgres://postgres@127.0.0.1:5432/ndop
 # Benchmarks create and drop their own scratch databases through this maintenance connection.
 NDOP_BENCH_PG_URL ?= postgres://postgres@127.0.0.1:5432/postgres
 
-.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-check-csv bench-channels bench-api-cost bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark bench-snapshot
+.PHONY: run test lint test-sqlite test-postgres bench clean bench-check bench-check-startup bench-check-csv bench-channels bench-api-cost bench-patient bench-policy bench-population bench-render bench-trust bench-letters bench-statistics bench-staff bench-gp test-spark bench-spark bench-snapshot
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null || { echo "$(PYTHON) not found: install Python 3.11 or set PYTHON=..."; exit 1; }
@@ -72,7 +72,7 @@ test-spark: $(SPARK_STAMP)
 test: lint test-sqlite test-postgres test-spark
 
 # Every benchmark, one after another (about an hour on 2 cores). Each also runs alone.
-bench: bench-check bench-check-csv bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics bench-gp bench-snapshot
+bench: bench-check bench-check-startup bench-check-csv bench-channels bench-patient bench-staff bench-policy bench-population bench-trust bench-letters bench-statistics bench-gp bench-snapshot
 
 # MESH end to end (10M numbers through mesh-sandbox) and API throughput (16 clients against ndop serve).
 bench-channels: $(STAMP)
@@ -108,6 +108,11 @@ bench-population: $(STAMP)
 bench-check: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'
 	$(BIN)/python bench/check.py $(BENCH_ARGS)
+# A one-row `ndop check` as a whole process beside `python -c pass`, the bare imports and polars; the
+# plain/compiled scan crossover (ADR 88). Results: docs/benchmarks/check.md.
+bench-check-startup: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[dev,bench]'
+	$(BIN)/python bench/check_startup.py $(BENCH_ARGS)
 # The CSV check (5 columns, quoted fields) beside polars and DuckDB: 2M and 10M rows, 3 runs each.
 bench-check-csv: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,bench]'

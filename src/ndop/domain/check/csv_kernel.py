@@ -22,7 +22,7 @@ from typing import Any, Final
 import numpy as np
 from numba import njit
 
-from ndop.domain.check.kernels import BAD_CHECK_DIGIT, BLANK, CR, LF, NOT_DIGITS, WRONG_LENGTH
+from ndop.domain.check.dat_scan import BAD_CHECK_DIGIT, BLANK, CR, LF, NOT_DIGITS, WRONG_LENGTH
 from ndop.domain.common.nhs_number import InvalidReason
 
 NO_VALUE: Final = int(InvalidReason.NO_VALUE)

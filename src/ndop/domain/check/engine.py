@@ -1,8 +1,10 @@
 """The streaming check engine: a request in, the rows of patients who have not opted out out.
 
 Memory stays bounded whatever the request size: the request is read in fixed-size chunks into
-reused buffers. `dat` requests go through a compiled single-pass loop (`kernels.scan_dat`), CSV
-requests through another (`csv_kernel.scan_csv`: quoted fields per RFC 4180, rows kept or dropped whole).
+reused buffers. `dat` requests go through a single-pass loop (`dat_scan.scan_dat`), compiled by numba
+(`kernels.scan_dat`) unless numba is not loaded yet and the whole request is at most `SMALL_DAT` bytes,
+which plain Python checks sooner than numba loads (ADR 88); CSV requests through another compiled
+loop (`csv_kernel.scan_csv`: quoted fields per RFC 4180, rows kept or dropped whole).
 The engine writes kept rows to `sink` while the request is valid and stops writing at the first
 invalid row: the caller discards what was written and sends the rejection instead, so nothing
 partial is ever sent. Hashing the request and writing the response run on a second thread
@@ -12,14 +14,15 @@ partial is ever sent. Hashing the request and writing the response run on a seco
 from __future__ import annotations
 
 import hashlib
+import sys
+from collections.abc import Callable
 from concurrent.futures import Future
 from typing import BinaryIO, Final, TextIO
 
 import numpy as np
 import numpy.typing as npt
 
-from ndop.domain.check import kernels
-from ndop.domain.check.csv_format import check_csv, detect_csv_header
+from ndop.domain.check import dat_scan
 from ndop.domain.check.ports import Progress
 from ndop.domain.check.reading import fill
 from ndop.domain.check.rejections import ROW_REASONS, CheckFormat, Rejection, RejectionCode
@@ -31,6 +34,11 @@ CHUNK: Final = 8 * 1024 * 1024
 MAX_DAT_LINE: Final = 1024  # a `dat` line is 11 or 12 bytes; anything near this is not a number
 REPORT_BATCH: Final = 65536
 BOMS: Final = (b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")
+# A whole `dat` request this small is scanned by plain Python (`dat_scan`, about 3 us a row), sparing a process
+# that has not loaded numba its import and cache load (about 0.37 s of CPU): they cross near 1.5 MiB
+# (bench/check_startup.py, ADR 88).
+SMALL_DAT: Final = 1024 * 1024
+_KERNELS: Final = "ndop.domain.check.kernels"
 
 __all__ = ["EngineResult", "Progress", "check_stream", "detect_format"]
 
@@ -40,6 +48,8 @@ def detect_format(prefix: bytes) -> CheckFormat:
     first = prefix.split(b"\n", 1)[0].rstrip(b"\r")
     if first.rstrip(b",").isdigit() or not first:
         return CheckFormat.DAT
+    from ndop.domain.check.csv_format import detect_csv_header  # imports the compiled CSV scan (numba)
+
     return CheckFormat.CSV if detect_csv_header(first) else CheckFormat.DAT
 
 
@@ -74,6 +84,8 @@ def check_stream(
         total = got + _drain(request, buffers[1], digest)
         return EngineResult(chosen, 0, 0, 0, 0, Rejection(early), newline, digest.hexdigest(), "", total)
     if chosen is CheckFormat.CSV:
+        from ndop.domain.check.csv_format import check_csv  # imports the compiled CSV scan (numba)
+
         return check_csv(request, sink, bitmap, buffers, got, report=report, progress=progress)
     return _check_dat(request, sink, bitmap, buffers, got, newline, report, progress)
 
@@ -89,9 +101,14 @@ def _drain(request: BinaryIO, buffer: npt.NDArray[np.uint8], digest: hashlib._Ha
 
 
 class _DatScan:
-    """The compiled scan's running state across chunks: counts, flags, the line number, the report."""
+    """The scan's running state across chunks: counts, flags, the line number, the report."""
 
-    def __init__(self, bitmap: npt.NDArray[np.uint8], report: TextIO | None) -> None:
+    def __init__(self, bitmap: npt.NDArray[np.uint8], report: TextIO | None, compiled: bool) -> None:
+        self.scan: Callable[..., tuple[int, int, int, int, int, int, int, int]] = dat_scan.scan_dat
+        if compiled:
+            from ndop.domain.check import kernels  # imports numba, worth it only for a larger request
+
+            self.scan = kernels.scan_dat
         self.bitmap = bitmap
         self.report = report
         self.cap = REPORT_BATCH if report is not None else 0
@@ -104,7 +121,7 @@ class _DatScan:
         """Scan whole lines of `buf[:end]` into `out`; where the next chunk starts and how much to write."""
         pos = out_pos = 0
         while True:  # more than once only when the report batch fills
-            pos, out_pos, r, inv, rem, n_inv, f, self.line_no = kernels.scan_dat(
+            pos, out_pos, r, inv, rem, n_inv, f, self.line_no = self.scan(
                 buf, pos, end, final, self.bitmap, out, out_pos, self.writing, self.inv_line, self.inv_code,
                 self.cap, self.line_no, MAX_DAT_LINE,
             )
@@ -116,13 +133,13 @@ class _DatScan:
                 self.writing = False
             if self.report is not None and n_inv:
                 report_rows(self.report, self.inv_line[:n_inv], self.inv_code[:n_inv])
-            if not f & kernels.REPORT_FULL:
+            if not f & dat_scan.REPORT_FULL:
                 return pos, out_pos
 
     def rejection(self, too_long: bool) -> Rejection | None:
-        if self.flags & kernels.SAW_NUL:
+        if self.flags & dat_scan.SAW_NUL:
             return Rejection(RejectionCode.NOT_TEXT)
-        if too_long or self.flags & kernels.SAW_TOO_LONG:
+        if too_long or self.flags & dat_scan.SAW_TOO_LONG:
             return Rejection(RejectionCode.LINE_TOO_LONG)
         if self.invalid:
             return Rejection(RejectionCode.INVALID_NHS_NUMBERS)
@@ -145,7 +162,10 @@ def _check_dat(
     outs = [np.empty(chunk, np.uint8), np.empty(chunk, np.uint8)]
     hashed: list[Future[None] | None] = [None, None]
     written: list[Future[None] | None] = [None, None]
-    scan = _DatScan(bitmap, report)
+    # The plain scan only for a request read whole (the first fill stopped short of a full buffer) and small, in
+    # a process without numba yet: a long-running one (the API, the MESH worker) keeps the compiled scan.
+    small = first_got < chunk and first_got <= SMALL_DAT
+    scan = _DatScan(bitmap, report, compiled=not small or _KERNELS in sys.modules)
     writer = BackgroundWriter(sink)
     too_long = False
     total = first_got

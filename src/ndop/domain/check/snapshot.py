@@ -25,8 +25,8 @@ from typing import Final
 import numpy as np
 import numpy.typing as npt
 
-from ndop.domain.check import kernels
-
+# The compiled kernels (`kernels`, numba) are imported where bits are set or tested in bulk, never here: a check
+# with a warm snapshot reads the bitmap directly and need not load numba (ADR 88).
 KEY_SPACE: Final = 1_000_000_000  # first nine digits
 BITMAP_BYTES: Final = KEY_SPACE // 8
 MAX_CHAIN: Final = 64  # a longer chain of replacements (or a loop) is a data error; stop there
@@ -53,6 +53,8 @@ def empty_bitmap() -> npt.NDArray[np.uint8]:
 def type1_bitmap(keys: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
     """A bitmap of the people with a Type 1 objection, for a check of GP data (built for each such check:
     the register is small, a few per cent of people)."""
+    from ndop.domain.check import kernels
+
     bitmap = empty_bitmap()
     kernels.set_bits(bitmap, keys, True)
     return bitmap
@@ -115,6 +117,8 @@ class OptOutSnapshot:
     ) -> OptOutSnapshot:
         """A full build from the keys whose own current choice is `opted_out`, in chunks, and the current
         events of the numbers in chains (`linked`)."""
+        from ndop.domain.check import kernels
+
         bits = empty_bitmap() if bitmap is None else bitmap
         for chunk in opted_out:
             kernels.set_bits(bits, np.ascontiguousarray(chunk, np.int64), True)
@@ -130,6 +134,8 @@ class OptOutSnapshot:
         return cls(bits, version, links_version, dict(links), fingerprint, linked, chains=chains)
 
     def removes(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+        from ndop.domain.check import kernels
+
         hits = np.empty(len(keys), np.uint8)
         kernels.test_bits(self.bitmap, np.ascontiguousarray(keys, np.int64), hits)
         return hits.astype(np.bool_)
@@ -144,6 +150,8 @@ class OptOutSnapshot:
 
     def advanced(self, changes: Iterable[ChoiceChange], *, version: int, fingerprint: str = "") -> OptOutSnapshot:
         """This snapshot with choice events after `self.version` up to `version` applied, in order."""
+        from ndop.domain.check import kernels
+
         latest: dict[int, ChoiceChange] = {}
         for change in changes:
             latest.pop(change.key, None)

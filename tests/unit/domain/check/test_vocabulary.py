@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from ndop.domain.check import kernels
+from ndop.domain.check import dat_scan as scan
 from ndop.domain.check.rejections import ROW_REASONS
 from ndop.domain.common.nhs_number import InvalidNhsNumber, InvalidReason, NhsNumber, invalid_reason
 
 
 def test_row_reasons_kernel_codes_are_the_enum_values() -> None:
-    assert (kernels.BLANK, kernels.WRONG_LENGTH, kernels.NOT_DIGITS, kernels.BAD_CHECK_DIGIT, kernels.TOO_LONG) == (
+    assert (scan.BLANK, scan.WRONG_LENGTH, scan.NOT_DIGITS, scan.BAD_CHECK_DIGIT, scan.TOO_LONG) == (
         InvalidReason.BLANK, InvalidReason.WRONG_LENGTH, InvalidReason.NOT_DIGITS, InvalidReason.BAD_CHECK_DIGIT,
         InvalidReason.TOO_LONG,
     )
-    assert all(type(code) is int for code in (kernels.BLANK, kernels.TOO_LONG))  # numba compiles plain ints in
+    assert all(type(code) is int for code in (scan.BLANK, scan.TOO_LONG))  # numba compiles plain ints in
 
 
 def test_row_reasons_every_reason_has_its_report_text() -> None:
