@@ -8,7 +8,8 @@ loop (`csv_kernel.scan_csv`: quoted fields per RFC 4180, rows kept or dropped wh
 The engine writes kept rows to `sink` while the request is valid and stops writing at the first
 invalid row: the caller discards what was written and sends the rejection instead, so nothing
 partial is ever sent. Hashing the request and writing the response run on a second thread
-(hashlib and file writes release the GIL) while the next chunk is checked.
+(hashlib and file writes release the GIL) while the next chunk is checked; a small request's pieces are
+done at once, without starting the thread (`writer.BackgroundWriter`).
 """
 
 from __future__ import annotations
