@@ -48,7 +48,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from ndop.domain.check import kernels
 from ndop.domain.check.ports import SnapshotInvalid
 from ndop.domain.check.snapshot import BITMAP_BYTES, Linked, OptOutSnapshot
 
@@ -71,6 +70,16 @@ def _meta_bytes(meta: dict[str, Any]) -> bytes:
 
 def _int64(values: list[list[int]], width: int) -> npt.NDArray[np.int64]:
     return np.array(values, "<i8").reshape(-1, width)
+
+
+def _set_bits(bitmap: npt.NDArray[np.uint8], keys: npt.NDArray[np.int64], value: bool) -> None:
+    # numpy, not the compiled `kernels.set_bits`: a delta is at most MAX_DELTA keys, and a one-row check that
+    # loads a snapshot must not import numba for them (ADR 88).
+    bits = np.left_shift(1, keys & 7).astype(np.uint8)
+    if value:
+        np.bitwise_or.at(bitmap, keys >> 3, bits)
+    else:
+        np.bitwise_and.at(bitmap, keys >> 3, ~bits)
 
 
 class FileSnapshotStore:
@@ -155,8 +164,8 @@ class FileSnapshotStore:
         linked: dict[int, tuple[int, int, bool]] = {k: (t, s, bool(o)) for k, t, s, o in events.tolist()}
         linked.update((k, (t, s, bool(o))) for k, t, s, o in _int64(meta["linked"], 4).tolist())
         bitmap = np.frombuffer(mapped, np.uint8, BITMAP_BYTES)
-        kernels.set_bits(bitmap, np.ascontiguousarray(_int64(meta["set"], 1)[:, 0]), True)
-        kernels.set_bits(bitmap, np.ascontiguousarray(_int64(meta["cleared"], 1)[:, 0]), False)
+        _set_bits(bitmap, _int64(meta["set"], 1)[:, 0], True)
+        _set_bits(bitmap, _int64(meta["cleared"], 1)[:, 0], False)
         bitmap.flags.writeable = False
         changed = np.union1d(_int64(meta["set"], 1)[:, 0], _int64(meta["cleared"], 1)[:, 0])
         return OptOutSnapshot(bitmap, int(meta["version"]), int(meta["links_version"]), links,
