@@ -1,35 +1,42 @@
 """ndop.spark against the plain Spark way, in local mode, on one Parquet data set (`make bench-spark`).
 
-    python bench/spark.py [--rows 100000000] [--opt-outs 3400000] [--master local[2]] [--dir DIR]
+    python bench/spark.py [--rows 100000000] [--opt-outs 3400000] [--master local[2]] [--dir DIR] [--only A,B]
 
-Writes ROWS NHS numbers (text, as a lake keeps them) to Parquet, and a signed export of OPT-OUTS opted-out
-numbers; then, in the same run, one after another on the same files:
+Writes ROWS NHS numbers (text, as a lake keeps them) and a row number to Parquet, and a signed export of
+OPT-OUTS opted-out numbers; then runs each variant below in its own Spark application (a fresh JVM and fresh
+Python workers, so that neither memory nor warm caches carry from one to the next), one after another:
 
-- ndop `remove_opted_out` (an Arrow UDF over the number column: the compiled kernel over the Arrow buffers,
-  a range bitmap built on each worker from the broadcast sorted keys), invalid="drop" and invalid="reject"
-  (the default: a counting pass over the number column first, so that the call itself fails with the count);
-- the same kernel in mapInArrow (every column crosses to Python and back: ndop's route on pyspark 4.0) and
-  in a pandas UDF (the other vectorised Python route);
-- a JVM-side variant: validity as plain Spark SQL and a broadcast anti-join on ndop's keys as integers;
-- the peer: the plain Spark way a competent user writes — the same validity rule in Spark SQL, the opted-out
-  numbers read as a DataFrame and a broadcast left anti-join (`df.join(broadcast(opted), "nhs_number",
-  "left_anti")`); and the same join without the validity rule, as a lower bound no correct variant can beat
-  without doing less work.
+- ndop `remove_opted_out` as shipped, invalid="drop" (and invalid="reject": a counting pass first);
+- the JVM-side expression: validity as arithmetic in Spark SQL and the snapshot's range bitmap broadcast as one
+  row of 64-bit words, tested with built-in bit functions (`ndop.spark.expression`: no Python worker at all);
+- the compiled kernel (numba) in an Arrow UDF over the number column, in `mapInArrow` (every column crosses to
+  Python) and in a pandas UDF;
+- the peer, the plain Spark way: the opted-out numbers read as a DataFrame and a broadcast left anti-join
+  (`df.join(broadcast(opted), "nhs_number", "left_anti")`), with the same validity rule (the fastest plain
+  Spark SQL one: the same arithmetic), and without it (a lower bound: it does less work).
 
-Each result goes to Spark's `noop` sink (all the work, no output files), the kept-row counts are compared,
-and the peak memory of the whole local cluster (the JVM plus its Python workers) is sampled. The plan of
-each is printed once: one broadcast, no shuffle ("Exchange") for ndop.
+Each result goes to Spark's `noop` sink (all the work, no output files); in the same pass an observation counts
+the kept rows and XORs a 64-bit hash of every kept row, and these are compared between variants (row for row,
+up to a hash collision) and with the count computed when the data was written.
+
+Memory, two ways, both over the timed action only: (1) the peak resident memory of the application's whole
+process tree (the JVM, which in local mode is driver and executor, plus its Python workers), sampled every
+0.1 s from outside; (2) Spark's own executor metrics (`spark.executor.processTreeMetrics.enabled`, polled every
+100 ms, read from the REST API): peak JVM heap used, JVM off-heap, and the Python workers' RSS.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,32 +57,42 @@ CHUNK = 5_000_000
 
 
 class PeakMemory:
-    """Samples the resident memory of this process and all its children (the JVM and Python workers)."""
+    """Samples the resident memory of a process and all its children (the JVM and its Python workers) while
+    `measuring` is set."""
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int) -> None:
         self.peak = 0
+        self.measuring = threading.Event()
+        self._process = psutil.Process(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
 
     def _tree(self) -> int:
-        me = psutil.Process()
         total = 0
-        for p in [me, *me.children(recursive=True)]:
-            with contextlib.suppress(psutil.Error):  # a worker that has just exited
-                total += p.memory_info().rss
+        with contextlib.suppress(psutil.Error):
+            for p in [self._process, *self._process.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):  # a worker that has just exited
+                    total += p.memory_info().rss
+        return total
+
+    def cpu(self) -> float:
+        """CPU seconds (user + system) used so far by the tree: a figure the load of the machine moves less."""
+        total = 0.0
+        with contextlib.suppress(psutil.Error):
+            for p in [self._process, *self._process.children(recursive=True)]:
+                with contextlib.suppress(psutil.Error):
+                    times = p.cpu_times()
+                    total += times.user + times.system
         return total
 
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._tree())
-            time.sleep(0.2)
+            if self.measuring.is_set():
+                self.peak = max(self.peak, self._tree())
+            time.sleep(0.1)
 
-    def __enter__(self) -> PeakMemory:
-        self.peak = self._tree()
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
+    def stop(self) -> None:
         self._stop.set()
         self._thread.join()
 
@@ -114,27 +131,142 @@ def make_data(directory: Path, rows: int, opt_outs: int) -> tuple[Path, Path, Pa
     return data, opted_parquet, snapshot, public, expected_kept
 
 
-def timed(name: str, build, results: dict[str, tuple[float, int, int]]) -> None:
-    from pyspark.sql import DataFrame
-
-    with PeakMemory() as memory:
-        started = time.perf_counter()
-        frame: DataFrame = build()
-        frame.write.format("noop").mode("overwrite").save()
-        elapsed = time.perf_counter() - started
-    kept = build().count()
-    results[name] = (elapsed, memory.peak, kept)
-    print(f"  {name:<40} {elapsed:8.1f} s   peak memory {memory.peak / 2**20:7.0f} MiB   kept {kept:,}")
 
 
-def valid_sql(column: str):
-    """The validity rule as plain Spark SQL (what a Spark user writes, evaluated in the JVM): ten digits and a
-    correct Modulus 11 check digit (a remainder giving 10 never matches a digit)."""
+def builders(spark, rows, opted, snapshot):
+    """Each variant: a function from nothing to the DataFrame of kept rows."""
+    import pandas as pd
+    from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user writes
+    from pyspark.sql.types import BooleanType, ByteType
+
+    from bench.peers.spark_sql import bitmap_frame, valid, verdict, with_bitmap
+    from ndop.spark import remove_opted_out
+    from ndop.spark.apply import _remove_in_batches, key_bits
+    from ndop.spark.kernel import KEPT, verdicts
+
+    keys = snapshot.keys_for(False)
+    number = F.col("nhs_number")
+
+    def broadcast_keys():
+        return spark.sparkContext.broadcast(keys)
+
+    def arrow_udf():
+        b = broadcast_keys()
+
+        def verdict_of(values):
+            return pa.array(verdicts(values, key_bits(b))[0].view(np.int8), pa.int8())
+
+        return rows.filter(F.arrow_udf(verdict_of, ByteType())(number) == KEPT)
+
+    def pandas_udf():
+        b = broadcast_keys()
+
+        @F.pandas_udf(BooleanType())
+        def keep(column):  # the same compiled kernel, pandas Series in and out
+            return pd.Series(verdicts(pa.array(column), key_bits(b))[0] == KEPT)
+
+        return rows.filter(keep(number))
+
+    def jvm_bitmap():
+        bitmap, low, span = bitmap_frame(spark, keys)
+        return with_bitmap(rows, bitmap).filter(verdict(number, True, low, span) == KEPT).select(*rows.columns)
+
+    return {
+        "ndop remove_opted_out invalid=drop": lambda: remove_opted_out(rows, snapshot, invalid="drop"),
+        "ndop remove_opted_out invalid=reject": lambda: remove_opted_out(rows, snapshot),
+        "JVM expression: bitmap words + SQL": jvm_bitmap,
+        "kernel in an Arrow UDF": arrow_udf,
+        "kernel in mapInArrow": lambda: _remove_in_batches(rows, broadcast_keys(), "nhs_number", "drop", "x"),
+        "kernel in a pandas UDF": pandas_udf,
+        PEER: lambda: rows.filter(valid(number, True)[0]).join(F.broadcast(opted), "nhs_number", "left_anti"),
+        BARE: lambda: rows.join(F.broadcast(opted), "nhs_number", "left_anti"),
+    }
+
+
+PEER = "peer: broadcast anti-join + validity"
+BARE = "peer: broadcast anti-join, no validity"
+
+
+def executor_peaks(spark) -> dict[str, int]:
+    """Spark's own peak executor metrics (local mode: the one executor, "driver"), from the REST API."""
+    sc = spark.sparkContext
+    url = f"{sc.uiWebUrl}/api/v1/applications/{sc.applicationId}/executors"
+    with urllib.request.urlopen(url) as answer:
+        executors = json.load(answer)
+    peaks = executors[0].get("peakMemoryMetrics", {})
+    wanted = ("JVMHeapMemory", "JVMOffHeapMemory", "ProcessTreeJVMRSSMemory", "ProcessTreePythonRSSMemory")
+    return {k: int(peaks.get(k, 0)) for k in wanted}
+
+
+def child(args: argparse.Namespace) -> None:
+    """One variant in this process's own Spark application; prints MEASURE / DONE lines for the parent."""
+    from pyspark.sql import Observation, SparkSession
     from pyspark.sql import functions as F  # noqa: N812
 
-    c = F.col(column)
-    total = sum(F.substring(c, i, 1).cast("int") * (11 - i) for i in range(1, 10))
-    return c.rlike("^[0-9]{10}$") & (((F.lit(11) - total % 11) % 11) == F.substring(c, 10, 1).cast("int"))
+    from ndop.spark import load_snapshot
+
+    directory = args.dir
+    spark = (SparkSession.builder.master(args.master).appName(f"bench ndop.spark: {args.child}")
+             .config("spark.ui.port", "4090").config("spark.ui.showConsoleProgress", "false")
+             .config("spark.driver.memory", args.driver_memory)
+             .config("spark.executor.processTreeMetrics.enabled", "true")
+             .config("spark.executor.metrics.pollingInterval", "100ms")
+             .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(args.arrow_batch))
+             .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)).getOrCreate())
+    spark.sparkContext.setLogLevel("ERROR")
+    rows = spark.read.parquet(str(directory / "rows.parquet"))
+    opted = spark.read.parquet(str(directory / "opted.parquet"))
+    snapshot = load_snapshot(directory / "snapshot.bin", directory / "snapshot.pub")
+    build = builders(spark, rows, opted, snapshot)[args.child]
+    # Warm up on a small slice: Python workers started, the kernel loaded from numba's cache, code generated.
+    small = spark.read.parquet(str(directory / "rows.parquet")).limit(200_000)
+    builders(spark, small, opted, snapshot)[args.child]().write.format("noop").mode("overwrite").save()
+    if args.plan:
+        plan = build()._jdf.queryExecution().executedPlan().toString()
+        print("PLAN " + json.dumps(plan), flush=True)
+    spark.sparkContext._jvm.System.gc()  # the heap peak below is then the timed action's own
+    time.sleep(0.5)
+    print("MEASURE", flush=True)
+    started = time.perf_counter()
+    kept = Observation("kept")
+    frame = build().observe(kept, F.count(F.lit(1)).alias("rows"), F.bit_xor(F.xxhash64(*rows.columns)).alias("hash"))
+    frame.write.format("noop").mode("overwrite").save()
+    elapsed = time.perf_counter() - started
+    time.sleep(0.3)  # one more metrics poll
+    result = {"seconds": elapsed, "rows": kept.get["rows"], "hash": kept.get["hash"] or 0, **executor_peaks(spark)}
+    print("DONE " + json.dumps(result), flush=True)
+    spark.stop()
+
+
+def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
+    command = [sys.executable, __file__, "--child", name, "--dir", str(args.dir), "--master", args.master,
+               "--arrow-batch", str(args.arrow_batch), "--driver-memory", args.driver_memory, *(["--plan"] * plan)]
+    environment = {**os.environ, "PYSPARK_PYTHON": sys.executable}
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True, env=environment)
+    memory = PeakMemory(process.pid)
+    result: dict = {}
+    cpu = 0.0
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("MEASURE"):
+            cpu = memory.cpu()
+            memory.measuring.set()
+        elif line.startswith("DONE "):
+            memory.measuring.clear()
+            result = json.loads(line[5:])
+            result["cpu"] = memory.cpu() - cpu
+        elif line.startswith("PLAN "):
+            result_plan = json.loads(line[5:])
+            shuffle = "Exchange hashpartitioning" in result_plan or "ShuffleExchange" in result_plan
+            exchanges = result_plan.count("BroadcastExchange")
+            python = any(p in result_plan for p in ("Python", "ArrowEval", "MapInArrow"))
+            print(f"  plan of {name}: {'a SHUFFLE' if shuffle else 'no shuffle'}, {exchanges} BroadcastExchange"
+                  f"{', a broadcast variable' if python else ''}")
+    memory.stop()
+    if process.wait() != 0 or not result:
+        raise SystemExit(f"{name} failed (exit {process.returncode})")
+    result["tree_rss"] = memory.peak
+    return result
 
 
 def main() -> None:
@@ -142,86 +274,57 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000_000)
     parser.add_argument("--opt-outs", type=int, default=3_400_000)
     parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--driver-memory", default="4g", help="the JVM's maximum heap (driver and executor)")
     parser.add_argument("--arrow-batch", type=int, default=10_000,
                         help="spark.sql.execution.arrow.maxRecordsPerBatch (Spark's default: 10,000)")
-    parser.add_argument("--only", default=None, help="comma-separated variant names to run (the peer always runs)")
+    parser.add_argument("--only", default=None, help="comma-separated variant name prefixes, run in that order "
+                        "(the two peers always run, last)")
     parser.add_argument("--dir", type=Path, default=None, help="keep the generated data here between runs")
+    parser.add_argument("--child", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--plan", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args)
+        return
 
-    import pandas as pd
-    from pyspark.sql import SparkSession
-    from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user writes
-    from pyspark.sql.types import BooleanType
-
-    from ndop.spark import load_snapshot, remove_opted_out
-    from ndop.spark.apply import _remove_in_batches, key_bits
-    from ndop.spark.kernel import KEPT, verdicts
-
-    directory = args.dir or Path(tempfile.mkdtemp(prefix="ndop-bench-spark-"))
-    directory.mkdir(parents=True, exist_ok=True)
-    print(f"Data in {directory}; load average {os.getloadavg()} at start")
-    data, opted_path, snapshot_path, public, expected = make_data(directory, args.rows, args.opt_outs)
-    snapshot = load_snapshot(snapshot_path, public)
+    args.dir = args.dir or Path(tempfile.mkdtemp(prefix="ndop-bench-spark-"))
+    args.dir.mkdir(parents=True, exist_ok=True)
+    print(f"Data in {args.dir}; load average {os.getloadavg()} at start")
+    _, _, snapshot_path, _, expected = make_data(args.dir, args.rows, args.opt_outs)
     print(f"{args.rows:,} rows, {args.opt_outs:,} opt-outs, export {snapshot_path.stat().st_size / 2**20:.1f} MiB,"
-          f" expected kept {expected:,}")
-
-    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
-    spark = (SparkSession.builder.master(args.master).appName("bench ndop.spark")
-             .config("spark.ui.enabled", "false").config("spark.driver.memory", "4g")
-             .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(args.arrow_batch))
-             .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)).getOrCreate())
-    spark.sparkContext.setLogLevel("ERROR")
-    rows = spark.read.parquet(str(data))
-    opted = spark.read.parquet(str(opted_path))
-    keys = spark.sparkContext.broadcast(snapshot.keys_for(False))
-    # ndop's own export as a DataFrame of integer keys, for the JVM-side variant.
-    key_frame = spark.createDataFrame(pd.DataFrame({"_key": snapshot.keys_for(False).astype(np.int64)}))
-
-    @F.pandas_udf(BooleanType())
-    def keep_udf(column):  # the pandas UDF route: the same compiled kernel, pandas Series in and out
-        verdict, _, _ = verdicts(pa.array(column), key_bits(keys))  # the bitmap built once a worker
-        return pd.Series(verdict == KEPT)
-
-    results: dict[str, tuple[float, int, int]] = {}
-    peer = "peer: broadcast anti-join + SQL validity"
-    runs = {
-        "ndop (Arrow UDF), invalid=drop": lambda: remove_opted_out(rows, snapshot, invalid="drop"),
-        "ndop (Arrow UDF), invalid=reject": lambda: remove_opted_out(rows, snapshot),
-        "mapInArrow (same kernel)": lambda: _remove_in_batches(rows, keys, "nhs_number", "drop", "x"),
-        "pandas UDF (same kernel)": lambda: rows.filter(keep_udf("nhs_number")),
-        "JVM: SQL validity + anti-join on keys": lambda: (
-            rows.filter(valid_sql("nhs_number")).withColumn("_key", F.substring("nhs_number", 1, 9).cast("long"))
-            .join(F.broadcast(key_frame), "_key", "left_anti").drop("_key")),
-        peer: lambda: rows.filter(valid_sql("nhs_number")).join(F.broadcast(opted), "nhs_number", "left_anti"),
-        "anti-join, no validity (lower bound)": lambda: rows.join(F.broadcast(opted), "nhs_number", "left_anti"),
-    }
+          f" expected kept {expected:,}; {args.master}, driver heap {args.driver_memory}")
+    names = list(builders_names())
     if args.only:
-        wanted = [*(name.strip() for name in args.only.split(",")), peer]  # run in the order given
-        runs = {name: runs[name] for w in wanted for name in runs if name.startswith(w)}
-    print("Plans (physical):")
-    for name in runs:
-        if name.endswith("invalid=reject"):
-            continue  # building it runs the counting pass
-        plan = runs[name]()._jdf.queryExecution().executedPlan().toString()
-        shuffle = "ShuffleExchange" in plan or "Exchange hashpartitioning" in plan
-        print(f"  {name}: {'SHUFFLE' if shuffle else 'no shuffle'};"
-              f" {'BroadcastExchange' if 'BroadcastExchange' in plan else 'broadcast variable (no exchange)'}")
-    # Warm up first (Python workers started, the kernel loaded from numba's cache, the file cache filled), so
-    # that the order of the runs matters less.
-    rows.limit(1_000_000).mapInArrow(lambda batches: (b.slice(0, 0) for b in batches), rows.schema).count()
-    remove_opted_out(rows.limit(1_000_000), snapshot, invalid="drop").count()
-    rows.select("nhs_number", "row").write.format("noop").mode("overwrite").save()
-    for name, build in runs.items():
-        timed(name, build, results)
-        print(f"    load average {os.getloadavg()}")
-    spark.stop()
+        wanted = [w.strip() for w in args.only.split(",")]
+        names = [n for w in wanted for n in names if n.startswith(w) and n not in (PEER, BARE)] + [PEER, BARE]
+    results: dict[str, dict] = {}
+    for name in names:
+        r = run_variant(args, name, plan=True)
+        results[name] = r
+        print(f"  {name:<40} {r['seconds']:7.1f} s  CPU {r['cpu']:6.1f} s  tree RSS {r['tree_rss'] / 2**20:6.0f} MiB"
+              f"  heap"
+              f" {r['JVMHeapMemory'] / 2**20:6.0f}  off-heap {r['JVMOffHeapMemory'] / 2**20:4.0f}  Python RSS"
+              f" {r['ProcessTreePythonRSSMemory'] / 2**20:5.0f} MiB  kept {r['rows']:,}  load {os.getloadavg()[0]:.1f}",
+              flush=True)
 
-    peer_time, peer_memory, peer_kept = results[peer]
-    print("\nRatios against the peer (time: peer / ours, higher is faster; memory: ours / peer):")
-    for name, (elapsed, memory, kept) in results.items():
-        same = "same rows" if kept == peer_kept == expected else f"DIFFERENT: {kept:,} vs {peer_kept:,}"
-        print(f"  {name:<40} {peer_time / elapsed:5.2f}x faster   memory {memory / peer_memory:5.2f}x   {same}")
+    peer = results[PEER]
+    print("\nRatios against the peer with validity (time: peer / variant, higher is faster; memory: variant / peer):")
+    for name, r in results.items():
+        same = ("same rows" if (r["rows"], r["hash"]) == (peer["rows"], peer["hash"]) and r["rows"] == expected
+                else f"DIFFERENT: {r['rows']:,} rows vs {peer['rows']:,}")
+        bare = results[BARE]["seconds"] / r["seconds"]
+        heap = r["JVMHeapMemory"] / max(peer["JVMHeapMemory"], 1)
+        cpu = peer["cpu"] / r["cpu"]
+        print(f"  {name:<40} {peer['seconds'] / r['seconds']:5.2f}x faster ({bare:5.2f}x the bare join),"
+              f" CPU {cpu:5.2f}x less   tree RSS"
+              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   heap {heap:4.2f}x   {same}")
     print(f"Load average {os.getloadavg()} at the end")
+
+
+def builders_names() -> list[str]:
+    return ["ndop remove_opted_out invalid=drop", "ndop remove_opted_out invalid=reject",
+            "JVM expression: bitmap words + SQL", "kernel in an Arrow UDF", "kernel in mapInArrow",
+            "kernel in a pandas UDF", PEER, BARE]
 
 
 if __name__ == "__main__":

@@ -193,3 +193,19 @@ def test_spark_check_with_invalid_numbers_fails_with_the_count_and_leaves_no_out
         run(spark, snapshot, source, target)
     assert not (tmp_path / "out.parquet").exists()
     assert not record_path(target).exists()
+
+
+def test_spark_check_counts_a_partition_computed_twice_once(spark) -> None:
+    from pyspark import TaskContext
+
+    from ndop.spark.job import _PerPartition
+
+    counts = spark.sparkContext.accumulator({}, _PerPartition())
+
+    def count(rows) -> None:
+        counts.add({TaskContext.get().partitionId(): (sum(1 for _ in rows), 0, 0)})
+
+    data = spark.sparkContext.parallelize(range(10), 2)
+    data.foreachPartition(count)
+    data.foreachPartition(count)  # the same partitions again, as a retried task or a recomputed stage sends them
+    assert sorted(counts.value.items()) == [(0, (5, 0, 0)), (1, (5, 0, 0))]

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+from pyspark.accumulators import AccumulatorParam
 
 from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict
 from ndop.spark.kernel import KEPT, OPTED_OUT
@@ -45,6 +46,19 @@ class SparkCheckRecord:
     finished_at: str
 
 
+class _PerPartition(AccumulatorParam[dict[int, tuple[int, int, int]]]):
+    """(rows, removed, invalid) by partition: a task that runs again (a retry, a speculative copy, a stage
+    computed twice) sends the same counts for the same partition, which replace rather than add to them."""
+
+    def zero(self, value: dict[int, tuple[int, int, int]]) -> dict[int, tuple[int, int, int]]:
+        return {}
+
+    def addInPlace(self, a: dict[int, tuple[int, int, int]], b: dict[int, tuple[int, int, int]]  # noqa: N802
+                   ) -> dict[int, tuple[int, int, int]]:
+        a.update(b)
+        return a
+
+
 def record_path(output: str) -> Path:
     return Path(output.rstrip("/") + ".ndop-check.json")
 
@@ -59,18 +73,21 @@ def run(
     df: DataFrame = reader.csv(input_path, inferSchema=False) if fmt == "csv" else reader.parquet(input_path)
     _check(df, column)
     sc = spark.sparkContext
-    rows_in, removed, bad = sc.accumulator(0), sc.accumulator(0), sc.accumulator(0)
+    counts = sc.accumulator({}, _PerPartition())
     keys = sc.broadcast(snapshot.keys_for(gp_data))
 
     # One pass: invalid rows are counted as they go by; with invalid="reject" the output is then removed and
     # the job fails with the count, so nothing is left behind (no second pass to count them first).
     def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+        from pyspark import TaskContext
+
+        rows = removed = bad = 0
         for batch in batches:
             verdict, invalid_rows, opted_out = _verdict(batch, column, keys)
-            rows_in.add(len(verdict))
-            removed.add(opted_out)
-            bad.add(invalid_rows)
+            rows, removed, bad = rows + len(verdict), removed + opted_out, bad + invalid_rows
             yield batch.filter(pa.array(verdict != OPTED_OUT if invalid == "flag" else verdict == KEPT))
+        context = TaskContext.get()
+        counts.add({context.partitionId() if context else 0: (rows, removed, bad)})
 
     cleaned = df.mapInArrow(keep, df.schema)
     writer = cleaned.write.mode("errorifexists")
@@ -78,14 +95,15 @@ def run(
         writer.option("header", True).csv(output_path)
     else:
         writer.parquet(output_path)
-    if invalid == "reject" and bad.value:
+    rows_in, removed, bad = (sum(c) for c in zip((0, 0, 0), *counts.value.values(), strict=False))
+    if invalid == "reject" and bad:
         _remove(spark, output_path)
-        raise InvalidNhsNumbers(bad.value, column)
-    dropped = bad.value if invalid == "drop" else 0
+        raise InvalidNhsNumbers(bad, column)
+    dropped = bad if invalid == "drop" else 0
     record = SparkCheckRecord(
         registry_version=snapshot.registry_version, snapshot_taken_at=snapshot.taken_at.isoformat(), gp_data=gp_data,
-        rows_in=rows_in.value, rows_removed=removed.value, rows_invalid_dropped=dropped,
-        rows_kept=rows_in.value - removed.value - dropped, input=input_path, output=output_path, format=fmt,
+        rows_in=rows_in, rows_removed=removed, rows_invalid_dropped=dropped,
+        rows_kept=rows_in - removed - dropped, input=input_path, output=output_path, format=fmt,
         started_at=started.isoformat(), finished_at=datetime.now(UTC).isoformat(),
     )
     record_path(output_path).write_text(json.dumps(asdict(record), indent=2) + "\n")
