@@ -46,7 +46,7 @@ class SparkCheckRecord:
     finished_at: str
 
 
-class _PerPartition(AccumulatorParam[dict[int, tuple[int, int, int]]]):
+class _PerPartition(AccumulatorParam[dict[int, tuple[int, int, int]]]):  # type: ignore[misc, unused-ignore]  # Any without pyspark
     """(rows, removed, invalid) by partition: a task that runs again (a retry, a speculative copy, a stage
     computed twice) sends the same counts for the same partition, which replace rather than add to them."""
 
