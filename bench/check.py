@@ -114,8 +114,8 @@ def build_registry(optouts: np.ndarray) -> None:
         cursor.execute("UPDATE registry_counter SET value = %s WHERE name = 'choice_sequence'", [len(numbers)])
 
 
-# A small launcher forks and execs the command and reports its peak RSS: a child forked straight from
-# this (large) process would inherit this process's peak RSS in ru_maxrss.
+# A small launcher forks and execs the command and reports its wall time, CPU time (user + system) and peak
+# RSS: a child forked straight from this (large) process would inherit this process's peak RSS in ru_maxrss.
 LAUNCHER = """
 import os, sys, time
 started = time.perf_counter()
@@ -124,7 +124,8 @@ if pid == 0:
     os.execv(sys.argv[1], sys.argv[1:])
 _, status, usage = os.wait4(pid, 0)
 wall = time.perf_counter() - started
-sys.stderr.write("LAUNCHER %f %d %d\\n" % (wall, usage.ru_maxrss, os.waitstatus_to_exitcode(status)))
+sys.stderr.write("LAUNCHER %f %f %d %d\\n" % (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
+                                              os.waitstatus_to_exitcode(status)))
 """
 
 
@@ -148,7 +149,7 @@ def run_process(argv: list[str]) -> dict[str, float | int | str]:
         err.seek(0)
         text = out.read()[-300:].decode(errors="replace").strip()
         errors = err.read().decode(errors="replace")
-    wall, rss, rc = errors.rsplit("LAUNCHER ", 1)[1].split()
+    wall, _cpu, rss, rc = errors.rsplit("LAUNCHER ", 1)[1].split()
     if int(rc) != 0:
         print(f"  ! {argv[1]} exited {rc}: {errors[-300:]}", file=sys.stderr)
     return {"wall_s": float(wall), "rss_mb": int(rss) / 1024, "rc": int(rc), "stdout": text,

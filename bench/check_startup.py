@@ -41,24 +41,10 @@ VAR = OUT / "var"
 BIN = Path(sys.executable).parent
 
 sys.path.insert(0, str(ROOT / "bench"))
-from check import build_registry, check_digits, dat_bytes, valid_first_nine  # noqa: E402 - bench/check.py's
+from check import LAUNCHER, build_registry, check_digits, dat_bytes, valid_first_nine  # noqa: E402 - bench/check.py's
 
 os.environ["NDOP_VAR_DIR"] = str(VAR)  # after bench/check.py's import, which sets its own
 os.environ.pop("DATABASE_URL", None)
-
-# Runs a command and reports its wall time, CPU time and peak RSS: a small launcher, as in bench/check.py, so
-# that a child forked from it does not inherit this (larger) process's peak RSS in ru_maxrss.
-LAUNCHER = """
-import os, sys, time
-started = time.perf_counter()
-pid = os.fork()
-if pid == 0:
-    os.execv(sys.argv[1], sys.argv[1:])
-_, status, usage = os.wait4(pid, 0)
-wall = time.perf_counter() - started
-sys.stderr.write("LAUNCHER %f %f %d %d\\n" % (wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
-                                              os.waitstatus_to_exitcode(status)))
-"""
 
 # What a process pays for the compiled scan: importing numba and loading the kernel from numba's cache.
 NUMBA_LOAD = """
