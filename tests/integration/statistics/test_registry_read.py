@@ -124,3 +124,27 @@ def test_every_connection_of_a_read_sees_one_snapshot(small_registry) -> None:  
         answers = read.run([seen(p) for p in parts] * 2)
     assert len(parts) == 3 and len({snapshot for snapshot, _ in answers}) == 1
     assert sum(rows for _, rows in answers[:3]) == before == m.Patient.objects.count() - 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the packed column is PostgreSQL's (ADR 93)")
+def test_the_servers_packed_dates_unpack_to_the_stored_dates() -> None:
+    import pyarrow as pa
+
+    from ndop.adapters.db.statistics_arrow import PACKED_DATES, unpacked
+
+    people = [(date(1, 1, 1), None, 0), (date(1799, 12, 31), date(1800, 1, 1), 1), (date(2199, 12, 31), None, 2),
+              (date(2200, 1, 1), date(9999, 12, 31), 9), (date(2000, 2, 29), date(2024, 2, 29), 15), (date(1970, 1, 1),
+              date(1970, 1, 1), 40)]
+    values = ", ".join(["(%s::date, %s::date, %s::smallint)"] * len(people))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {PACKED_DATES} FROM (VALUES {values}) AS patient(date_of_birth, date_of_death, gender)",
+                       [v for person in people for v in person])
+        packed = [row[0] for row in cursor.fetchall()]
+    born, died, gender = unpacked(pa.array(packed, type=pa.int64()))
+
+    def ymd(day: date | None) -> int:
+        return day.year * 10000 + day.month * 100 + day.day if day else 0
+
+    assert born.tolist() == [ymd(b) for b, _, _ in people]
+    assert died.tolist() == [ymd(d) for _, d, _ in people]
+    assert gender.tolist() == [0, 1, 2, 0, 0, 0]

@@ -5,7 +5,8 @@ a person, 2 GB at 60 million) and the choice history as four (25 bytes an event)
 (no sorted copy); passes over the population go CHUNK people at a time, so their temporaries are a
 few MB; each month looks only at the few people whose status can change and keeps only the aggregates
 (a few thousand integers), so memory does not grow with the number of months (ADRs 56, 74). No
-Python loop over people.
+Python loop over people. The passes run their chunks on as many threads as there are cores (numpy
+releases the GIL inside its loops), two chunks' temporaries at a time on this 2-core machine (ADR 93).
 
 A person's choice at ACH_DATE is the latest choice made (`made_at`, ties by sequence) before the
 start of that day. A superseded number is the same person as the number at the end of its chain:
@@ -14,10 +15,12 @@ it is not counted itself, and its events count for that person (ADR 57).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Final
+from typing import Final, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -37,6 +40,7 @@ I64 = npt.NDArray[np.int64]
 I32 = npt.NDArray[np.int32]
 I8 = npt.NDArray[np.int8]
 BOOL = npt.NDArray[np.bool_]
+T = TypeVar("T")
 
 BANDS: Final = len(AGE_BANDS)
 GENDER_AXIS: Final = 3
@@ -44,6 +48,7 @@ MAX_LINKS: Final = 64  # as the registry follows chains (ADR 12): a loop stops t
 CHUNK: Final = 1 << 20  # people a pass looks at in one go: its temporaries stay a few MB at any population
 _SIEVE: Final = 1 << 24  # entries of the byte table that rules people without events out (16 MB)
 _DECADE: Final = 100_000  # ten years in yyyymmdd arithmetic
+_THREADS: Final = max(1, min(os.cpu_count() or 1, 4))  # beyond a few, the chunks' memory bandwidth is the limit
 _GENDER_INDEX: Final = np.full(256, UNKNOWN_GENDER, dtype=np.int8)
 _GENDER_INDEX[1] = MALE
 _GENDER_INDEX[2] = FEMALE
@@ -123,6 +128,18 @@ _HIGH_FIVE: Final = _weighted((10, 9, 8, 7, 6))
 _LOW_FIVE: Final = _weighted((5, 4, 3, 2, 0))
 
 
+def each_chunk(size: int, work: Callable[[slice], T]) -> list[T]:
+    """`work` on every CHUNK of `size` people, in order of the chunks, on _THREADS threads at once.
+
+    The work must only read shared columns, or write its own slice of one: numpy's loops release the GIL,
+    so the chunks run side by side, and the results come back in chunk order for a merge that needs one."""
+    parts = [slice(start, start + CHUNK) for start in range(0, size, CHUNK)]
+    if _THREADS == 1 or len(parts) < 2:
+        return [work(part) for part in parts]
+    with ThreadPoolExecutor(max_workers=_THREADS, thread_name_prefix="ndop-stats") as pool:
+        return list(pool.map(work, parts))
+
+
 def countable(key: I64, include_test_range: bool) -> BOOL:
     """NHS numbers the publication counts: a valid check digit, not a repeated digit, not the test range."""
     # Callers pass chunks, so the temporaries stay small at any population.
@@ -169,19 +186,54 @@ def holders(key: I64, numbers: I64, among: BOOL | None = None) -> I64:
         return owner
     sieve = np.zeros(_SIEVE, dtype=np.bool_)
     sieve[numbers & (_SIEVE - 1)] = True
-    for start in range(0, key.size, CHUNK):
-        part = key[start : start + CHUNK]
+
+    def found(chunk: slice) -> tuple[I64, I64]:
+        part = key[chunk]
         candidate = sieve[part & (_SIEVE - 1)]
         if among is not None:
-            candidate &= among[start : start + CHUNK]
+            candidate &= among[chunk]
         maybe = np.flatnonzero(candidate)
-        at = np.minimum(np.searchsorted(numbers, part[maybe]), numbers.size - 1)
-        hit = numbers[at] == part[maybe]
+        wanted = part[maybe]
+        at = np.minimum(_searched(numbers, wanted), numbers.size - 1)
+        hit = numbers[at] == wanted
+        return at[hit], maybe[hit] + chunk.start
+
+    for at, where in each_chunk(key.size, found):  # in chunk order: earlier records first
         # A number held twice: the first record holding it, as the registry's sort by number always chose.
-        held, first = np.unique(at[hit], return_index=True)
+        held, first = np.unique(at, return_index=True)
         new = owner[held] < 0
-        owner[held[new]] = maybe[hit][first[new]] + start
+        owner[held[new]] = where[first[new]]
     return owner
+
+
+def _searched(numbers: I64, wanted: I64) -> I64:
+    """np.searchsorted(numbers, wanted), faster for many wanted: searched in sorted order, where numpy's
+    search starts from the last answer instead of from the whole array (1.3M numbers at 10M people: 0.13 s
+    against 0.31 s). Each number is sorted with its position packed below it (a plain sort, no argsort)."""
+    bits = max(int(wanted.size - 1).bit_length(), 1)
+    if wanted.size < 1024 or int(wanted.min()) < 0 or int(wanted.max()) >= 1 << (62 - bits):
+        return np.asarray(np.searchsorted(numbers, wanted), dtype=np.int64)
+    packed = np.sort((wanted << bits) | np.arange(wanted.size, dtype=np.int64))
+    at = np.empty(wanted.size, dtype=np.int64)
+    at[packed & ((1 << bits) - 1)] = np.searchsorted(numbers, packed >> bits)
+    return at
+
+
+def event_order(person: I64, made_at: I64, sequence: I64) -> I64:
+    """The events' order by person, then time made, then sequence (as np.lexsort of the three, stable).
+
+    Two sorts instead of lexsort's three passes (1M events: 0.2 s against 0.45 s): a stable sort by
+    sequence, then a stable sort by person and time packed into one integer. Where the packed key could
+    overflow (a span of times no registry has), lexsort itself."""
+    if person.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    low = int(made_at.min())
+    span = int(made_at.max()) - low + 1
+    if (int(person.max()) + 1) * span >= 1 << 62 or int(person.min()) < 0:
+        return np.asarray(np.lexsort((sequence, made_at, person)), dtype=np.int64)
+    by_sequence = np.argsort(sequence, kind="stable")
+    packed = person[by_sequence] * span + (made_at[by_sequence] - low)
+    return np.asarray(by_sequence[np.argsort(packed, kind="stable")], dtype=np.int64)
 
 
 def _groups(dob: I32, gender: I8, d: int) -> I64:
@@ -255,9 +307,11 @@ class Engine:
         del superseded
         numbers, event_number = np.unique(ends, return_inverse=True)
         self.keep = np.empty(size, dtype=np.bool_)
-        for start in range(0, size, CHUNK):
-            part = slice(start, start + CHUNK)
+
+        def keep(part: slice) -> None:
             self.keep[part] = countable(patients.key[part], include_test_range) & (patients.superseded_by[part] == 0)
+
+        each_chunk(size, keep)
         owner = holders(patients.key, numbers, self.keep)  # position of the person holding each number
         self.people = int(np.count_nonzero(self.keep))
         found = owner >= 0
@@ -265,7 +319,7 @@ class Engine:
         known = found[event_number]
         person = local[event_number][known]
         made_at, sequence, opted = choices.made_at[known], choices.sequence[known], choices.opted_out[known]
-        by = np.lexsort((sequence, made_at, person))
+        by = event_order(person, made_at, sequence)
         self.event_person = person[by]
         self.event_made_at = made_at[by]
         self.event_opted = opted[by]
@@ -338,6 +392,7 @@ class _Window:
         self.unknown_dob = np.zeros(GENDER_AXIS, dtype=np.int64)
         self.practice = np.zeros(practices, dtype=np.int64)
         self.lsoa = np.zeros(lsoas, dtype=np.int64)
+
         moving = []
         for start in range(0, p.key.size, CHUNK):
             part = slice(start, start + CHUNK)
