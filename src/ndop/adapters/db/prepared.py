@@ -19,7 +19,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 
 # Django opens psycopg connections with preparation off (`prepare_threshold` None), which turns `prepare=True`
 # off too. A threshold re-enables it; Django's own cursors bind on the client and never prepare whatever it
@@ -28,10 +28,11 @@ _BY_REQUEST_ONLY = 2**31 - 1
 
 
 class _PreparedCursor:
-    """The few cursor methods the hot statements use, over a server-binding psycopg cursor."""
+    """The few cursor methods the hot statements use, over a server-binding psycopg cursor. It holds the
+    connection itself, not Django's `connection` proxy: each attribute read through that costs a lookup."""
 
-    def __init__(self, raw: Any) -> None:
-        self._raw = raw
+    def __init__(self, raw: Any, db: Any) -> None:
+        self._raw, self._db = raw, db
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         self._run(sql, lambda: self._raw.execute(sql, params, prepare=True), params)
@@ -50,31 +51,33 @@ class _PreparedCursor:
     def rowcount(self) -> int:
         return int(self._raw.rowcount)
 
-    @staticmethod
-    def _run(sql: str, run: Any, params: object) -> None:
-        connection.validate_no_broken_transaction()
-        started = time.monotonic() if connection.queries_logged else 0.0
-        with connection.wrap_database_errors:
+    def _run(self, sql: str, run: Any, params: object) -> None:
+        db = self._db
+        db.validate_no_broken_transaction()
+        logged = db.queries_logged
+        started = time.monotonic() if logged else 0.0
+        with db.wrap_database_errors:
             run()
-        if connection.queries_logged:
-            connection.queries_log.append({"sql": f"{sql} -- prepared {params!r:.200}",
-                                           "time": f"{time.monotonic() - started:.3f}"})
+        if logged:
+            db.queries_log.append({"sql": f"{sql} -- prepared {params!r:.200}",
+                                   "time": f"{time.monotonic() - started:.3f}"})
 
 
 @contextmanager
 def cursor() -> Iterator[Any]:
     """A cursor whose statements PostgreSQL prepares once a connection (Django's cursor elsewhere)."""
-    if connection.vendor != "postgresql":
-        with connection.cursor() as django_cursor:
+    db = connections[DEFAULT_DB_ALIAS]
+    if db.vendor != "postgresql":
+        with db.cursor() as django_cursor:
             yield django_cursor
         return
     import psycopg  # only on PostgreSQL; the embedded SQLite install need not have it
 
-    connection.ensure_connection()
-    if connection.connection.prepare_threshold is None:
-        connection.connection.prepare_threshold = _BY_REQUEST_ONLY
-    raw = psycopg.Cursor(connection.connection)  # server-side binding: `prepare=True` is honoured
+    db.ensure_connection()
+    if db.connection.prepare_threshold is None:
+        db.connection.prepare_threshold = _BY_REQUEST_ONLY
+    raw = psycopg.Cursor(db.connection)  # server-side binding: `prepare=True` is honoured
     try:
-        yield _PreparedCursor(raw)
+        yield _PreparedCursor(raw, db)
     finally:
         raw.close()
