@@ -81,3 +81,15 @@ def cursor() -> Iterator[Any]:
         yield _PreparedCursor(raw, db)
     finally:
         raw.close()
+
+
+@contextmanager
+def pipeline() -> Iterator[None]:
+    """PostgreSQL's pipeline mode on Django's connection: statements are sent without waiting for the one
+    before, and a read (`fetchone`) or the end of the block waits for everything sent. An error shows at
+    that read or at the end of the block, and the transaction then rolls back as any other. Open it inside
+    `transaction.atomic()`, never around it (changing autocommit inside a pipeline costs a round trip)."""
+    db = connections[DEFAULT_DB_ALIAS]
+    db.ensure_connection()
+    with db.connection.pipeline():
+        yield
