@@ -65,6 +65,8 @@ def measure(calls: int, numbers: int, top: int) -> None:
     for _ in range(calls):
         call()
     profile.disable()
+    if os.environ.get("BENCH_PROFILE_OUT"):
+        profile.dump_stats(os.environ["BENCH_PROFILE_OUT"])
     text = io.StringIO()
     pstats.Stats(profile, stream=text).sort_stats(os.environ.get("BENCH_SORT", "cumulative")).print_stats(top)
     print(text.getvalue())

@@ -24,6 +24,7 @@ import json
 import multiprocessing
 import os
 import platform
+import resource
 import shutil
 import socket
 import statistics
@@ -179,6 +180,7 @@ def _client_process(url: str, seconds: float, threads: int, method: str, body: b
     parts = urlsplit(url)
     latencies: list[float] = []
     errors = [0]
+    cpu_before = resource.getrusage(resource.RUSAGE_SELF)
     stop_at = time.perf_counter() + seconds
 
     def client() -> None:
@@ -198,14 +200,71 @@ def _client_process(url: str, seconds: float, threads: int, method: str, body: b
         t.start()
     for t in pool:
         t.join()
-    out.put((latencies, errors[0]))
+    cpu_after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+    out.put((latencies, errors[0], cpu))
+
+
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the live processes `pids` have used so far, from /proc (Linux)."""
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone: its time is lost to this count (gunicorn workers live through a run)
+        total += (int(fields[11]) + int(fields[12])) / _TICK  # utime, stime (fields 14 and 15 of stat)
+    return total
+
+
+def process_tree(root: int) -> list[int]:
+    """`root` and every process below it (the gunicorn master and its workers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = [root], [root]
+    while frontier:
+        frontier = [pid for pid, parent in parents.items() if parent in frontier]
+        tree += frontier
+    return tree
+
+
+class CpuMeter:
+    """CPU seconds of the server's processes and of this database's PostgreSQL backends over a scenario
+    (the load generator's own CPU comes back from its processes). PostgreSQL's shared background
+    processes (WAL writer, checkpointer) are left out: other users of the server share them."""
+
+    def __init__(self, server: int, env: dict[str, str]) -> None:
+        self.server, self.database_url = server, env.get("DATABASE_URL", "")
+
+    def backends(self) -> list[int]:
+        if not self.database_url:
+            return []
+        import psycopg
+
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            me = conn.info.backend_pid
+            rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()").fetchall()
+        return [pid for (pid,) in rows if pid != me]
+
+    def read(self) -> tuple[float, float]:
+        return process_cpu(process_tree(self.server)), process_cpu(self.backends())
 
 
 def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: bytes | None = None,
-         headers: dict[str, str] | None = None, processes: int = 2) -> dict[str, float]:
+         headers: dict[str, str] | None = None, processes: int = 2, meter: CpuMeter | None = None) -> dict[str, float]:
     """`clients` concurrent keep-alive clients for `seconds`, spread over `processes` client processes
-    (so that the load generator is not held to one core by its own GIL)."""
+    (so that the load generator is not held to one core by its own GIL). With a `meter`, also the CPU
+    milliseconds a request of the server, of PostgreSQL's backends and of the load generator."""
     out: multiprocessing.Queue = multiprocessing.Queue()  # type: ignore[type-arg]
+    before = meter.read() if meter else (0.0, 0.0)
     shares = [clients // processes + (1 if i < clients % processes else 0) for i in range(processes)]
     started = time.perf_counter()
     procs = [multiprocessing.Process(target=_client_process, args=(url, seconds, n, method, body, headers or {}, out))
@@ -216,10 +275,15 @@ def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: b
     for p in procs:
         p.join()
     elapsed = time.perf_counter() - started
-    flat = sorted(x for latencies, _ in results for x in latencies)
+    after = meter.read() if meter else (0.0, 0.0)
+    flat = sorted(x for latencies, _, _ in results for x in latencies)
+    per_request = 1000 / max(len(flat), 1)
     return {
-        "requests": len(flat), "errors": sum(e for _, e in results), "rps": len(flat) / elapsed,
+        "requests": len(flat), "errors": sum(e for _, e, _ in results), "rps": len(flat) / elapsed,
         "p50_ms": 1000 * statistics.median(flat), "p95_ms": 1000 * flat[int(0.95 * (len(flat) - 1))],
+        "server_cpu_ms": (after[0] - before[0]) * per_request, "database_cpu_ms": (after[1] - before[1]) * per_request,
+        "client_cpu_ms": sum(c for _, _, c in results) * per_request,
+        "load_average": os.getloadavg()[0],
     }
 
 
@@ -233,17 +297,18 @@ def bench_api(env: dict[str, str], key: str, seconds: float, clients: int,
                                   stderr=log)
         try:
             wait_http(f"{base}/api/v1/health", server)
+            meter = CpuMeter(server.pid, env)
             numbers = [str(n) for n in valid_numbers(1000, seed=3)]
             auth = {"X-API-Key": key, "Content-Type": "application/json"}
             # Warm every worker and thread (imports, connections, the snapshot) before the clock starts.
             load(f"{base}/api/v1/checks", min(seconds, 3), clients, method="POST", headers=auth,
                  body=json.dumps({"nhs_numbers": numbers[:1]}).encode())
             results = {
-                "health (floor)": load(f"{base}/api/v1/health", seconds, clients),
+                "health (floor)": load(f"{base}/api/v1/health", seconds, clients, meter=meter),
                 "check, 1 number": load(f"{base}/api/v1/checks", seconds, clients, method="POST", headers=auth,
-                                        body=json.dumps({"nhs_numbers": numbers[:1]}).encode()),
+                                        body=json.dumps({"nhs_numbers": numbers[:1]}).encode(), meter=meter),
                 "check, 1,000 numbers": load(f"{base}/api/v1/checks", seconds, clients, method="POST", headers=auth,
-                                             body=json.dumps({"nhs_numbers": numbers}).encode()),
+                                             body=json.dumps({"nhs_numbers": numbers}).encode(), meter=meter),
             }
         finally:
             server.terminate()
@@ -339,10 +404,14 @@ def run_all(args: argparse.Namespace, env: dict[str, str], var: Path) -> None:
               f"ndop serve {' '.join(serve_args) or '(its defaults)'}; load average before "
               f"{results['load_average_before']}, after {results['load_average_after']}; I/O pressure "
               f"{results['io_pressure_before']} before, {results['io_pressure_after']} after")
-        print(f"{'scenario':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'req/s vs floor':>16}")
+        print("CPU ms a request: the server's processes, this database's PostgreSQL backends, the load generator; "
+              "load: the 1-minute load average at the end of the scenario")
+        print(f"{'scenario':<24}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'errors':>8}{'vs floor':>10}"
+              f"{'server':>8}{'pg':>7}{'client':>8}{'load':>6}")
         for name, r in api.items():
             print(f"{name:<24}{r['rps']:>9.0f}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}{r['errors']:>8.0f}"
-                  f"{r['rps'] / floor['rps']:>15.2f}x")
+                  f"{r['rps'] / floor['rps']:>9.2f}x{r['server_cpu_ms']:>8.2f}{r['database_cpu_ms']:>7.2f}"
+                  f"{r['client_cpu_ms']:>8.2f}{r['load_average']:>6.1f}")
 
     (OUT / "channels.json").write_text(json.dumps(results, indent=2))
     print(f"\nRaw results: {OUT / 'channels.json'}")

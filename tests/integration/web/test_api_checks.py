@@ -211,3 +211,53 @@ def test_api_check_malformed_json_is_400_in_the_envelope_and_recorded(client, ap
     assert response.status_code == 400
     assert response.json()["error"] == "bad_json" and "nhs_numbers" in response.json()["message"]
     assert m.CheckJob.objects.get(id=response["X-Check-Job-Id"]).rejection == "bad_json"
+
+
+class _Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_recently_verified_key_is_recognised_without_a_read_until_its_seconds_pass(api_key) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    from ndop.services.organisations.api_keys import RecentKeys, authenticate_with_limits
+
+    clock = _Clock()
+    recent = RecentKeys(2.0, now=clock)
+    clients = container.check_clients()
+    first = authenticate_with_limits(clients, api_key, recent=recent)
+    assert first is not None and first[0].ods_code == RX1
+    # Revoked by another process (`ndop org key revoke`): this process still knows it for up to 2 s ...
+    m.OrganisationApiKey.objects.update(revoked_at=m.OrganisationApiKey.objects.get().created_at)
+    with CaptureQueriesContext(connection) as queries:
+        assert authenticate_with_limits(clients, api_key, recent=recent) == first
+    assert len(queries.captured_queries) == 0
+    clock.now += 2.0  # ... and not after
+    assert authenticate_with_limits(clients, api_key, recent=recent) is None
+    assert authenticate_with_limits(clients, api_key, recent=recent) is None  # a refusal is never held
+
+
+def test_a_wrong_secret_for_a_recently_verified_key_id_is_refused(api_key) -> None:
+    from ndop.services.organisations.api_keys import RecentKeys, authenticate_with_limits
+
+    recent = RecentKeys(60.0, now=_Clock())
+    clients = container.check_clients()
+    assert authenticate_with_limits(clients, api_key, recent=recent) is not None
+    wrong = api_key[:-1] + ("A" if api_key[-1] != "A" else "B")
+    assert authenticate_with_limits(clients, wrong, recent=recent) is None
+    secret = api_key.split("_", 2)[2]
+    assert all(secret not in part for entry in recent._entries for part in entry)  # held as a hash only
+
+
+def test_revoking_a_key_or_setting_limits_in_this_process_takes_effect_on_the_next_call(client, api_key,
+                                                                                       registry) -> None:
+    assert post_json(client, api_key, [A]).status_code == 200  # verified: held by this process's keys
+    set_check_limits(registry, container.check_clients(), RX1, CheckLimits(requests_per_minute=1), by=TESTER)
+    # the new limit, not the held one (a new rate counts from nothing: one call, then refused)
+    assert [post_json(client, api_key, [A]).status_code for _ in range(2)] == [200, 429]
+    revoke_api_key(registry, container.check_clients(), api_key.split("_")[1], by=TESTER)
+    assert post_json(client, api_key, [A]).status_code == 401

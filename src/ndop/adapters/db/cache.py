@@ -16,6 +16,12 @@ statement that adds in SQL, and that statement alone commits without waiting for
 is locked only while the server runs it. A counter is not evidence: a crash of the database server can
 lose the last fraction of a second of counts, never a record. `add` of a live key (every call after a
 window's first) only reads, and counts the table for culling only when it inserts.
+
+`count` (ADR 92) is what a rate limit needs in one statement instead of `add` and `incr`: an upsert
+that inserts the counter at 1, restarts it at 1 if it has expired, or adds 1 to a live protocol-0 integer,
+and returns the count. Prepared on PostgreSQL, with `synchronous_commit` off as the increment above; the
+row is locked only while the server runs it. None when it cannot (SQLite, inside a transaction, a value
+that is not a protocol-0 integer): the caller then counts with `add` and `incr`.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from django.core.cache.backends.db import DatabaseCache
 from django.db import connections, router, transaction
 from django.utils.timezone import now as tz_now
 
+from ndop.adapters.db import prepared
+
 # Add to a protocol-0 pickled integer in SQL; the regular expression refuses anything else (then: the locked path).
 _PG_INCR = (
     "UPDATE {table} SET value = encode(convert_to('I' || (substring(convert_from(decode(value, 'base64'), "
@@ -37,6 +45,21 @@ _PG_INCR = (
     "WHERE cache_key = %s AND expires >= %s "
     r"AND convert_from(decode(value, 'base64'), 'LATIN1') ~ '^I-?[0-9]+\n\.$' "
     "AND (SELECT set_config('synchronous_commit', 'off', true)) = 'off' RETURNING value"
+)
+
+
+_ADD_ONE = (
+    r"encode(convert_to('I' || (substring(convert_from(decode(c.value, 'base64'), 'LATIN1') "
+    r"FROM '^I(-?[0-9]+)\n\.$')::bigint + 1)::text || E'\n.', 'LATIN1'), 'base64')"
+)
+_PG_COUNT = (
+    "INSERT INTO {table} AS c (cache_key, value, expires) "
+    "SELECT %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
+    "ON CONFLICT (cache_key) DO UPDATE SET "
+    "value = CASE WHEN c.expires < %s THEN EXCLUDED.value ELSE " + _ADD_ONE + " END, "
+    "expires = CASE WHEN c.expires < %s THEN EXCLUDED.expires ELSE c.expires END "
+    r"WHERE c.expires < %s OR convert_from(decode(c.value, 'base64'), 'LATIN1') ~ '^I-?[0-9]+\n\.$' "
+    "RETURNING c.value, c.xmax = 0"
 )
 
 
@@ -72,6 +95,32 @@ class CountingDatabaseCache(DatabaseCache):
                 [made, _encode(value, self.pickle_protocol), expires.replace(microsecond=0), now],
             )
             return cursor.fetchone() is not None
+
+    def count(self, key: Any, timeout: int) -> int | None:
+        """Count one in the counter `key` (made at 1, living `timeout` seconds, if absent or expired); the count.
+        None where this cannot be one statement: then count with `add` and `incr`."""
+        db = router.db_for_write(self.cache_model_class)
+        connection = connections[db]
+        if connection.vendor != "postgresql" or connection.in_atomic_block or db != "default":
+            return None
+        made = self.make_and_validate_key(key)
+        table = connection.ops.quote_name(self._table)  # type: ignore[attr-defined]  # set by BaseDatabaseCache
+        now = tz_now().replace(microsecond=0)
+        seconds = self.get_backend_timeout(timeout)
+        expires = (datetime.max if seconds is None else datetime.fromtimestamp(seconds, tz=UTC)).replace(microsecond=0)
+        with prepared.cursor() as cursor:
+            cursor.execute(_PG_COUNT.format(table=table), [made, _encode(1, 0), expires, now, now, now])
+            row = cursor.fetchone()
+        if row is None:
+            return None  # live, but not a protocol-0 integer
+        value, inserted = row
+        if inserted:
+            with connection.cursor() as cursor:  # culled as `add` does, only when a counter was made
+                cursor.execute(f"SELECT COUNT(*) FROM {table}")
+                rows = cursor.fetchone()[0]
+                if rows > self._max_entries:
+                    self._cull(db, cursor, now, rows)  # type: ignore[attr-defined]  # DatabaseCache._cull
+        return int(pickle.loads(base64.b64decode(value.encode())))
 
     def incr(self, key: Any, delta: int = 1, version: int | None = None) -> int:
         key = self.make_and_validate_key(key, version=version)

@@ -11,6 +11,7 @@ import numpy.typing as npt
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
+from ndop.adapters.db import prepared
 from ndop.adapters.db.registry import CHOICE_SEQUENCE
 from ndop.domain.check.jobs import CheckChannel, CheckJob
 from ndop.domain.check.rejections import CheckFormat
@@ -22,13 +23,23 @@ LINKS_COUNTER = "patient_links"
 FETCH = 100_000
 
 
+_JOB_COLUMNS = CheckJob.__slots__
+# Every API call inserts one: a prepared statement on PostgreSQL (ADR 92), the ORM on SQLite.
+_INSERT_JOB = (f"INSERT INTO check_job ({', '.join(_JOB_COLUMNS)}) "
+               f"VALUES ({', '.join(['%s'] * len(_JOB_COLUMNS))})")
+
+
 class DjangoCheckJobStore:
     def add(self, job: CheckJob) -> None:
-        fields = {name: getattr(job, name) for name in CheckJob.__slots__}
+        fields = {name: getattr(job, name) for name in _JOB_COLUMNS}
         fields["channel"] = job.channel.value
         fields["requested_by"] = str(job.requested_by)
         fields["format"] = "" if job.format is None else job.format.value
-        m.CheckJob.objects.create(**fields)
+        if connection.vendor != "postgresql":
+            m.CheckJob.objects.create(**fields)
+            return
+        with prepared.cursor() as cursor:
+            cursor.execute(_INSERT_JOB, [fields[name] for name in _JOB_COLUMNS])
 
     def get(self, job_id: str) -> CheckJob | None:
         row = m.CheckJob.objects.filter(id=job_id).first()
@@ -62,8 +73,8 @@ class DjangoOptOutSource:
         return int(values.get(CHOICE_SEQUENCE, 0)), int(values.get(LINKS_COUNTER, 0))
 
     def state(self, at: int) -> tuple[int, int, str]:
-        # One round trip (every API call asks): both counters and the event at `at`, in one statement.
-        with connection.cursor() as cursor:
+        # One round trip (every API call asks): both counters and the event at `at`, in one prepared statement.
+        with prepared.cursor() as cursor:
             cursor.execute(
                 "SELECT (SELECT value FROM registry_counter WHERE name = %s),"
                 " (SELECT value FROM registry_counter WHERE name = %s), e.nhs_number, e.recorded_at"

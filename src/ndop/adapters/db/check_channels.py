@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from ndop.adapters.db import models as m
+from ndop.adapters.db import prepared
 from ndop.domain.check.clients import ApiKeyInfo, CheckLimits, NewApiKey, PresentedKey
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.mesh import LostClaim, MeshRequestRecord
@@ -20,6 +21,15 @@ from ndop.domain.organisations.accounts import OdsCode, Organisation
 
 def _organisation(row: m.Organisation) -> Organisation:
     return Organisation(OdsCode(row.ods_code), row.name, row.mesh_mailbox, row.active)
+
+
+# An unrevoked key, its organisation and the organisation's limits (none: the defaults), in one read.
+_PRESENTED = (
+    "SELECT k.key_hash, o.ods_code, o.name, o.mesh_mailbox, o.active, l.requests_per_minute, l.max_request_bytes,"
+    " l.inline_bytes FROM organisation_api_key AS k JOIN organisation AS o ON o.ods_code = k.organisation_id"
+    " LEFT JOIN organisation_check_limits AS l ON l.organisation_id = o.ods_code"
+    " WHERE k.key_id = %s AND k.revoked_at IS NULL"
+)
 
 
 class DjangoCheckClients:
@@ -42,17 +52,14 @@ class DjangoCheckClients:
         return None if row is None else (OdsCode(row.organisation_id), row.key_hash)
 
     def presented(self, key_id: str) -> PresentedKey | None:
-        row = (m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True)
-               .values_list("key_hash", "organisation__ods_code", "organisation__name", "organisation__mesh_mailbox",
-                            "organisation__active", "organisation__organisationchecklimits__requests_per_minute",
-                            "organisation__organisationchecklimits__max_request_bytes",
-                            "organisation__organisationchecklimits__inline_bytes")
-               .first())
+        with prepared.cursor() as cursor:  # every API call: a prepared statement on PostgreSQL (ADR 92)
+            cursor.execute(_PRESENTED, [key_id])
+            row = cursor.fetchone()
         if row is None:
             return None
         key_hash, ods_code, name, mailbox, active, per_minute, max_bytes, inline = row
         limits = CheckLimits() if per_minute is None else CheckLimits(per_minute, max_bytes, inline)
-        return PresentedKey(Organisation(OdsCode(ods_code), name, mailbox, active), key_hash, limits)
+        return PresentedKey(Organisation(OdsCode(ods_code), name, mailbox, bool(active)), key_hash, limits)
 
     def revoke_key(self, key_id: str, *, at: datetime) -> OdsCode | None:
         row = m.OrganisationApiKey.objects.filter(key_id=key_id, revoked_at__isnull=True).first()

@@ -16,13 +16,16 @@ bad write cannot cost the others theirs. Sequences stay gap-free and the chain i
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
+from contextlib import nullcontext
 from datetime import UTC
 
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
+from ndop.adapters.db import prepared
 from ndop.domain.common.audit import AuditEntry, AuditRecord, seal
 from ndop.domain.common.clock import Clock
 
@@ -45,34 +48,58 @@ def append_records(entries: list[tuple[AuditEntry, Clock]], *, flush_after: bool
     """Seal `entries` onto the chain in order under one head lock. Inside the caller's transaction.
 
     `flush_after` (PostgreSQL): this transaction's commit does not wait for the WAL flush, so that the head's
-    lock is not held through it; the caller must then `flush_wal()` before telling anyone it committed."""
+    lock is not held through it; the caller must then `flush_wal()` before telling anyone it committed. Its
+    statements are prepared (ADR 92): the batch of every API call runs them."""
+    if not entries:
+        return []
     if flush_after:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT set_config('synchronous_commit', 'off', true), sequence, hash FROM audit_head "
-                           "WHERE id = 1 FOR UPDATE")
-            _off, sequence, previous = cursor.fetchone()
-    else:
-        head = m.AuditHead.objects.select_for_update().get(id=1)
-        sequence, previous = head.sequence, head.hash
+        return _append_prepared(entries)
+    head = m.AuditHead.objects.select_for_update().get(id=1)
+    records = _sealed(entries, head.sequence, head.hash)
+    m.AuditEvent.objects.bulk_create([
+        m.AuditEvent(sequence=r.sequence, occurred_at=r.occurred_at, action=r.action, actor=r.actor,
+                     subject=r.subject, details=dict(r.details), previous_hash=r.previous_hash, hash=r.hash)
+        for r in records
+    ])
+    m.AuditHead.objects.filter(id=1).update(sequence=records[-1].sequence, hash=records[-1].hash)
+    return records
+
+
+def _sealed(entries: list[tuple[AuditEntry, Clock]], sequence: int, previous: str) -> list[AuditRecord]:
     records = []
     for entry, clock in entries:
         sequence += 1
         record = seal(entry, sequence=sequence, occurred_at=clock.now().astimezone(UTC), previous_hash=previous)
         records.append(record)
         previous = record.hash
-    m.AuditEvent.objects.bulk_create([
-        m.AuditEvent(sequence=r.sequence, occurred_at=r.occurred_at, action=r.action, actor=r.actor,
-                     subject=r.subject, details=dict(r.details), previous_hash=r.previous_hash, hash=r.hash)
-        for r in records
-    ])
-    m.AuditHead.objects.filter(id=1).update(sequence=sequence, hash=previous)
+    return records
+
+
+_LOCK_HEAD = ("SELECT set_config('synchronous_commit', 'off', true), sequence, hash FROM audit_head "
+              "WHERE id = 1 FOR UPDATE")
+# `details` as the ORM's JSONField writes it (json.dumps into jsonb): `ndop audit verify` reads either alike.
+_INSERT_RECORD = ("INSERT INTO audit_event (sequence, occurred_at, action, actor, subject, details, previous_hash,"
+                  " hash) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)")
+_MOVE_HEAD = "UPDATE audit_head SET sequence = %s, hash = %s WHERE id = 1"
+
+
+def _append_prepared(entries: list[tuple[AuditEntry, Clock]]) -> list[AuditRecord]:
+    with prepared.cursor() as cursor:
+        cursor.execute(_LOCK_HEAD)
+        _off, sequence, previous = cursor.fetchone()
+        records = _sealed(entries, sequence, previous)
+        cursor.executemany(_INSERT_RECORD, [
+            (r.sequence, r.occurred_at, r.action, r.actor, r.subject, json.dumps(dict(r.details)),
+             r.previous_hash, r.hash) for r in records
+        ])
+        cursor.execute(_MOVE_HEAD, (records[-1].sequence, records[-1].hash))
     return records
 
 
 def flush_wal() -> None:
     """Return once the WAL is flushed through everything this connection committed: a transaction of its
     own that takes a transaction id commits synchronously, and the WAL is flushed in order."""
-    with connection.cursor() as cursor:
+    with prepared.cursor() as cursor:
         cursor.execute("SELECT txid_current()")
 
 
@@ -114,7 +141,9 @@ class GroupCommit:
         # and this one are one flush of the WAL (a crash loses only unanswered batches, and those after them).
         flush_after = connection.vendor == "postgresql"
         try:
-            with transaction.atomic():
+            # Pipelined on PostgreSQL (ADR 92): the writes go with the head's lock in one round trip, the
+            # records and the head's move in the next, then the commit; no statement waits for the one before.
+            with transaction.atomic(), (prepared.pipeline() if flush_after else nullcontext()):
                 for pending in batch:
                     pending.write()
                 records = append_records([(p.entry, p.clock) for p in batch], flush_after=flush_after)

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from pathlib import Path
-from typing import BinaryIO, Protocol
+from typing import BinaryIO, Protocol, cast
 
 from ndop.domain.check.jobs import CheckChannel, CheckOutcome
 from ndop.domain.check.ports import CheckRunner
@@ -29,11 +29,24 @@ _NOT_DIGIT = re.compile(r"[^0-9 ]")
 REPORT_LIMIT = 20_000  # characters of the engine's rejection report kept for the result page
 
 
+# A JSON list of clean strings (what clients send: every API call of 1 to 1,000s of numbers) is joined at
+# once; anything else goes line by line. Both give the same bytes (tests/unit/services/check/test_channel_lines.py).
+_DIGITS_AND_SPACES = re.compile(r"[0-9 ]*")
+# A response that is only `digits,\n` lines (what the engine writes back for such a request) is split at
+# once; anything else is read line by line, with the same result.
+_NUMBER_LINES = re.compile(rb"(?:[0-9]+,\n)*")
+
+
 def dat_from_numbers(numbers: Iterable[object]) -> bytes:
     """A `.dat` request (one number and a comma a line) from a JSON list. Anything that is not a
     string of digits and spaces is written so that it stays one invalid line (no line can be smuggled in)."""
+    items = list(numbers)
+    if items and all(type(item) is str and item for item in items):
+        clean = cast(list[str], items)  # each a non-empty string: of digits and spaces only, checked next
+        if _DIGITS_AND_SPACES.fullmatch("".join(clean)):
+            return (",\n".join(clean) + ",\n").encode()
     lines = []
-    for item in numbers:
+    for item in items:
         text = item if isinstance(item, str) else repr(item)
         lines.append(_NOT_DIGIT.sub("X", text) or "X")
     return "".join(f"{line},\n" for line in lines).encode()
@@ -41,6 +54,8 @@ def dat_from_numbers(numbers: Iterable[object]) -> bytes:
 
 def numbers_from_dat(data: bytes) -> list[str]:
     """The numbers in a cleaned `.dat`/`.csv` response (first field of each line, header-less)."""
+    if _NUMBER_LINES.fullmatch(data):
+        return data.decode("ascii").split(",\n")[:-1]
     numbers = []
     for raw in data.splitlines():
         field = raw.split(b",", 1)[0].strip()

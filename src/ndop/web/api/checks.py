@@ -24,7 +24,7 @@ from ndop.domain.common.actors import Actor
 from ndop.domain.organisations.accounts import Organisation
 from ndop.jobs.checks import enqueue_check
 from ndop.services.check.channel_checks import check_inline, dat_from_numbers, numbers_from_dat, queue_check
-from ndop.services.organisations.api_keys import authenticate_with_limits
+from ndop.services.organisations.api_keys import RECENT_KEYS, authenticate_with_limits
 from ndop.web.api.errors import AUTHENTICATED, Error, RejectedCheck, rejected
 from ndop.web.kit.errors import api_error
 from ndop.web.kit.limits import over
@@ -42,7 +42,9 @@ class ApiKey(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> Organisation | None:
         if not key:
             return None
-        found = authenticate_with_limits(container.check_clients(), key)  # one read: key, organisation, limits
+        # One read (key, organisation, limits), or none when this process verified the same key in the
+        # last seconds (ADR 92).
+        found = authenticate_with_limits(container.check_clients(), key, recent=RECENT_KEYS)
         if found is None:
             return None
         request.check_limits = found[1]  # type: ignore[attr-defined]  # read by _Call below
