@@ -75,10 +75,19 @@ def test_a_bad_row_late_in_a_file_is_named_after_the_fast_path_gives_up(registry
 
 
 @pytest.mark.skipif("connection.vendor != 'postgresql'")
-def test_direct_load_leaves_the_supersession_trigger_on_and_bumps_its_counter(registry) -> None:
+def test_direct_load_leaves_the_supersession_trigger_on_and_bumps_its_counter(registry, monkeypatch) -> None:
     patients, choices = files(3_000, seed=21)
     counter = m.RegistryCounter.objects.get(name="patient_links")
+    direct: list[int] = []
+    original = bulk.DjangoPopulationStore._copy_into_patient
+
+    def spy(self, columns, pieces):
+        direct.append(original(self, columns, pieces))
+        return direct[-1]
+
+    monkeypatch.setattr(bulk.DjangoPopulationStore, "_copy_into_patient", spy)
     load(registry, patients, choices)
+    assert direct == [3_000]  # straight into the empty table, with the trigger off
     assert m.Patient.objects.exclude(superseded_by="").exists()
     after_load = m.RegistryCounter.objects.get(pk=counter.pk).value
     assert after_load > counter.value

@@ -65,7 +65,9 @@ _UNKNOWN_REPLACEMENT_IN_PATIENT: Final = (
     "SELECT EXISTS (SELECT 1 FROM patient s WHERE s.superseded_by <> '' "
     "AND NOT EXISTS (SELECT 1 FROM patient t WHERE t.nhs_number = s.superseded_by))"
 )
-# What the patient table's row trigger does for a row with a replacement (migration 0004): once per load.
+# The patient table's row trigger (migration 0004), and what it does for a row with a replacement, done
+# once per direct load instead.
+LINKS_TRIGGER: Final = "patient_links_changed"
 _BUMP_LINKS: Final = ("UPDATE registry_counter SET value = value + 1 WHERE name = 'patient_links' "
                       "AND EXISTS (SELECT 1 FROM patient WHERE superseded_by <> '')")
 
@@ -195,7 +197,8 @@ class DjangoPopulationStore:
     def _load_directly(self) -> bool:
         """The first load into an empty `patient` table, with no foreign key on its key (ADR 91): the rows
         go straight into it, with no staging copy and no second insert."""
-        return not self._scalar("SELECT EXISTS (SELECT 1 FROM patient)") and self._primary_key("patient") is not None
+        return (not self._scalar("SELECT EXISTS (SELECT 1 FROM patient)") and self._primary_key("patient") is not None
+                and set(self._row_triggers("patient")) <= {LINKS_TRIGGER})  # no trigger whose work we cannot redo
 
     def _copy_into_patient(self, columns: tuple[str, ...], pieces: Iterable[bytes]) -> int:
         """COPY the vouched-for rows into the empty `patient` table with its indexes, key and row trigger off,
