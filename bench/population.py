@@ -55,6 +55,23 @@ def child_generate(patients: int, out: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "choices": summary.choice_rows}
 
 
+def _server_cpu() -> float:
+    """CPU seconds used so far by this connection's PostgreSQL backend (same machine: /proc); 0 on SQLite."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _cpu(start_cpu: float, start_server: float) -> dict[str, float]:
+    return {"cpu_s": round(time.process_time() - start_cpu, 2), "server_cpu_s": round(_server_cpu() - start_server, 2)}
+
+
 def _django() -> None:
     from ndop import container
 
@@ -69,6 +86,7 @@ def child_import(directory: Path) -> dict:
     from ndop.services.population.import_population import import_population
 
     split = _timed_store_steps()
+    cpu, server = time.process_time(), _server_cpu()
     start = time.perf_counter()
     with open(directory / "patients.csv", "rb") as p, open(directory / "choices.csv", "rb") as c:
         summary = import_population(
@@ -76,7 +94,7 @@ def child_import(directory: Path) -> dict:
             source="population:bench",
         )
     seconds = time.perf_counter() - start
-    return {"seconds": seconds, "choices": summary.choice_events, "split": split,
+    return {"seconds": seconds, "choices": summary.choice_events, "split": split, **_cpu(cpu, server),
             **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
 
 
@@ -86,8 +104,8 @@ def _timed_store_steps() -> dict[str, float]:
     from ndop.adapters.db.population import DjangoPopulationStore
 
     split: dict[str, float] = {}
-    for name in ("stage_patients", "stage_choices", "failing_lines", "merge_patients", "merge_choices",
-                 "events_digest"):
+    for name in ("stage_patients", "stage_patients_csv", "stage_choices", "failing_lines", "merge_patients",
+                 "merge_choices", "events_digest"):
         original = getattr(DjangoPopulationStore, name)
 
         def timed(self, *args, _original=original, _name=name, **kwargs):
@@ -111,6 +129,7 @@ def child_peer(directory: Path) -> dict:
     from ndop.adapters.db import models as m
     from ndop.adapters.db.registry import reserve_sequences
 
+    cpu, server = time.process_time(), _server_cpu()
     start = time.perf_counter()
     with transaction.atomic():
         with open(directory / "patients.csv", newline="") as f:
@@ -157,7 +176,7 @@ def child_peer(directory: Path) -> dict:
                     flush(events)
                     events = []
             flush(events)
-    return {"seconds": time.perf_counter() - start, "choices": count,
+    return {"seconds": time.perf_counter() - start, "choices": count, **_cpu(cpu, server),
             **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
 
 
@@ -174,6 +193,7 @@ def child_copy(directory: Path) -> dict:
 
     from ndop.adapters.db.registry import reserve_sequences
 
+    cpu, server = time.process_time(), _server_cpu()
     start = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:
         raw = cursor.cursor
@@ -203,7 +223,7 @@ def child_copy(directory: Path) -> dict:
             "INSERT INTO current_choice (nhs_number, choice, sequence, made_at, recorded_at, channel) "
             "SELECT DISTINCT ON (nhs_number) nhs_number, choice, sequence, made_at, recorded_at, channel "
             "FROM choice_event ORDER BY nhs_number, made_at DESC, sequence DESC")
-    return {"seconds": time.perf_counter() - start, "choices": count,
+    return {"seconds": time.perf_counter() - start, "choices": count, **_cpu(cpu, server),
             **(_digests() if os.environ.get("BENCH_DIGEST") else {})}
 
 
@@ -335,6 +355,7 @@ def main() -> None:
                 outcomes[step] = outcome
                 results.append({"patients": size, "database": kind, "step": step, **outcome})
                 print(f"{size:>11,} {kind:10s} {step:6s} {outcome['seconds']:8.1f} s  "
+                      f"cpu {outcome.get('cpu_s', 0):.1f} + server {outcome.get('server_cpu_s', 0):.1f} s  "
                       f"{outcome['peak_mib']:7.0f} MiB  load {outcome['load']}  {outcome.get('split', '')}",
                       flush=True)
             if compare:
@@ -348,9 +369,9 @@ def main() -> None:
 def print_table(results: list[dict]) -> None:
     by = {(r["patients"], r["database"], r["step"]): r for r in results}
     print()
-    print("| patients | database | step | seconds | patients/s | rows/s (all) | peak RSS MiB | load | "
-          "import / COPY peer | import vs bulk_create |")
-    print("|---:|---|---|---:|---:|---:|---:|---|---:|---:|")
+    print("| patients | database | step | seconds | patients/s | rows/s (all) | CPU s (client + server) | peak RSS MiB "
+          "| load | import / COPY peer | import vs bulk_create |")
+    print("|---:|---|---|---:|---:|---:|---:|---:|---|---:|---:|")
     for r in results:
         n, seconds = r["patients"], r["seconds"]
         rows = n + r.get("choices", 0)
@@ -359,8 +380,9 @@ def print_table(results: list[dict]) -> None:
         to_copy = f"{seconds / copy['seconds']:.2f}x the time" if copy and mine else ""
         to_peer = f"{peer['seconds'] / seconds:.1f}x faster" if peer and mine else ""
         load = r.get("load", "")
+        cpu = f"{r['cpu_s']:.1f} + {r['server_cpu_s']:.1f}" if "cpu_s" in r else ""
         print(f"| {n:,} | {r['database']} | {r['step']} | {seconds:.1f} | {n / seconds:,.0f} | {rows / seconds:,.0f} "
-              f"| {r['peak_mib']:.0f} | {load} | {to_copy} | {to_peer} |")
+              f"| {cpu} | {r['peak_mib']:.0f} | {load} | {to_copy} | {to_peer} |")
 
 
 def child_main(step: str, args: list[str]) -> None:

@@ -64,6 +64,13 @@ class PopulationStore(Protocol):
         """Stage (line number, row) pairs; return how many were staged."""
         ...
 
+    def stage_patients_csv(self, pieces: Iterable[bytes], columns: tuple[str, ...]) -> int | None:
+        """Stage the data rows of a patients.csv with `columns`, as the file's own bytes, when every row is
+        already known to be valid and in normal form, unquoted, one a line from line 2 with no blank lines.
+        If `pieces` raises, nothing is staged (the caller then stages the file row by row). None: nothing
+        was staged because a check across rows failed; stage row by row to learn the lines."""
+        ...
+
     def stage_choices(self, rows: Iterable[tuple[int, ChoiceRow]]) -> int: ...
 
     def failing_lines(self, check: StagedCheck, limit: int) -> tuple[list[int], int]:

@@ -56,6 +56,7 @@ _ROLES: Final = frozenset(r.value for r in ProxyRole)
 _STAFFED: Final = frozenset({Channel.CONTACT_CENTRE.value, Channel.PAPER.value})
 MAX_NAME: Final = 100
 MAX_ADDRESS_LINE: Final = 100
+MAX_EMAIL: Final = 254  # the longest e-mail address accepted (RFC 5321's path limit)
 
 
 class RowInvalid(ValueError):
@@ -156,7 +157,7 @@ def parse_patient(fields: list[str], today: date) -> PatientRow:
     sensitive = _BOOLEANS.get(sensitive_s)
     if sensitive is None:
         raise RowInvalid("sensitive: must be true or false")
-    if len(email) > 254:
+    if len(email) > MAX_EMAIL:
         raise RowInvalid("email: must be at most 254 characters")
     return (
         nhs,
@@ -222,7 +223,9 @@ _ADDRESS_FAST: Final = re.compile(r"(?:[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]{0,9
 # digits, real dates and the comparisons between fields are checked apart.
 _SEPARATOR: Final = "\x1f"
 _DATE_FAST: Final = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
-_ROW_FAST: Final = re.compile(_SEPARATOR.join(f"(?:{field})" for field in (
+# The form of each patients.csv field in normal form, in column order (the column-wise fast path of
+# `services/population/patient_columns.py` matches the same forms, so both accept the same values).
+PATIENT_FIELD_FORMS: Final = (
     r"[0-9]{10}",  # nhs_number
     _NAME_FAST.pattern,  # given_name
     _NAME_FAST.pattern,  # family_name
@@ -237,7 +240,32 @@ _ROW_FAST: Final = re.compile(_SEPARATOR.join(f"(?:{field})" for field in (
     "(?:[0-9]{10})?",  # superseded_by
     "true|false",  # sensitive (each field is wrapped in a group, so this choice stays inside it)
     _ADDRESS_FAST.pattern, _ADDRESS_FAST.pattern, _ADDRESS_FAST.pattern, _ADDRESS_FAST.pattern,
-)))
+)
+_ROW_FAST: Final = re.compile(_SEPARATOR.join(f"(?:{field})" for field in PATIENT_FIELD_FORMS))
+_DAYS_IN_MONTH: Final = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def iso_dates(chars: npt.NDArray[np.uint8]) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+    """Many `YYYY-MM-DD` dates at once. `chars` is an (n, 10) array of ASCII bytes already known to have
+    the form digits-dash-digits. Returns where each is a real date (year 1 to 9999, as `date.fromisoformat`
+    takes them) and its day number (days since 1970-01-01; meaningless where it is not a real date)."""
+    digits = chars.astype(np.int64) - ord("0")
+    year = digits[:, 0] * 1000 + digits[:, 1] * 100 + digits[:, 2] * 10 + digits[:, 3]
+    month = digits[:, 5] * 10 + digits[:, 6]
+    day = digits[:, 8] * 10 + digits[:, 9]
+    leap = ((year % 4 == 0) & (year % 100 != 0)) | (year % 400 == 0)
+    right_month = (month >= 1) & (month <= 12)
+    last = _DAYS_IN_MONTH[np.where(right_month, month, 0)] + (leap & (month == 2))
+    ok: npt.NDArray[np.bool_] = (year >= 1) & right_month & (day >= 1) & (day <= last)
+    # Days since the epoch by the civil-from-days inverse (Howard Hinnant's algorithm), in integers.
+    y = year - (month <= 2)
+    era = np.floor_divide(y, 400)
+    yoe = y - era * 400
+    mp = (month + 9) % 12
+    doy = (153 * mp + 2) // 5 + day - 1
+    doe = yoe * 365 + yoe // 4 - yoe // 100 + doy
+    days: npt.NDArray[np.int64] = era * 146097 + doe - 719468
+    return ok, days
 
 
 def _iso_date(value: str) -> date | None:
@@ -289,7 +317,7 @@ def parse_patients(rows: Sequence[list[str]], today: date) -> list[PatientRow | 
         flags = list(map(_BOOLEANS.get, sensitive_s))
         ok &= nhs_numbers_valid(nhs)
         ok &= _mask((b is not None and b <= today for b in born), n)
-        ok &= _mask((len(v) <= 254 for v in email), n)
+        ok &= _mask((len(v) <= MAX_EMAIL for v in email), n)
         ok &= _mask(
             (not s or (d is not None and b is not None and b <= d <= today) for s, d, b in zip(died_s, died, born,
                                                                                             strict=True)),

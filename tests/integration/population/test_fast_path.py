@@ -1,0 +1,111 @@
+"""The column-wise fast path for patients.csv (ADR 91) loads exactly what the row-by-row path loads, and on
+PostgreSQL its direct load into an empty patient table leaves the table's key, indexes and trigger working."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection, transaction
+
+from ndop.adapters.db import models as m
+from ndop.adapters.db import population as bulk
+from ndop.services.population import patient_columns
+from tests.integration.population.test_population_import import files, load, refused
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[bytes, bytes]:
+    return files()
+
+
+class _Undo(Exception):
+    pass
+
+
+def loaded() -> dict[str, list[tuple[object, ...]]]:
+    return {
+        "patient": list(m.Patient.objects.order_by("nhs_number").values_list()),
+        "events": list(m.ChoiceEvent.objects.order_by("sequence").values_list(
+            "nhs_number", "choice", "made_at", "recorded_at", "channel", "proxy_role", "case_reference")),
+        "current": list(m.CurrentChoice.objects.order_by("nhs_number").values_list(
+            "nhs_number", "choice", "made_at", "channel")),
+    }
+
+
+def test_fast_path_loads_the_same_rows_as_the_row_by_row_path(registry, small, monkeypatch) -> None:
+    patients, choices = small
+    staged: list[int | None] = []
+    original = bulk.DjangoPopulationStore.stage_patients_csv
+
+    def spy(self, pieces, columns):
+        staged.append(original(self, pieces, columns))
+        return staged[-1]
+
+    monkeypatch.setattr(bulk.DjangoPopulationStore, "stage_patients_csv", spy)
+    try:
+        with transaction.atomic():
+            fast_summary = load(registry, patients, choices)
+            fast_rows = loaded()
+            raise _Undo
+    except _Undo:
+        pass
+    assert staged == [1_500]  # the fast path staged the whole file
+    assert m.Patient.objects.count() == 0
+
+    def give_up(self):
+        raise patient_columns.NotFast("forced")
+
+    monkeypatch.setattr(patient_columns.FastPatients, "read_header", give_up)
+    slow_summary = load(registry, patients, choices)
+    assert staged == [1_500]  # not called again
+    assert loaded() == fast_rows
+    same = ("patients_rows", "patients_added", "patients_updated", "choice_events", "people_with_choices",
+            "patients_sha256", "choices_sha256")
+    assert [getattr(fast_summary, f) for f in same] == [getattr(slow_summary, f) for f in same]
+
+
+def test_a_bad_row_late_in_a_file_is_named_after_the_fast_path_gives_up(registry, small) -> None:
+    patients, choices = small
+    lines = patients.decode().splitlines(keepends=True)
+    lines[-1] = lines[-1].replace(",false,", ",maybe,", 1).replace(",true,", ",maybe,", 1)
+    error = refused(registry, "".join(lines).encode(), choices)
+    assert [(e.line, e.reason) for e in error.errors] == [(len(lines), "sensitive: must be true or false")]
+    assert m.Patient.objects.count() == 0
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_direct_load_leaves_the_supersession_trigger_on_and_bumps_its_counter(registry, monkeypatch) -> None:
+    patients, choices = files(3_000, seed=21)
+    counter = m.RegistryCounter.objects.get(name="patient_links")
+    direct: list[int] = []
+    original = bulk.DjangoPopulationStore._copy_into_patient
+
+    def spy(self, columns, pieces):
+        direct.append(original(self, columns, pieces))
+        return direct[-1]
+
+    monkeypatch.setattr(bulk.DjangoPopulationStore, "_copy_into_patient", spy)
+    load(registry, patients, choices)
+    assert direct == [3_000]  # straight into the empty table, with the trigger off
+    assert m.Patient.objects.exclude(superseded_by="").exists()
+    after_load = m.RegistryCounter.objects.get(pk=counter.pk).value
+    assert after_load > counter.value
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tgenabled FROM pg_trigger WHERE tgrelid = 'patient'::regclass AND NOT tgisinternal")
+        assert [r[0] for r in cursor.fetchall()] == ["O"]
+    one = m.Patient.objects.filter(superseded_by="").first()
+    m.Patient.objects.filter(pk=one.pk).update(superseded_by="9434765919")
+    assert m.RegistryCounter.objects.get(pk=counter.pk).value == after_load + 1  # the trigger fires again
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_direct_load_with_a_repeated_number_rolls_back_to_the_row_by_row_path(registry, small) -> None:
+    patients, choices = small
+    lines = patients.decode().splitlines(keepends=True)
+    lines.append(lines[7])  # a number repeated: the key cannot be built, so the rows are staged again
+    error = refused(registry, "".join(lines).encode(), choices)
+    assert [(e.line, e.reason.split(":")[0]) for e in error.errors] == [(len(lines), "nhs_number")]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'patient'::regclass AND contype = 'p'")
+        assert cursor.fetchone()[0] == 1
