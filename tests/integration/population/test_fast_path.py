@@ -109,3 +109,20 @@ def test_direct_load_with_a_repeated_number_rolls_back_to_the_row_by_row_path(re
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM pg_constraint WHERE conrelid = 'patient'::regclass AND contype = 'p'")
         assert cursor.fetchone()[0] == 1
+
+
+def test_the_progress_counts_each_byte_once_when_the_fast_path_gives_up(registry, small) -> None:
+    import io
+
+    from ndop import container
+    from ndop.services.population.import_population import import_population
+    from tests.conftest import TESTER
+
+    patients, choices = small
+    lines = patients.decode().splitlines(keepends=True)
+    lines[-1] = lines[-1][:-1] + " \n"  # a value that needs normalising, on the last line: read twice
+    patients = "".join(lines).encode()
+    shown: list[int] = []
+    import_population(registry, container.population_store, io.BytesIO(patients), io.BytesIO(choices),
+                      imported_by=TESTER, source="population:test", progress=shown.append)
+    assert sum(shown) == len(patients) + len(choices)

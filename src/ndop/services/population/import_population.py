@@ -201,7 +201,23 @@ def _stage_patients(store: PopulationStore, patients: BinaryIO, today: date, err
     row by row from the start, which gives every bad row's line and reason."""
     if patients.seekable():
         start = patients.tell()
-        fast = FastPatients(patients, today, progress)
+        shown = 0  # bytes the fast path reported: a second read of them does not move the bar again
+        told = progress
+
+        def fast_progress(count: int) -> None:
+            nonlocal shown
+            shown += count
+            if told is not None:
+                told(count)
+
+        def again(count: int) -> None:
+            nonlocal shown
+            skipped = min(count, shown)
+            shown -= skipped
+            if told is not None and count > skipped:
+                told(count - skipped)
+
+        fast = FastPatients(patients, today, fast_progress)
         try:
             columns = fast.read_header()
             if store.stage_patients_csv(fast.pieces(), columns) is not None:
@@ -209,6 +225,7 @@ def _stage_patients(store: PopulationStore, patients: BinaryIO, today: date, err
         except NotFast:
             pass
         patients.seek(start)
+        progress = again
     patient_file = _File(PATIENTS_FILE, patients, errors, progress)
     store.stage_patients(patient_file.rows_checked(PATIENT_COLUMNS, lambda b: parse_patients(b, today)))
     return patient_file
