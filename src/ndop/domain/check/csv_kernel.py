@@ -333,6 +333,160 @@ def _record(
         return status, nxt, reason, key, lines
 
 
+@_inline
+def _plain_field(buf: Any, p: int, lim: int, own: bool) -> tuple[bool, int, int, int]:
+    """A field of a plain record from buf[p] (see `_plain_record`). Returns (plain so far, the value's
+    start and end, where the field ends: at the comma or line break after it). `own`: the number's field,
+    which must be ASCII without doubled quotes, so that its value is its bytes."""
+    if buf[p] != QUOTE:
+        a = p
+        while True:
+            while p < lim and CLASSES[buf[p]] & UNQ == 0:
+                p += 1
+            if p >= lim or buf[p] < 0x80 or own:
+                return p < lim, a, p, p
+            n = utf8_length(buf, p, lim)
+            if n <= 0:
+                return False, a, p, p
+            p += n
+    a = p + 1
+    p = a
+    while True:
+        while p < lim and CLASSES[buf[p]] & QUO == 0:
+            p += 1
+        if p >= lim:
+            return False, a, p, p
+        c = buf[p]
+        if c == QUOTE:
+            if p + 1 < lim and buf[p + 1] == QUOTE:
+                if own:
+                    return False, a, p, p
+                p += 2
+                continue
+            return p + 1 < lim, a, p, p + 1
+        if c < 0x80 or own:
+            return False, a, p, p  # a line break inside the quotes (a record of two lines), or a NUL
+        n = utf8_length(buf, p, lim)
+        if n <= 0:
+            return False, a, p, p
+        p += n
+
+
+@_inline
+def _plain_number(buf: Any, p: int, lim: int) -> tuple[bool, int, int, int]:
+    """The number's field from buf[p] in a plain record. Returns (plain so far, the reason, the key, where
+    the field ends). Ten digits and a comma or line break after them are taken without a loop: ten digits
+    hold no byte that ends a field, so that is the field, whatever its check digit."""
+    if p + 10 < lim:
+        c = buf[p + 10]
+        if (c == COMMA) | (c == LF) | (c == CR):
+            reason, key = value_reason(buf, p, p + 10, 0, False)
+            if (reason == 0) | (reason == BAD_CHECK_DIGIT):  # both mean ten digits
+                return True, reason, key, p + 10
+    plain, a, b, p = _plain_field(buf, p, lim, True)
+    reason, key = value_reason(buf, a, b, 0, False)
+    return plain, reason, key, p
+
+
+@_inline
+def _plain_wide(buf: Any, p: int, lim: int) -> int:
+    """After the character that is not ASCII at buf[p], or -1 if it is not valid UTF-8 before `lim`."""
+    n = utf8_length(buf, p, lim)
+    return p + n if n > 0 else -1
+
+
+@_inline
+def _plain_quoted(buf: Any, p: int, lim: int) -> int:
+    """A quoted field whose content starts at buf[p], in a plain record: where its closing quote ends,
+    or -1 (a line break inside the quotes, a record of two lines; a NUL; the field runs to `lim`)."""
+    while True:
+        while p < lim and CLASSES[buf[p]] & QUO == 0:
+            p += 1
+        if p + 1 >= lim:
+            return -1
+        c = buf[p]
+        if c == QUOTE:
+            if buf[p + 1] != QUOTE:
+                return p + 1
+            p += 2
+        elif c < 0x80:
+            return -1
+        else:
+            p = _plain_wide(buf, p, lim)
+            if p < 0:
+                return -1
+
+
+@_inline
+def _plain_rest(buf: Any, p: int, lim: int) -> int:
+    """The rest of a plain record from buf[p], just after a comma: where its line ends (after the LF or
+    CRLF), or -1 if it is not plain. Field boundaries no longer matter, only what a quote means: one just
+    after a comma opens a quoted field (which must close on the same line, followed by a comma or the
+    line break); any other is a character of an unquoted field. So the walk stops only at quotes, line
+    breaks, NULs and bytes that are not ASCII, not at every comma."""
+    while True:
+        while p < lim and CLASSES[buf[p]] & QUO == 0:
+            p += 1
+        if p >= lim:
+            return -1
+        c = buf[p]
+        if c == QUOTE and buf[p - 1] == COMMA:
+            p = _plain_quoted(buf, p + 1, lim)
+            if p < 0:
+                return -1
+            c = buf[p]
+            if c == COMMA:
+                p += 1
+                continue
+            if (c != LF) & (c != CR):
+                return -1  # a character after the closing quote: `_record` refuses it
+        elif c == QUOTE:
+            p += 1
+            continue
+        elif c >= 0x80:
+            p = _plain_wide(buf, p, lim)
+            if p < 0:
+                return -1
+            continue
+        if c == LF:
+            return p + 1
+        if c == CR and p + 1 < lim and buf[p + 1] == LF:
+            return p + 2
+        return -1  # a lone CR (an LF may follow in the next buffer), or a NUL
+
+
+@_inline
+def _plain_record(buf: Any, i: int, end: int, column: int, max_line: int) -> tuple[bool, int, int, int]:
+    """The common record, checked without the full state machine: one line of at most `max_line` bytes
+    that ends (LF or CRLF) before `end`, its fields well formed, no NUL, valid UTF-8, no line break inside
+    quotes, the number's field ASCII without doubled quotes and present. Returns (True, the next record,
+    the reason, the key) for such a record, which is exactly what `_record` returns for it; (False, ...)
+    for any other, which `_record` then scans from its start: this path decides nothing `_record` would
+    decide otherwise, it only decides the plain case sooner."""
+    lim = min(end, i + max_line)  # a record found within it is not too long, in bytes or characters
+    c = buf[i]
+    if (c == LF) | (c == CR):
+        return False, i, 0, 0  # an empty line: BLANK, `_record`'s to say
+    p = i
+    for _ in range(column):
+        plain, _a, _b, p = _plain_field(buf, p, lim, False)
+        if not plain or buf[p] != COMMA or p + 1 >= lim:
+            return False, i, 0, 0  # also a short row, without the number's field
+        p += 1
+    plain, reason, key, p = _plain_number(buf, p, lim)
+    if not plain:
+        return False, i, 0, 0
+    c = buf[p]
+    if c == COMMA:
+        nxt = _plain_rest(buf, p + 1, lim)
+        return nxt >= 0, nxt, reason, key
+    if c == LF:
+        return True, p + 1, reason, key
+    if c == CR and p + 1 < lim and buf[p + 1] == LF:
+        return True, p + 2, reason, key
+    return False, i, 0, 0
+
+
 @njit(cache=True, nogil=True, boundscheck=False)
 def scan_csv(
     buf: Any,
@@ -358,6 +512,7 @@ def scan_csv(
     (where it stopped, out_pos, rows, invalid, removed, invalid rows recorded, status, report full,
     line_no of the last line done). Records go in batches, looked up in a tight loop, as in scan_dat.
     """
+    fast = field_limit >= max_line  # a field within a plain record is then never over the field limit
     starts = np.empty(BATCH, np.int64)
     keys = np.empty(BATCH, np.int64)
     hits = np.empty(BATCH, np.uint8)
@@ -375,9 +530,12 @@ def scan_csv(
             if inv_cap > 0 and n_inv >= inv_cap:
                 full = True
                 break
-            status, nxt, reason, key, lines = _record(buf, i, end, final, column, max_line, field_limit)
-            if status != OK:
-                break
+            plain, nxt, reason, key = _plain_record(buf, i, end, column, max_line) if fast else (False, i, 0, 0)
+            lines = 1
+            if not plain:
+                status, nxt, reason, key, lines = _record(buf, i, end, final, column, max_line, field_limit)
+                if status != OK:
+                    break
             rows += 1
             if reason != 0:
                 invalid += 1

@@ -7,9 +7,9 @@ which plain Python checks sooner than numba loads (ADR 88); CSV requests through
 loop (`csv_kernel.scan_csv`: quoted fields per RFC 4180, rows kept or dropped whole).
 The engine writes kept rows to `sink` while the request is valid and stops writing at the first
 invalid row: the caller discards what was written and sends the rejection instead, so nothing
-partial is ever sent. Hashing the request and writing the response run on a second thread
+partial is ever sent. Hashing the request, and writing and hashing the response, run on two more threads
 (hashlib and file writes release the GIL) while the next chunk is checked; a small request's pieces are
-done at once, without starting the thread (`writer.BackgroundWriter`).
+done at once, without starting them (`writer.BackgroundWriter`).
 """
 
 from __future__ import annotations

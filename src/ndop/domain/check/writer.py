@@ -18,34 +18,52 @@ from ndop.domain.common.nhs_number import InvalidReason
 INLINE_BYTES = 1 << 16
 
 
-class BackgroundWriter:
-    """Hashes and writes on one background thread, in order. `wait` re-raises its failures.
+class _Lane:
+    """One background thread's queue of work, done in order; small pieces at once when it is idle."""
 
-    Small pieces are done at once on the caller's thread when nothing is queued (so the order still
-    holds); the thread starts on the first large piece, so a small request never starts it."""
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._pool: ThreadPoolExecutor | None = None
+        self._last: Future[None] | None = None
+
+    def run(self, work: Callable[[memoryview], None], data: memoryview) -> Future[None] | None:
+        if len(data) < INLINE_BYTES and (self._last is None or self._last.done()):
+            work(data)
+            return None
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix=self._name)
+        self._last = self._pool.submit(work, data)
+        return self._last
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+
+
+class BackgroundWriter:
+    """Hashes the request on one background thread, and writes and hashes the response on another, each
+    in order. `wait` re-raises their failures.
+
+    Two threads, not one: on two cores the checking thread and the response's page-cache writes and
+    sha256 each take about as much CPU as the other, and the request's sha256 is a third of that again
+    (docs/benchmarks/check-csv.md); alone on one thread behind the writes it made that thread the
+    slowest of the check. Small pieces are done at once on the caller's thread when nothing is queued
+    on their thread (so the order still holds); a thread starts on the first large piece, so a small
+    request starts none."""
 
     def __init__(self, sink: BinaryIO) -> None:
         self._sink = sink
-        self._pool: ThreadPoolExecutor | None = None
-        self._last: Future[None] | None = None
+        self._hashing = _Lane("ndop-check-io-hash")
+        self._writing = _Lane("ndop-check-io-write")
         self.request_hash = hashlib.sha256()
         self.response_hash = hashlib.sha256()
         self.writing = True
 
     def hash_request(self, data: memoryview) -> Future[None] | None:
-        return self._run(self.request_hash.update, data)
+        return self._hashing.run(self.request_hash.update, data)
 
     def write(self, data: memoryview) -> Future[None] | None:
-        return self._run(self._write, data)
-
-    def _run(self, work: Callable[[memoryview], None], data: memoryview) -> Future[None] | None:
-        if len(data) < INLINE_BYTES and (self._last is None or self._last.done()):
-            work(data)
-            return None
-        if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ndop-check-io")
-        self._last = self._pool.submit(work, data)
-        return self._last
+        return self._writing.run(self._write, data)
 
     def _write(self, data: memoryview) -> None:
         if self.writing:
@@ -53,8 +71,8 @@ class BackgroundWriter:
             self._sink.write(data)
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
+        self._hashing.close()
+        self._writing.close()
 
 
 def wait(future: Future[None] | None) -> None:
