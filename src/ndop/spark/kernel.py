@@ -62,6 +62,20 @@ class KeyBits:
         return hit
 
 
+# Arrow arrays made from their buffers: `pa.array(numpy_array)` first asks whether the value is a pandas
+# object, which imports pandas (about 50 MB) into every Python worker that would otherwise never load it.
+def int8s(values: npt.NDArray[np.uint8]) -> pa.Array:
+    """The verdicts as an Arrow int8 array (no copy)."""
+    return pa.Array.from_buffers(pa.int8(), len(values), [None, pa.py_buffer(values)])
+
+
+def bools(values: npt.NDArray[np.bool_], null: npt.NDArray[np.bool_] | None = None) -> pa.Array:
+    """An Arrow boolean array, null where `null` is True."""
+    validity = None if null is None else pa.py_buffer(np.packbits(~null, bitorder="little"))
+    data = pa.py_buffer(np.packbits(values, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(values), [validity, data])
+
+
 def _present(column: pa.Array) -> npt.NDArray[np.bool_] | None:
     """Which rows are not null, or None when none is."""
     return None if column.null_count == 0 else column.is_valid().to_numpy(zero_copy_only=False)

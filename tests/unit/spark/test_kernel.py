@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ndop.domain.common.nhs_number import invalid_reason
-from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, verdicts
+from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, bools, int8s, verdicts
 from tests.synthetic import valid_numbers
 
 NUMBERS = [int(n) for n in valid_numbers(30, seed=3)]
@@ -51,3 +51,13 @@ def test_the_bitmap_holds_exactly_the_keys() -> None:
     probe = np.arange(-3, 1100, dtype=np.int64)
     assert np.flatnonzero(bits.contains(probe)).tolist() == [k + 3 for k in sorted(set(keys.tolist()))]
     assert KeyBits.of(np.zeros(0, np.uint32)).contains(probe).sum() == 0
+
+
+@given(st.lists(st.tuples(st.booleans(), st.booleans()), max_size=40))
+def test_arrow_arrays_from_buffers_are_the_values(pairs: list[tuple[bool, bool]]) -> None:
+    values = np.array([v for v, _ in pairs], np.bool_)
+    null = np.array([n for _, n in pairs], np.bool_)
+    assert bools(values).to_pylist() == values.tolist()
+    assert bools(values, null).to_pylist() == [None if n else v for v, n in pairs]
+    verdict = np.array([2 * n + v for v, n in pairs], np.uint8)
+    assert int8s(verdict).to_pylist() == verdict.tolist()
