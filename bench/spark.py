@@ -19,10 +19,12 @@ Each result goes to Spark's `noop` sink (all the work, no output files); in the 
 the kept rows and XORs a 64-bit hash of every kept row, and these are compared between variants (row for row,
 up to a hash collision) and with the count computed when the data was written.
 
-Memory, two ways, both over the timed action only: (1) the peak resident memory of the application's whole
+Memory, three ways, all over the timed action only: (1) the peak resident memory of the application's whole
 process tree (the JVM, which in local mode is driver and executor, plus its Python workers), sampled every
 0.1 s from outside; (2) Spark's own executor metrics (`spark.executor.processTreeMetrics.enabled`, polled every
-100 ms, read from the REST API): peak JVM heap used, JVM off-heap, and the Python workers' RSS.
+100 ms, read from the REST API): peak JVM heap used, JVM off-heap, and the Python workers' RSS; (3) the live
+heap: the most heap in use just after a collection, from the JVM's GC log (`-Xlog:gc`), which leaves out
+the garbage not yet collected that (2) counts (with a 4 GB heap, most of it).
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ import argparse
 import contextlib
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -198,6 +201,20 @@ def executor_peaks(spark) -> dict[str, int]:
     return {k: int(peaks.get(k, 0)) for k in wanted}
 
 
+_AFTER_GC = re.compile(r"^\[([0-9.]+)s\].* Pause .* [0-9]+M->([0-9]+)M\([0-9]+M\)")
+
+
+def live_heap(log: Path, start: float, end: float) -> int:
+    """The most heap in use just after a collection between two JVM uptimes (s), from the JVM's GC log: what
+    the heap held, not the garbage it had not yet collected (which "peak used heap" also counts). 0: no GC."""
+    peak = 0
+    for line in log.read_text().splitlines():
+        match = _AFTER_GC.match(line)
+        if match and start <= float(match[1]) <= end:
+            peak = max(peak, int(match[2]) * 2**20)
+    return peak
+
+
 def child(args: argparse.Namespace) -> None:
     """One variant in this process's own Spark application; prints MEASURE / DONE lines for the parent."""
     from pyspark.sql import Observation, SparkSession
@@ -206,11 +223,13 @@ def child(args: argparse.Namespace) -> None:
     from ndop.spark import load_snapshot
 
     directory = args.dir
+    gc_log = Path(tempfile.mkdtemp(prefix="ndop-bench-gc-")) / "gc.log"
     spark = (SparkSession.builder.master(args.master).appName(f"bench ndop.spark: {args.child}")
              .config("spark.ui.port", "4090").config("spark.ui.showConsoleProgress", "false")
              .config("spark.driver.memory", args.driver_memory)
              .config("spark.executor.processTreeMetrics.enabled", "true")
              .config("spark.executor.metrics.pollingInterval", "100ms")
+             .config("spark.driver.extraJavaOptions", f"-Xlog:gc:file={gc_log}:uptime")
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(args.arrow_batch))
              .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
@@ -226,6 +245,8 @@ def child(args: argparse.Namespace) -> None:
         print("PLAN " + json.dumps(plan), flush=True)
     spark.sparkContext._jvm.System.gc()  # the heap peak below is then the timed action's own
     time.sleep(0.5)
+    uptime = spark.sparkContext._jvm.java.lang.management.ManagementFactory.getRuntimeMXBean()
+    measure_from = uptime.getUptime() / 1000
     print("MEASURE", flush=True)
     started = time.perf_counter()
     kept = Observation("kept")
@@ -233,9 +254,12 @@ def child(args: argparse.Namespace) -> None:
     frame.write.format("noop").mode("overwrite").save()
     elapsed = time.perf_counter() - started
     time.sleep(0.3)  # one more metrics poll
-    result = {"seconds": elapsed, "rows": kept.get["rows"], "hash": kept.get["hash"] or 0, **executor_peaks(spark)}
+    result = {"seconds": elapsed, "rows": kept.get["rows"], "hash": kept.get["hash"] or 0, **executor_peaks(spark),
+              "live_heap": live_heap(gc_log, measure_from, uptime.getUptime() / 1000)}
     print("DONE " + json.dumps(result), flush=True)
     spark.stop()
+    gc_log.unlink(missing_ok=True)
+    gc_log.parent.rmdir()
 
 
 def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
@@ -303,7 +327,8 @@ def main() -> None:
         results[name] = r
         print(f"  {name:<40} {r['seconds']:7.1f} s  CPU {r['cpu']:6.1f} s  tree RSS {r['tree_rss'] / 2**20:6.0f} MiB"
               f"  heap"
-              f" {r['JVMHeapMemory'] / 2**20:6.0f}  off-heap {r['JVMOffHeapMemory'] / 2**20:4.0f}  Python RSS"
+              f" {r['JVMHeapMemory'] / 2**20:6.0f}  live heap {r['live_heap'] / 2**20:5.0f}"
+              f"  off-heap {r['JVMOffHeapMemory'] / 2**20:4.0f}  Python RSS"
               f" {r['ProcessTreePythonRSSMemory'] / 2**20:5.0f} MiB  kept {r['rows']:,}  load {os.getloadavg()[0]:.1f}",
               flush=True)
 
@@ -314,10 +339,11 @@ def main() -> None:
                 else f"DIFFERENT: {r['rows']:,} rows vs {peer['rows']:,}")
         bare = results[BARE]["seconds"] / r["seconds"]
         heap = r["JVMHeapMemory"] / max(peer["JVMHeapMemory"], 1)
+        live = r["live_heap"] / max(peer["live_heap"], 1)
         cpu = peer["cpu"] / r["cpu"]
         print(f"  {name:<40} {peer['seconds'] / r['seconds']:5.2f}x faster ({bare:5.2f}x the bare join),"
               f" CPU {cpu:5.2f}x less   tree RSS"
-              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   heap {heap:4.2f}x   {same}")
+              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   heap {heap:4.2f}x   live heap {live:4.2f}x   {same}")
     print(f"Load average {os.getloadavg()} at the end")
 
 

@@ -5,7 +5,7 @@
     usable = remove_opted_out(spark.read.parquet("s3://lake/events"), snapshot, column="nhs_number")
 
 The snapshot (13.6 MB for 3.4 million opt-outs) is broadcast to the executors once and applied by one
-compiled pass over the number column's Arrow buffers (an Arrow UDF on pyspark 4.1+, `mapInArrow` on 4.0):
+numpy pass over the number column's Arrow buffers (an Arrow UDF on pyspark 4.1+, `mapInArrow` on 4.0):
 no shuffle, no join against a table of opt-outs, and the plan has the same shape on 2 executors or 2,000.
 Rows keep their order within each partition.
 

@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from ndop.domain.check.export import valid_numbers
 from ndop.domain.check.rejections import REJECTION_LINE
-from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, verdicts
+from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, bools, int8s, verdicts
 from ndop.spark.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -89,7 +89,7 @@ def _verdict_column(keys: Broadcast[npt.NDArray[np.uint32]], column: str) -> Col
     from pyspark.sql.types import ByteType
 
     def verdict(values: pa.Array) -> pa.Array:
-        return pa.array(verdicts(values, key_bits(keys))[0].view(np.int8), pa.int8())
+        return int8s(verdicts(values, key_bits(keys))[0])
 
     udf = _arrow_udf()(verdict, ByteType())
     return udf(F.col(column))  # type: ignore[no-any-return, unused-ignore]  # typed only where pyspark is installed
@@ -160,10 +160,10 @@ def _remove_in_batches(df: DataFrame, keys: Broadcast[npt.NDArray[np.uint32]], c
         for batch in batches:
             verdict, _, _ = _verdict(batch, column, keys)
             if invalid == "flag":
-                batch = batch.append_column(flag_name, pa.array(verdict == INVALID))
-                yield batch.filter(pa.array(verdict != OPTED_OUT))
+                batch = batch.append_column(flag_name, bools(verdict == INVALID))
+                yield batch.filter(bools(verdict != OPTED_OUT))
             else:
-                yield batch.filter(pa.array(verdict == KEPT))
+                yield batch.filter(bools(verdict == KEPT))
 
     return df.mapInArrow(keep, schema)
 
@@ -195,6 +195,6 @@ def flag_opted_out(
     def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
             verdict, _, _ = _verdict(batch, column, keys)
-            yield batch.append_column(as_column, pa.array(verdict == OPTED_OUT, mask=verdict == INVALID))
+            yield batch.append_column(as_column, bools(verdict == OPTED_OUT, null=verdict == INVALID))
 
     return df.mapInArrow(flag, schema)

@@ -23,7 +23,7 @@ import pyarrow as pa
 from pyspark.accumulators import AccumulatorParam
 
 from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict
-from ndop.spark.kernel import KEPT, OPTED_OUT
+from ndop.spark.kernel import KEPT, OPTED_OUT, bools
 from ndop.spark.snapshot import DEFAULT_MAX_AGE, Snapshot, load_snapshot
 
 if TYPE_CHECKING:
@@ -85,7 +85,7 @@ def run(
         for batch in batches:
             verdict, invalid_rows, opted_out = _verdict(batch, column, keys)
             rows, removed, bad = rows + len(verdict), removed + opted_out, bad + invalid_rows
-            yield batch.filter(pa.array(verdict != OPTED_OUT if invalid == "flag" else verdict == KEPT))
+            yield batch.filter(bools(verdict != OPTED_OUT if invalid == "flag" else verdict == KEPT))
         context = TaskContext.get()
         counts.add({context.partitionId() if context else 0: (rows, removed, bad)})
 

@@ -1,26 +1,30 @@
-"""The executors' inner loop (numba): one compiled pass over an Arrow column of NHS numbers.
+"""The executors' inner loop: a verdict a row for an Arrow column of NHS numbers, in numpy alone.
 
-For each row it reads the number straight from the Arrow buffers — for text, the offsets and the UTF-8
-data (ten bytes, each a digit), for integers the values — checks the Modulus 11 digit, and looks the key
-(the first nine digits) up in the snapshot. It writes one verdict a row (`KEPT`, `OPTED_OUT`, `INVALID`)
-and returns the counts, so `invalid="reject"` needs no second pass.
+For text it reads the number straight from the Arrow buffers (the offsets and the UTF-8 data: ten bytes,
+each a digit, read eight and two at a time by `ten_digits`), for integers the values; it checks the
+Modulus 11 digit (`modulus11_valid`: two table look-ups) and looks the key (the first nine digits) up in the
+snapshot. It writes one verdict a row (`KEPT`, `OPTED_OUT`, `INVALID`) and returns the counts, so
+`invalid="reject"` needs no second pass.
+
+Why no numba here (ADR 89): loading numba and LLVM, and the compiled functions from its cache, was about
+190 MB of each Python worker's 270 MB, and Spark starts a worker a core. Over Arrow batches of thousands of
+rows the numpy passes cost about as much CPU as the compiled loop (docs/benchmarks/spark.md).
 
 The look-up is a bitmap over the range the snapshot's keys span (bit `key - low`), built on each worker
 from the broadcast sorted keys: for the synthetic 9xx range 12 MB, for the whole nine-digit space at most
-125 MB. Each pass parses first and then looks up in a tight loop without branching on the result, so the
-processor overlaps the cache misses (a bucketed sorted array was tried first: 1 million rows a second,
-its buckets crowded where issued numbers crowd; this does 7-14 million a core under load).
+125 MB. A bucketed sorted array was tried first (ADR 79): its buckets crowded where issued numbers crowd.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import Final
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
-from numba import njit
+
+from ndop.domain.common.nhs_number_arrays import modulus11_valid, ten_digit_numbers
 
 KEPT: Final = 0
 OPTED_OUT: Final = 1
@@ -39,116 +43,74 @@ class KeyBits:
         if len(sorted_keys) == 0:
             return cls(0, np.zeros(1, np.uint8))
         low = int(sorted_keys[0])
+        b = sorted_keys.astype(np.int64) - low
         # One spare zero byte at the end: the bit that keys outside the range are tested against.
-        bits = np.zeros((int(sorted_keys[-1]) - low) // 8 + 2, np.uint8)
-        _set(bits, sorted_keys, low)
+        bits = np.zeros(int(b[-1]) // 8 + 2, np.uint8)
+        # The keys are sorted, so the bits of one byte are adjacent: one OR-reduction a byte. Temporaries of
+        # the keys' size, never of the range's (a bool a bit would be 95 MB for the 9xx range).
+        byte = b >> 3
+        first = np.flatnonzero(np.r_[True, byte[1:] != byte[:-1]])
+        bits[byte[first]] = np.bitwise_or.reduceat(np.left_shift(1, b & 7).astype(np.uint8), first)
         return cls(low, bits)
 
-
-@njit(cache=True, nogil=True, boundscheck=False)
-def _set(bits: Any, keys: Any, low: int) -> None:
-    for k in keys:
-        b = np.int64(k) - low
-        bits[b >> 3] |= np.uint8(1 << (b & 7))
-
-
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _probe(q: int, low: int, zero_bit: int) -> int:
-    """The bit to test for key q: past the end of the range (or before it), the spare zero bit."""
-    b = q - low
-    return b if 0 <= b < zero_bit else zero_bit
+    def contains(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
+        """1 where a key is in the snapshot, else 0 (any int64: outside the range tests the spare zero bit)."""
+        zero_bit = np.uint64((self.bits.shape[0] - 1) * 8)
+        # Below the range wraps around to above it as unsigned: one minimum takes both ends to the zero bit.
+        b = np.minimum((keys - self.low).view(np.uint64), zero_bit)
+        hit: npt.NDArray[np.uint8] = (self.bits[b >> 3] >> (b & 7).astype(np.uint8)) & np.uint8(1)
+        return hit
 
 
-@njit(cache=True, nogil=True, boundscheck=False, inline="always")
-def _look_up(probe: Any, n: int, bits: Any, out: Any) -> tuple[int, int]:
-    """The second half of each pass: a tight loop of independent look-ups (no branch on the result, so
-    the processor overlaps the cache misses). A negative probe is an invalid row."""
-    zero_bit = (bits.shape[0] - 1) * 8
-    invalid = 0
-    removed = 0
-    for r in range(n):
-        b = probe[r]
-        bad = b < 0
-        bb = zero_bit if bad else b
-        hit = (bits[bb >> 3] >> (bb & 7)) & 1
-        out[r] = hit + 2 * bad
-        removed += hit
-        invalid += bad
-    return invalid, removed
+# Arrow arrays made from their buffers: `pa.array(numpy_array)` first asks whether the value is a pandas
+# object, which imports pandas (about 50 MB) into every Python worker that would otherwise never load it.
+def int8s(values: npt.NDArray[np.uint8]) -> pa.Array:
+    """The verdicts as an Arrow int8 array (no copy)."""
+    return pa.Array.from_buffers(pa.int8(), len(values), [None, pa.py_buffer(values)])
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def verdict_text(offsets: Any, data: Any, validity: Any, bit0: int, n: int, low: int, bits: Any,
-                 out: Any) -> tuple[int, int]:
-    """Verdicts for n text values (Arrow offsets and data; validity bitmap, empty when there are no nulls).
-    Returns (invalid, opted out)."""
-    probe = np.empty(n, np.int64)
-    zero_bit = (bits.shape[0] - 1) * 8
-    has_nulls = validity.shape[0] > 0
-    for r in range(n):
-        probe[r] = -1
-        if has_nulls:
-            bit = bit0 + r
-            if not (validity[bit >> 3] >> (bit & 7)) & 1:
-                continue
-        a = offsets[r]
-        if offsets[r + 1] - a != 10:
-            continue
-        q = 0
-        s = 0
-        bad = False
-        for k in range(9):
-            d = int(data[a + k]) - 48
-            bad |= (d < 0) | (d > 9)
-            q = q * 10 + d
-            s += d * (10 - k)
-        last = int(data[a + 9]) - 48
-        check = 11 - s % 11
-        if check == 11:
-            check = 0
-        if not bad and check == last:
-            probe[r] = _probe(q, low, zero_bit)
-    return _look_up(probe, n, bits, out)
+def bools(values: npt.NDArray[np.bool_], null: npt.NDArray[np.bool_] | None = None) -> pa.Array:
+    """An Arrow boolean array, null where `null` is True."""
+    validity = None if null is None else pa.py_buffer(np.packbits(~null, bitorder="little"))
+    data = pa.py_buffer(np.packbits(values, bitorder="little"))
+    return pa.Array.from_buffers(pa.bool_(), len(values), [validity, data])
 
 
-@njit(cache=True, nogil=True, boundscheck=False)
-def verdict_integers(values: Any, validity: Any, bit0: int, n: int, low: int, bits: Any,
-                     out: Any) -> tuple[int, int]:
-    """Verdicts for n integer values (`434765919` is `0434765919`). Returns (invalid, opted out)."""
-    probe = np.empty(n, np.int64)
-    zero_bit = (bits.shape[0] - 1) * 8
-    has_nulls = validity.shape[0] > 0
-    for r in range(n):
-        probe[r] = -1
-        if has_nulls:
-            bit = bit0 + r
-            if not (validity[bit >> 3] >> (bit & 7)) & 1:
-                continue
-        v = int(values[r])
-        if v < 0 or v > 9_999_999_999:
-            continue
-        q = v // 10
-        s = 0
-        t = q
-        for w in range(2, 11):
-            s += (t % 10) * w
-            t //= 10
-        check = 11 - s % 11
-        if check == 11:
-            check = 0
-        if check == v % 10:
-            probe[r] = _probe(q, low, zero_bit)
-    return _look_up(probe, n, bits, out)
+def _present(column: pa.Array) -> npt.NDArray[np.bool_] | None:
+    """Which rows are not null, or None when none is."""
+    return None if column.null_count == 0 else column.is_valid().to_numpy(zero_copy_only=False)
 
 
-_NO_BITS: Final = np.zeros(0, np.uint8)
+def _text_numbers(column: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """(the values as integers, which are valid NHS numbers) for a text column."""
+    n = len(column)
+    _, offsets_buffer, data_buffer = column.buffers()
+    wide = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    offsets = np.frombuffer(offsets_buffer, wide)[column.offset:column.offset + n + 1]
+    data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    ten = np.diff(offsets) == 10
+    present = _present(column)
+    if present is not None:
+        ten &= present
+    if ten.all():  # the usual case: every value ten bytes, side by side in the data buffer
+        return ten_digit_numbers(data[offsets[0]:offsets[-1]], n)
+    values = np.zeros(n, np.int64)
+    digits = np.zeros(n, np.bool_)
+    starts = np.asarray(offsets[:-1][ten], dtype=np.int64)
+    values[ten], digits[ten] = ten_digit_numbers(data[starts[:, None] + np.arange(10)].reshape(-1), int(starts.size))
+    return values, digits
 
 
-def _validity(column: pa.Array) -> npt.NDArray[np.uint8]:
-    buffer = column.buffers()[0]
-    if column.null_count == 0 or buffer is None:
-        return _NO_BITS
-    return np.frombuffer(buffer, np.uint8)
+def _integer_numbers(column: pa.Array) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+    """(the values as int64, which are valid NHS numbers) for an integer column (`434765919` is `0434765919`)."""
+    n = len(column)
+    raw = np.frombuffer(column.buffers()[1], column.type.to_pandas_dtype())[column.offset:column.offset + n]
+    if raw.dtype == np.uint64:  # above int64's range is never a number: clip before the cast wraps it
+        raw = np.minimum(raw, np.uint64(10_000_000_000))
+    values = raw.astype(np.int64)
+    valid = modulus11_valid(values)
+    present = _present(column)
+    return values, (valid if present is None else valid & present)
 
 
 def verdicts(column: pa.Array | pa.ChunkedArray, keys: KeyBits) -> tuple[npt.NDArray[np.uint8], int, int]:
@@ -157,18 +119,14 @@ def verdicts(column: pa.Array | pa.ChunkedArray, keys: KeyBits) -> tuple[npt.NDA
         column = column.combine_chunks()
     kind = column.type
     n = len(column)
-    out = np.empty(n, np.uint8)
     if n == 0:
-        return out, 0, 0
+        return np.empty(0, np.uint8), 0, 0
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        _, offsets_buffer, data_buffer = column.buffers()
-        wide = np.int64 if pa.types.is_large_string(kind) else np.int32
-        offsets = np.frombuffer(offsets_buffer, wide)[column.offset:column.offset + n + 1]
-        data = np.frombuffer(data_buffer, np.uint8) if data_buffer is not None else _NO_BITS
-        invalid, removed = verdict_text(offsets, data, _validity(column), column.offset, n, keys.low, keys.bits, out)
+        values, valid = _text_numbers(column)
     elif pa.types.is_integer(kind):
-        values = np.frombuffer(column.buffers()[1], kind.to_pandas_dtype())[column.offset:column.offset + n]
-        invalid, removed = verdict_integers(values, _validity(column), column.offset, n, keys.low, keys.bits, out)
+        values, valid = _integer_numbers(column)
     else:
         raise TypeError(f"An NHS number column must be text or whole numbers, not {kind}.")
-    return out, int(invalid), int(removed)
+    out = np.where(valid, keys.contains(values // 10), np.uint8(INVALID))
+    invalid = n - int(np.count_nonzero(valid))
+    return out, invalid, int(np.count_nonzero(out == OPTED_OUT))

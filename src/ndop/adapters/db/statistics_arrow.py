@@ -27,6 +27,7 @@ from adbc_driver_manager import Error as DriverError
 from pyarrow import ArrowException
 
 from ndop.adapters.db.statistics_pg_snapshot import Part, SnapshotConnections
+from ndop.domain.common.nhs_number_arrays import ten_digits as _ten_digits
 from ndop.domain.statistics.ports import RegistryUnreadable
 
 T = TypeVar("T")
@@ -216,29 +217,6 @@ def numbers(column: Any) -> npt.NDArray[np.int64]:
     starts = np.asarray(offsets[:-1][ten], dtype=np.int64)
     out[ten] = _ten_digits(data[starts[:, None] + np.arange(10)].reshape(-1), int(starts.size))
     return out
-
-
-def _ten_digits(data: npt.NDArray[np.uint8], size: int) -> npt.NDArray[np.int64]:
-    """`size` values of ten ASCII bytes each, side by side, as integers; 0 where a byte is not a digit.
-
-    Each value's first eight bytes are one little-endian uint64 and its last two a uint16 (strided views,
-    no copy of the buffer); the digits are checked and combined pairwise inside the integers ("SWAR"):
-    a handful of numpy passes, with no (n, 10) matrix of int64.
-    """
-    u64 = np.uint64
-    if size == 0:
-        return np.zeros(0, dtype=np.int64)
-    head = np.ndarray((size,), dtype="<u8", buffer=data, offset=0, strides=(10,)) - u64(0x3030303030303030)
-    tail = np.ndarray((size,), dtype="<u2", buffer=data, offset=8, strides=(10,)).astype(u64) - u64(0x3030)
-    # A byte was a digit when, after subtracting "0", it is below 10: adding 118 then leaves its top bit clear.
-    bad = (((head + u64(0x7676767676767676)) | head) & u64(0x8080808080808080)) != 0
-    bad |= (((tail + u64(0x7676)) | tail) & u64(0x8080)) != 0
-    head = (head * u64(10) + (head >> u64(8))) & u64(0x00FF00FF00FF00FF)  # pairs of digits
-    head = (head * u64(100) + (head >> u64(16))) & u64(0x0000FFFF0000FFFF)  # fours
-    head = (head * u64(10000) + (head >> u64(32))) & u64(0xFFFFFFFF)  # the first eight digits
-    value = np.asarray(head * u64(100) + (tail & u64(0xFF)) * u64(10) + (tail >> u64(8)), dtype=np.int64)
-    value[bad] = 0
-    return value
 
 
 def _numbers_by_regex(column: Any) -> npt.NDArray[np.int64]:

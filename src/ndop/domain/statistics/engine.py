@@ -25,6 +25,7 @@ from typing import Final, TypeVar
 import numpy as np
 import numpy.typing as npt
 
+from ndop.domain.common.nhs_number_arrays import modulus11_valid
 from ndop.domain.statistics.rules import (
     AGE_BANDS,
     FEMALE,
@@ -111,23 +112,6 @@ class Figures:
     events: int = 0
 
 
-def _weighted(weights: tuple[int, ...]) -> npt.NDArray[np.int16]:
-    """For every integer below 10^len(weights), the sum of its digits (left to right, zero-padded) times weights."""
-    value = np.arange(10 ** len(weights), dtype=np.int64)
-    total = np.zeros(value.size, dtype=np.int64)
-    for weight in reversed(weights):
-        total += value % 10 * weight
-        value //= 10
-    return total.astype(np.int16)
-
-
-# The Modulus 11 weighted sum of an NHS number's first nine digits, read from two tables (100,000
-# entries each, in cache): of the first five digits (weights 10 to 6) and of the next four with the
-# check digit (weights 5 to 2, then 0). Two look-ups a number instead of nine divisions by ten (ADR 86).
-_HIGH_FIVE: Final = _weighted((10, 9, 8, 7, 6))
-_LOW_FIVE: Final = _weighted((5, 4, 3, 2, 0))
-
-
 def each_chunk(size: int, work: Callable[[slice], T]) -> list[T]:
     """`work` on every CHUNK of `size` people, in order of the chunks, on _THREADS threads at once.
 
@@ -143,14 +127,7 @@ def each_chunk(size: int, work: Callable[[slice], T]) -> list[T]:
 def countable(key: I64, include_test_range: bool) -> BOOL:
     """NHS numbers the publication counts: a valid check digit, not a repeated digit, not the test range."""
     # Callers pass chunks, so the temporaries stay small at any population.
-    in_range = (key > 0) & (key < 10_000_000_000)
-    safe = np.where(in_range, key, 0)
-    high = safe // 100_000
-    low = safe - high * 100_000
-    total = _HIGH_FIVE[high].astype(np.int32) + _LOW_FIVE[low]
-    check = 11 - total % 11
-    check[check == 11] = 0
-    valid = in_range & (check != 10) & (check == low % 10)
+    valid = modulus11_valid(key) & (key > 0)
     valid &= key % 1_111_111_111 != 0  # 1111111111 … 9999999999 (and 0000000000)
     if not include_test_range:
         valid &= key < TEST_RANGE_START
