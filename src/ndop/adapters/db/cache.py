@@ -38,20 +38,24 @@ from django.utils.timezone import now as tz_now
 
 from ndop.adapters.db import prepared
 
+
+def _added(value: str, delta: str) -> str:
+    """SQL for the protocol-0 pickled integer in the column `value` plus `delta` (a placeholder or a literal),
+    pickled the same way; what is not such an integer the callers' regular expression refuses first."""
+    return (r"encode(convert_to('I' || (substring(convert_from(decode(" + value + r", 'base64'), 'LATIN1') "
+            r"FROM '^I(-?[0-9]+)\n\.$')::bigint + " + delta + r")::text || E'\n.', 'LATIN1'), 'base64')")
+
+
 # Add to a protocol-0 pickled integer in SQL; the regular expression refuses anything else (then: the locked path).
 _PG_INCR = (
-    "UPDATE {table} SET value = encode(convert_to('I' || (substring(convert_from(decode(value, 'base64'), "
-    r"'LATIN1') FROM '^I(-?[0-9]+)\n\.$')::bigint + %s)::text || E'\n.', 'LATIN1'), 'base64') "
+    "UPDATE {table} SET value = " + _added("value", "%s") + " "
     "WHERE cache_key = %s AND expires >= %s "
     r"AND convert_from(decode(value, 'base64'), 'LATIN1') ~ '^I-?[0-9]+\n\.$' "
     "AND (SELECT set_config('synchronous_commit', 'off', true)) = 'off' RETURNING value"
 )
 
 
-_ADD_ONE = (
-    r"encode(convert_to('I' || (substring(convert_from(decode(c.value, 'base64'), 'LATIN1') "
-    r"FROM '^I(-?[0-9]+)\n\.$')::bigint + 1)::text || E'\n.', 'LATIN1'), 'base64')"
-)
+_ADD_ONE = _added("c.value", "1")
 _PG_COUNT = (
     "INSERT INTO {table} AS c (cache_key, value, expires) "
     "SELECT %s, %s, %s FROM (SELECT set_config('synchronous_commit', 'off', true)) AS no_flush "
