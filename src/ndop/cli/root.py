@@ -9,7 +9,7 @@ from importlib import import_module
 
 import click
 
-from ndop.cli.startup import Group, start
+from ndop.cli.startup import Group, check_configuration
 
 
 class LazyGroup(Group):
@@ -31,4 +31,4 @@ class LazyGroup(Group):
 @click.version_option(package_name="ndop")
 def main() -> None:
     """National Data Opt-out: registry, services and tools."""
-    start()  # a configuration mistake is one line; each command then checks the database (cli/startup.py)
+    check_configuration()  # a mistake is one line; each command sets up Django and checks the database when invoked

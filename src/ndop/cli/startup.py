@@ -6,11 +6,15 @@
 
 Commands declare what they need with `database=`: `@main.command("x", database=Database.REACHABLE)`.
 The default, for any new command, is that the database must be set up.
+
+The configuration is read first, for every command (even `--help`). Django is set up when a command is
+invoked, after its options are parsed, so that a command can choose the smaller Django of `ndop check`
+(ADR 78) from its own options (`check_only=`), never from `sys.argv`.
 """
 
 from __future__ import annotations
 
-import sys
+from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -29,13 +33,26 @@ class Database(StrEnum):
     SET_UP = "set up"  # everything else
 
 
-CHECK_ONLY = frozenset({"check"})  # commands that run with the check's own, smaller Django (ADR 78)
+Options = Mapping[str, Any]
 
 
-def start() -> None:
+def _full(_options: Options) -> bool:
+    return False
+
+
+def check_configuration() -> None:
+    """Before any command, even a command's --help: a configuration mistake is one line. (About a
+    millisecond: the settings read the configuration again when Django is set up.)"""
+    from ndop import config
+
+    try:
+        config.load()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def start(*, check_only: bool = False) -> None:
     """Load the configuration and Django, or say in one line what is wrong."""
-    ctx = click.get_current_context(silent=True)
-    check_only = ctx is not None and ctx.invoked_subcommand in CHECK_ONLY and "--gp-data" not in sys.argv
     try:
         container.setup_django(check_only=check_only)
     except ConfigError as exc:
@@ -56,11 +73,16 @@ def _ensure(database: Database) -> None:
 
 
 class Command(click.Command):
-    def __init__(self, *args: Any, database: Database = Database.SET_UP, **kwargs: Any) -> None:
+    """`check_only(options)`: whether the command, given its parsed options, runs with the check's smaller
+    Django (ADR 78). Every other command has the full one."""
+
+    def __init__(self, *args: Any, database: Database = Database.SET_UP,
+                 check_only: Callable[[Options], bool] = _full, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.database = database
+        self.database, self.check_only = database, check_only
 
     def invoke(self, ctx: click.Context) -> Any:
+        start(check_only=self.check_only(ctx.params))
         _ensure(self.database)
         try:
             return super().invoke(ctx)
