@@ -211,3 +211,12 @@ def test_a_key_file_that_is_not_a_private_key_is_refused(tmp_path: Path) -> None
 def test_a_misspelt_nhs_login_environment_is_one_line_naming_it(nhs_login_key: str) -> None:
     assert refusal(_nhs_login(nhs_login_key, NDOP_NHS_LOGIN_ENVIRONMENT="prod")).startswith(
         "NDOP_NHS_LOGIN_ENVIRONMENT")
+
+
+def test_the_statistics_read_connections_default_to_the_cpus_and_are_a_setting() -> None:
+    import os
+
+    assert load({}).statistics_read_connections == min(8, len(os.sched_getaffinity(0)))
+    assert load({"NDOP_STATISTICS_READERS": "3"}).statistics_read_connections == 3
+    for wrong in ("0", "65", "two"):
+        assert refusal({"NDOP_STATISTICS_READERS": wrong}).startswith("NDOP_STATISTICS_READERS")

@@ -90,12 +90,13 @@ def _many_patients(count: int) -> None:
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the read in parts is PostgreSQL's (ADR 86)")
 def test_a_read_in_parts_fills_the_columns_the_cursor_read_fills(small_registry,  # noqa: F811
                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    from ndop.adapters.db import statistics_pg_snapshot
+    from django.conf import settings
+
     from ndop.adapters.db.statistics_arrow import ArrowRead
 
     _many_patients(3_000)
-    monkeypatch.setattr(statistics_pg_snapshot, "CONNECTIONS", 3)
-    with ArrowRead("postgresql", connection.settings_dict) as read:
+    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(statistics_readers=3))  # NDOP_STATISTICS_READERS
+    with ArrowRead("postgresql", connection.settings_dict, settings.CONFIG.statistics_read_connections) as read:
         parts = read.parts("patient")
     assert len(parts) == 3 and all(p.where for p in parts)
     arrow = DjangoRegistryColumns().read()

@@ -17,6 +17,7 @@ from typing import Any, Final
 
 import numpy as np
 import numpy.typing as npt
+from django.conf import settings
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
@@ -130,7 +131,8 @@ class DjangoRegistryColumns:
             # A caller's transaction fixes what is seen, and only its own connection sees it (uncommitted
             # rows, the tests' transactions): read through that connection, row by row.
             return self._patients_by_cursor(vendor), self._choices_by_cursor(vendor)
-        with driver_errors(), ArrowRead(vendor, connection.settings_dict) as read:
+        readers = settings.CONFIG.statistics_read_connections
+        with driver_errors(), ArrowRead(vendor, connection.settings_dict, readers) as read:
             return self._by_arrow(read)
 
     # ---- Arrow batches (ADBC): the fast path, ADR 74 ----

@@ -95,14 +95,15 @@ def _first_line(exc: BaseException) -> str:
 class ArrowRead:
     """One read of the two tables as Arrow batches, in one read-only snapshot.
 
-    PostgreSQL: several ADBC connections in this process (libpq) sharing one exported snapshot, each
+    PostgreSQL: `readers` ADBC connections in this process (libpq) sharing one exported snapshot, each
     reading its own block range of a table in a thread (statistics_pg_snapshot, ADR 86). SQLite: an ADBC
     connection in a child process (statistics_sqlite_reader: two copies of SQLite must not open one file
     in one process), whose answers arrive as Arrow IPC streams, one query after the other. Use inside
     `driver_errors()`, so that failures reach the user as one line.
     """
 
-    def __init__(self, vendor: str, settings: Mapping[str, Any]) -> None:
+    def __init__(self, vendor: str, settings: Mapping[str, Any], readers: int = 1) -> None:
+        """`readers`: PostgreSQL connections at once (the configuration's `statistics_read_connections`)."""
         self.vendor = vendor
         self.connections: SnapshotConnections | None = None
         self.child: subprocess.Popen[bytes] | None = None
@@ -111,7 +112,7 @@ class ArrowRead:
                 [sys.executable, "-m", "ndop.adapters.db.statistics_sqlite_reader", str(settings["NAME"])],
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         else:
-            self.connections = SnapshotConnections(_conninfo(settings))
+            self.connections = SnapshotConnections(_conninfo(settings), readers)
 
     def __enter__(self) -> ArrowRead:
         if self.connections is not None:

@@ -21,7 +21,6 @@ from ndop.domain.statistics.ports import RegistryUnreadable
 
 T = TypeVar("T")
 
-CONNECTIONS: Final = 2  # the machine's 2 cores: more readers than cores only queue behind each other
 _SNAPSHOT_ID: Final = re.compile(r"^[0-9A-F]+-[0-9A-F]+(-[0-9]+)?$")
 
 
@@ -53,14 +52,15 @@ class Batches:
 
 
 class SnapshotConnections:
-    """`count` ADBC connections to PostgreSQL in one read-only snapshot; jobs run on them in threads."""
+    """`count` ADBC connections to PostgreSQL in one read-only snapshot; jobs run on them in threads. How
+    many is the configuration's (NDOP_STATISTICS_READERS, `Config.statistics_read_connections`)."""
 
-    def __init__(self, conninfo: str, count: int | None = None) -> None:
+    def __init__(self, conninfo: str, count: int) -> None:
         import adbc_driver_postgresql.dbapi
 
         self.readers: list[Batches] = []
         try:
-            for _ in range(max(1, count or CONNECTIONS)):
+            for _ in range(max(1, count)):
                 self.readers.append(Batches(adbc_driver_postgresql.dbapi.connect(conninfo)))
         except BaseException:
             self.close()
@@ -127,4 +127,4 @@ class SnapshotConnections:
             return list(pool.map(on_a_connection, jobs))
 
 
-__all__ = ["CONNECTIONS", "Batches", "Part", "SnapshotConnections"]
+__all__ = ["Batches", "Part", "SnapshotConnections"]
