@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import threading
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -173,3 +175,83 @@ def test_a_base_file_changed_after_its_check_is_not_forked(tmp_path) -> None:
     assert _keys(later, A, B, C) == [True, True, False]
     base.unlink()
     assert saved.fork() is None and _keys(saved.advanced([], version=3), A, B, C) == [True, False, False]
+
+
+def _paused(monkeypatch, thread: str, at: str, until: threading.Event, reached: threading.Event) -> None:
+    """In the thread named `thread` only, stop once just after the store's first `Path.<at>()` returns (the
+    base looked for; the JSON read), until `until` is set (at most 3 s): the moment another process could act
+    between two of the store's steps."""
+    original, owner = getattr(Path, at), Path
+
+    def step(*args, **kwargs):
+        result = original(*args, **kwargs)
+        if threading.current_thread().name == thread and not reached.is_set():
+            reached.set()
+            until.wait(3)
+        return result
+
+    monkeypatch.setattr(owner, at, step)
+
+
+def _in_thread(name: str, work) -> threading.Thread:
+    thread = threading.Thread(target=work, name=name)
+    thread.start()
+    return thread
+
+
+def test_a_rebuild_elsewhere_cannot_delete_the_base_a_catch_up_is_naming(tmp_path, monkeypatch) -> None:
+    """ADR 99. A catch-up found its base, then (between that and writing its JSON) a rebuild in another
+    process wrote a new base and deleted the old one: the JSON then named a deleted base and the next check
+    rebuilt. Each store here opens the lock file itself, as another process does (flock is per open file)."""
+    catching_up, rebuilding = FileSnapshotStore(tmp_path, KEY), FileSnapshotStore(tmp_path, KEY)
+    first = catching_up.save("db", OptOutSnapshot.build([np.array([A], np.int64)], {}, version=1, links_version=0))
+    rebuilt = threading.Event()
+    checked = threading.Event()
+    _paused(monkeypatch, "catch-up", "exists", rebuilt, checked)
+    later = first.advanced([ChoiceChange(C, True)], version=2)
+    catch_up = _in_thread("catch-up", lambda: catching_up.save("db", later))
+    assert checked.wait(10)
+    rebuild = _in_thread("rebuild", lambda: (rebuilding.save("db", OptOutSnapshot.build(
+        [np.array([A, B], np.int64)], {}, version=3, links_version=0)), rebuilt.set()))
+    catch_up.join(30)
+    rebuild.join(30)
+    loaded = FileSnapshotStore(tmp_path, KEY).load("db")  # before ADR 99: SnapshotInvalid, "cannot be read"
+    assert loaded is not None and loaded.version == 3 and _keys(loaded, A, B, C) == [True, True, False]
+    assert [p.name for p in tmp_path.glob("*.bin")] == [json.loads(next(tmp_path.glob("*.json")).read_text())["base"]]
+
+
+def test_a_load_cannot_lose_the_base_its_json_named_to_a_rebuild_elsewhere(tmp_path, monkeypatch) -> None:
+    store = FileSnapshotStore(tmp_path, KEY)
+    store.save("db", OptOutSnapshot.build([np.array([A], np.int64)], {}, version=1, links_version=0))
+    rebuilt, read = threading.Event(), threading.Event()
+    _paused(monkeypatch, "load", "read_bytes", rebuilt, read)
+    loads: list[OptOutSnapshot | Exception | None] = []
+
+    def load() -> None:
+        try:
+            loads.append(FileSnapshotStore(tmp_path, KEY).load("db"))
+        except SnapshotInvalid as exc:  # before ADR 99: the base named was deleted before it was opened
+            loads.append(exc)
+
+    loading = _in_thread("load", load)
+    assert read.wait(10)
+    rebuild = _in_thread("rebuild", lambda: (store.save("db", OptOutSnapshot.build(
+        [np.array([B], np.int64)], {}, version=2, links_version=0)), rebuilt.set()))
+    loading.join(30)
+    rebuild.join(30)
+    (loaded,) = loads
+    assert isinstance(loaded, OptOutSnapshot) and loaded.version == 1 and _keys(loaded, A, B) == [True, False]
+    again = store.load("db")
+    assert again is not None and again.version == 2
+
+
+def test_a_save_never_replaces_a_newer_snapshot_saved_meanwhile(tmp_path) -> None:
+    store = FileSnapshotStore(tmp_path, KEY)
+    store.save("db", OptOutSnapshot.build([np.array([A], np.int64)], {}, version=5, links_version=2))
+    late = store.save("db", OptOutSnapshot.build([np.array([B], np.int64)], {}, version=4, links_version=2))
+    assert late.version == 4
+    loaded = store.load("db")
+    assert loaded is not None and (loaded.version, _keys(loaded, A, B)) == (5, [True, False])
+    store.save("db", OptOutSnapshot.build([np.array([B], np.int64)], {}, version=5, links_version=3))
+    loaded = store.load("db")
+    assert loaded is not None and (loaded.links_version, _keys(loaded, A, B)) == (3, [False, True])

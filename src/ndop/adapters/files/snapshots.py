@@ -28,12 +28,20 @@ old: file times tick in coarse steps, so a write in the same tick as the verific
 times unchanged (git's "racy" index entries); until then every load verifies. `persisted()` (`ndop audit
 verify`) always verifies the whole MAC. What the seal cannot see is a write into the file while a check is
 running on it: the var directory's permissions are that boundary.
+
+Processes share the directory (the web's workers, the MESH worker, `ndop check`), so every save holds an
+exclusive lock on `optout-<id>.lock` (`flock`) from looking at its base to deleting the bases it replaced,
+and a load holds a shared one while it reads the JSON and opens the base it names. Without it a catch-up
+could write a delta naming the base that a rebuild in another process had just deleted, or a load open a
+base deleted after it read the JSON, and the next check would rebuild (ADR 99). A save also never replaces
+a newer snapshot (a higher registry and links version) written meanwhile by another process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import fcntl
 import hashlib
 import hmac
 import json
@@ -111,6 +119,20 @@ class FileSnapshotStore:
     def _stem(self, identity: str) -> str:
         return "optout-" + hashlib.sha256(identity.encode()).hexdigest()[:16]
 
+    @contextlib.contextmanager
+    def _locked(self, stem: str, *, exclusive: bool) -> Iterator[None]:
+        """The directory's lock for one identity, held until the block ends (ADR 99)."""
+        try:
+            fd = os.open(self._dir / f"{stem}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError:  # a read-only var directory: nobody can save there either
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)  # and the lock with it
+
     def load(self, identity: str) -> OptOutSnapshot | None:
         meta_path = self._dir / f"{self._stem(identity)}.json"
         if not meta_path.exists():
@@ -132,25 +154,45 @@ class FileSnapshotStore:
             if result is not None:
                 yield meta_path.name, identity, result
 
-    def _read(self, meta_path: Path, *, trust_seal: bool) -> OptOutSnapshot | SnapshotInvalid | None:
+    def _meta(self, meta_path: Path) -> dict[str, Any] | SnapshotInvalid | None:
+        """The JSON, its MAC verified; None for an older format (rebuilt quietly, nothing to distrust)."""
         try:
             meta = json.loads(meta_path.read_bytes())
         except (OSError, ValueError):
             return SnapshotInvalid(f"{meta_path.name} cannot be read")
         if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            return None  # an older format: rebuilt quietly, nothing to distrust
+            return None
         if not hmac.compare_digest(hmac.new(self._key, _meta_bytes(meta), hashlib.sha256).hexdigest(),
                                    str(meta.get("mac", ""))):
             return SnapshotInvalid(f"{meta_path.name}: the MAC does not match (the file was changed)")
+        return meta
+
+    def _open(self, meta_path: Path) -> tuple[dict[str, Any], Path, mmap.mmap, os.stat_result] | SnapshotInvalid | None:
+        """The JSON and the base it names, opened together under the shared lock: once open, the base can be
+        deleted by a save without harm (the mapping keeps it)."""
+        with self._locked(meta_path.stem, exclusive=False):
+            meta = self._meta(meta_path)
+            if not isinstance(meta, dict):
+                return meta
+            try:
+                base_path = self._dir / Path(str(meta["base"])).name
+                with open(base_path, "rb") as handle:
+                    stat = os.fstat(handle.fileno())
+                    if stat.st_size < BITMAP_BYTES + _TRAILER:
+                        return SnapshotInvalid(f"{base_path.name} has the wrong size")
+                    # Copy-on-write: the delta dirties only the pages it touches; the file never changes.
+                    mapped = mmap.mmap(handle.fileno(), stat.st_size, access=mmap.ACCESS_COPY)
+            except (OSError, ValueError, KeyError, TypeError):
+                return SnapshotInvalid(f"{meta_path.name} cannot be read")
+        return meta, base_path, mapped, stat
+
+    def _read(self, meta_path: Path, *, trust_seal: bool) -> OptOutSnapshot | SnapshotInvalid | None:
+        opened = self._open(meta_path)
+        if not isinstance(opened, tuple):
+            return opened
+        meta, base_path, mapped, stat = opened
         try:
-            base_path = self._dir / Path(str(meta["base"])).name
             base_mac = str(meta["base_mac"])
-            with open(base_path, "rb") as handle:
-                stat = os.fstat(handle.fileno())
-                if stat.st_size < BITMAP_BYTES + _TRAILER:
-                    return SnapshotInvalid(f"{base_path.name} has the wrong size")
-                # Copy-on-write: the delta below dirties only the pages it touches; the file never changes.
-                mapped = mmap.mmap(handle.fileno(), stat.st_size, access=mmap.ACCESS_COPY)
             seal = self._seal(base_mac, base_path.name, stat)
             if not (trust_seal and self._sealed(meta_path.with_suffix(".seal"), seal)):
                 if not hmac.compare_digest(self._base_mac(mapped, stat.st_size), base_mac):
@@ -222,9 +264,24 @@ class FileSnapshotStore:
 
     def save(self, identity: str, snapshot: OptOutSnapshot) -> OptOutSnapshot:
         """Persist `snapshot`: as a delta over its base when that base is still here and the delta small,
-        else as a new base. Returns the snapshot as persisted (naming its base), to advance from next."""
+        else as a new base. Returns the snapshot as persisted (naming its base), to advance from next. A newer
+        snapshot saved meanwhile by another process is left in place (and `snapshot` returned as it is)."""
         self._dir.mkdir(parents=True, exist_ok=True)
         stem = self._stem(identity)
+        with self._locked(stem, exclusive=True):
+            if self._newer_saved(stem, snapshot):
+                return snapshot
+            return self._save(identity, stem, snapshot)
+
+    def _newer_saved(self, stem: str, snapshot: OptOutSnapshot) -> bool:
+        meta = self._meta(self._dir / f"{stem}.json")
+        if not isinstance(meta, dict):
+            return False  # none, an older format, or one that does not verify: replaced
+        saved = (int(meta.get("version", -1)), int(meta.get("links_version", -1)))
+        ours = (snapshot.version, snapshot.links_version)
+        return saved != ours and saved[0] >= ours[0] and saved[1] >= ours[1]
+
+    def _save(self, identity: str, stem: str, snapshot: OptOutSnapshot) -> OptOutSnapshot:
         base_name, _, base_mac = snapshot.base.partition(":")
         full = not (base_mac and len(snapshot.changed) <= MAX_DELTA and (self._dir / base_name).exists())
         if full:
