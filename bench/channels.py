@@ -258,6 +258,16 @@ class CpuMeter:
         return process_cpu(process_tree(self.server)), process_cpu(self.backends())
 
 
+def api_records(env: dict[str, str]) -> tuple[int, int]:
+    """(API CheckJobs, check.completed audit events) in the registry now."""
+    code = ("from ndop import container; container.setup_django(); from ndop.adapters.db import models as m;"
+            "print(m.CheckJob.objects.filter(channel='api').count(),"
+            " m.AuditEvent.objects.filter(action='check.completed').count())")
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True).stdout
+    jobs, events = out.split()[-2:]
+    return int(jobs), int(events)
+
+
 def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: bytes | None = None,
          headers: dict[str, str] | None = None, processes: int = 2, meter: CpuMeter | None = None) -> dict[str, float]:
     """`clients` concurrent keep-alive clients for `seconds`, spread over `processes` client processes
@@ -288,8 +298,9 @@ def load(url: str, seconds: float, clients: int, *, method: str = "GET", body: b
 
 
 def bench_api(env: dict[str, str], key: str, seconds: float, clients: int,
-              serve_args: list[str]) -> dict[str, dict[str, float]]:
+              serve_args: list[str]) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
     run(env, "org", "limits", "ZZ001", "--per-minute", "10000000")
+    jobs_before, events_before = api_records(env)
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with (OUT / "channels-serve.log").open("wb") as log:
@@ -301,7 +312,7 @@ def bench_api(env: dict[str, str], key: str, seconds: float, clients: int,
             numbers = [str(n) for n in valid_numbers(1000, seed=3)]
             auth = {"X-API-Key": key, "Content-Type": "application/json"}
             # Warm every worker and thread (imports, connections, the snapshot) before the clock starts.
-            load(f"{base}/api/v1/checks", min(seconds, 3), clients, method="POST", headers=auth,
+            warm = load(f"{base}/api/v1/checks", min(seconds, 3), clients, method="POST", headers=auth,
                  body=json.dumps({"nhs_numbers": numbers[:1]}).encode())
             results = {
                 "health (floor)": load(f"{base}/api/v1/health", seconds, clients, meter=meter),
@@ -313,7 +324,16 @@ def bench_api(env: dict[str, str], key: str, seconds: float, clients: int,
         finally:
             server.terminate()
             server.wait(30)
-    return results
+    # Every answered call is a CheckJob with its audit event, and the chain still verifies: checked in the run.
+    jobs, events = api_records(env)
+    calls = warm["requests"] + results["check, 1 number"]["requests"] + results["check, 1,000 numbers"]["requests"]
+    verified = subprocess.run([str(NDOP), "audit", "verify"], env=env, capture_output=True, text=True)
+    print(f"API calls {calls:,.0f}: {jobs - jobs_before:,} new CheckJobs, {events - events_before:,} new "
+          f"check.completed audit events; `ndop audit verify` exit {verified.returncode}")
+    if not (jobs - jobs_before == events - events_before == calls and verified.returncode == 0):
+        raise SystemExit("the API's calls, CheckJobs and audit events do not agree, or the chain does not verify")
+    return results, {"calls": int(calls), "check_jobs": jobs - jobs_before, "audit_events": events - events_before,
+                     "audit_verify_exit": verified.returncode}
 
 
 def main() -> None:
@@ -395,7 +415,7 @@ def run_all(args: argparse.Namespace, env: dict[str, str], var: Path) -> None:
         print(f"{'ratio MESH end to end / ndop check (wall)':<46}{e2e / direct:>10.1f}x")
 
     if not args.skip_api:
-        api = bench_api(env, key, args.api_seconds, args.clients, serve_args)
+        api, results["api_records"] = bench_api(env, key, args.api_seconds, args.clients, serve_args)
         results["api"] = api
         results["load_average_after"] = os.getloadavg()
         results["io_pressure_after"] = io_pressure()
