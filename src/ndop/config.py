@@ -209,9 +209,10 @@ class Config(_FromEnvironment):
     statistics_dir: Path | None = None
     # The monthly job counts the test range (9...): synthetic populations live there. Never in production.
     statistics_include_test_range: bool = False
-    # Connections the statistics read PostgreSQL with, at once, in one snapshot (ADR 86): the server's side of
-    # the read runs on as many cores. Empty: the CPUs this process may use, at most 8; more than cores queue.
-    statistics_readers: Annotated[int, Field(ge=1, le=64)] | None = None
+    # PostgreSQL connections a bulk read of the registry uses at once, so that the server's side of it runs
+    # on as many cores: the statistics (ADR 86) and a snapshot's rebuild (ADR 99). Empty: the CPUs this
+    # process may use, at most 8; more readers than cores only queue.
+    read_connections: Annotated[int, Field(ge=1, le=64)] | None = None
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "localhost")
     # Multiplies the patient service's per-client-address rate limits (benchmarks from one address).
     patient_rate_scale: PositiveInt = 1
@@ -274,8 +275,8 @@ class Config(_FromEnvironment):
         return self.statistics_dir or self.var_dir / "statistics"
 
     @property
-    def statistics_read_connections(self) -> int:
-        return self.statistics_readers or min(8, len(os.sched_getaffinity(0)))
+    def read_connection_count(self) -> int:
+        return self.read_connections or min(8, len(os.sched_getaffinity(0)))
 
     def replace(self, **changes: Any) -> Config:
         """A copy with some settings changed (tests)."""

@@ -213,10 +213,10 @@ def test_a_misspelt_nhs_login_environment_is_one_line_naming_it(nhs_login_key: s
         "NDOP_NHS_LOGIN_ENVIRONMENT")
 
 
-def test_the_statistics_read_connections_default_to_the_cpus_and_are_a_setting() -> None:
+def test_the_read_connections_default_to_the_cpus_and_are_a_setting() -> None:
     import os
 
-    assert load({}).statistics_read_connections == min(8, len(os.sched_getaffinity(0)))
-    assert load({"NDOP_STATISTICS_READERS": "3"}).statistics_read_connections == 3
+    assert load({}).read_connection_count == min(8, len(os.sched_getaffinity(0)))
+    assert load({"NDOP_READ_CONNECTIONS": "3"}).read_connection_count == 3
     for wrong in ("0", "65", "two"):
-        assert refusal({"NDOP_STATISTICS_READERS": wrong}).startswith("NDOP_STATISTICS_READERS")
+        assert refusal({"NDOP_READ_CONNECTIONS": wrong}).startswith("NDOP_READ_CONNECTIONS")

@@ -95,8 +95,8 @@ def test_a_read_in_parts_fills_the_columns_the_cursor_read_fills(small_registry,
     from ndop.adapters.db.statistics_arrow import ArrowRead
 
     _many_patients(3_000)
-    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(statistics_readers=3))  # NDOP_STATISTICS_READERS
-    with ArrowRead("postgresql", connection.settings_dict, settings.CONFIG.statistics_read_connections) as read:
+    monkeypatch.setattr(settings, "CONFIG", settings.CONFIG.replace(read_connections=3))  # NDOP_READ_CONNECTIONS
+    with ArrowRead("postgresql", connection.settings_dict, settings.CONFIG.read_connection_count) as read:
         parts = read.parts("patient")
     assert len(parts) == 3 and all(p.where for p in parts)
     arrow = DjangoRegistryColumns().read()

@@ -131,7 +131,7 @@ class DjangoRegistryColumns:
             # A caller's transaction fixes what is seen, and only its own connection sees it (uncommitted
             # rows, the tests' transactions): read through that connection, row by row.
             return self._patients_by_cursor(vendor), self._choices_by_cursor(vendor)
-        readers = settings.CONFIG.statistics_read_connections
+        readers = settings.CONFIG.read_connection_count
         with driver_errors(), ArrowRead(vendor, connection.settings_dict, readers) as read:
             return self._by_arrow(read)
 

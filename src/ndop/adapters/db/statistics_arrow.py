@@ -103,7 +103,7 @@ class ArrowRead:
     """
 
     def __init__(self, vendor: str, settings: Mapping[str, Any], readers: int = 1) -> None:
-        """`readers`: PostgreSQL connections at once (the configuration's `statistics_read_connections`)."""
+        """`readers`: PostgreSQL connections at once (the configuration's `read_connection_count`)."""
         self.vendor = vendor
         self.connections: SnapshotConnections | None = None
         self.child: subprocess.Popen[bytes] | None = None

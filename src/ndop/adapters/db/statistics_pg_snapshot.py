@@ -53,7 +53,7 @@ class Batches:
 
 class SnapshotConnections:
     """`count` ADBC connections to PostgreSQL in one read-only snapshot; jobs run on them in threads. How
-    many is the configuration's (NDOP_STATISTICS_READERS, `Config.statistics_read_connections`)."""
+    many is the configuration's (NDOP_READ_CONNECTIONS, `Config.read_connection_count`)."""
 
     def __init__(self, conninfo: str, count: int) -> None:
         import adbc_driver_postgresql.dbapi
