@@ -10,7 +10,6 @@ The default, for any new command, is that the database must be set up.
 
 from __future__ import annotations
 
-import sys
 from enum import StrEnum
 from typing import Any
 
@@ -29,17 +28,30 @@ class Database(StrEnum):
     SET_UP = "set up"  # everything else
 
 
-CHECK_ONLY = frozenset({"check"})  # commands that run with the check's own, smaller Django (ADR 78)
+# Commands that choose for themselves whether to set up Django, and which (`start_django`): `ndop check` runs
+# without it when its snapshot is current (ADR 95), otherwise with the check's smaller Django (ADR 78).
+OWN_STARTUP = frozenset({"check"})
 
 
 def start() -> None:
     """Load the configuration and Django, or say in one line what is wrong."""
     ctx = click.get_current_context(silent=True)
-    check_only = ctx is not None and ctx.invoked_subcommand in CHECK_ONLY and "--gp-data" not in sys.argv
+    try:
+        if ctx is not None and ctx.invoked_subcommand in OWN_STARTUP:
+            container.check_settings()  # the configuration, validated: the command sets Django up if it needs it
+        else:
+            container.setup_django()
+    except ConfigError as exc:
+        fail(str(exc))
+
+
+def start_django(database: Database, *, check_only: bool = False) -> None:
+    """For a command in `OWN_STARTUP`: Django now, then the database as `database` says, each failure one line."""
     try:
         container.setup_django(check_only=check_only)
     except ConfigError as exc:
         fail(str(exc))
+    _ensure(database)
 
 
 def _ensure(database: Database) -> None:
