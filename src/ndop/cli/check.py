@@ -77,7 +77,7 @@ def _service(gp_data: bool) -> CheckService:
     return service
 
 
-@main.command("check", database=Database.NOT_USED)  # its own: `_service`
+@main.command("check", database=Database.SET_UP, own_startup=True)  # ensured by `_service` on Django's path
 @click.argument("request", type=click.File("rb", lazy=False))
 @click.option(
     "-o",

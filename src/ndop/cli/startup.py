@@ -68,12 +68,15 @@ def _ensure(database: Database) -> None:
 
 
 class Command(click.Command):
-    def __init__(self, *args: Any, database: Database = Database.SET_UP, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, database: Database = Database.SET_UP, own_startup: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.database = database
+        self.own_startup = own_startup  # a top-level command named in `OWN_STARTUP`
 
     def invoke(self, ctx: click.Context) -> Any:
-        _ensure(self.database)
+        if not self.own_startup:  # such a command ensures it when it sets Django up (`start_django`)
+            _ensure(self.database)
         try:
             return super().invoke(ctx)
         except ConfigError as exc:  # settings read when first needed (MESH)
