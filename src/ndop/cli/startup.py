@@ -5,7 +5,9 @@
   registry, set up by `ndop migrate` (else `The database is not set up: run ndop migrate`, exit 1).
 
 Commands declare what they need with `database=`: `@main.command("x", database=Database.REACHABLE)`.
-The default, for any new command, is that the database must be set up.
+The default, for any new command, is that the database must be set up. A command in `OWN_STARTUP`
+(`ndop check`, ADR 95) declares `own_startup=True`: `start()` only loads its configuration, and the command
+calls `start_django` itself if it needs Django, which then checks the database as `database=` says.
 """
 
 from __future__ import annotations
