@@ -9,8 +9,9 @@ sealed by two `ndop check` runs 2.5 s apart (ADR 78's racy window), and a one-ro
 not opted out) and a 5,000-row one. Then, round after round so that every command sees the same load:
 
 - `python -c pass`: the interpreter alone, the floor of any Python command;
-- `python -c "import click, numpy, pydantic_settings, django.db.models"`: the libraries a check cannot do
-  without (the command line, the bitmap, the validated configuration, the ORM), imported and nothing run;
+- `python -c "import click, numpy, pydantic_settings, django.db.models"`: the libraries a check could not do
+  without before ADR 95 (the command line, the bitmap, the validated configuration, the ORM), imported and
+  nothing run; and the same without Django, the floor of a check on a current snapshot since (ADR 95);
 - the polars peer (bench/peers/check_polars.py) on the same one-row request;
 - `ndop check` of the one row and of the 5,000 rows (warm, sealed snapshot: a CheckJob and its audit event
   each time).
@@ -137,6 +138,8 @@ def main() -> None:
         "python -c pass": [python, "-c", "pass"],
         "imports (click, numpy, pydantic_settings, django.db.models)": [
             python, "-c", "import click, numpy, pydantic_settings, django.db.models"],
+        "imports without Django (click, numpy, pydantic_settings)": [
+            python, "-c", "import click, numpy, pydantic_settings"],
         "polars peer, one row": [python, str(ROOT / "bench" / "peers" / "check_polars.py"), str(one), str(optouts),
                                  str(OUT / "polars-one.dat")],
         "ndop check, one row": [str(BIN / "ndop"), "check", str(one), "-o", str(OUT / "ndop-one.dat")],

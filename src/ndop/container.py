@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # names for annotations only: a command imports just the parts it asks for (ADR 78)
@@ -57,6 +58,14 @@ def setup_django(*, check_only: bool = False) -> None:
     import django
 
     django.setup()
+
+
+def check_settings() -> ModuleType:
+    """The settings `setup_django(check_only=True)` would give Django, imported without Django: the one
+    validated configuration (a mistake raises `ConfigError`) and DATABASES (ADR 95)."""
+    from importlib import import_module
+
+    return import_module(os.environ.get("DJANGO_SETTINGS_MODULE", "ndop.settings_check"))
 
 
 def registry(clock: Clock | None = None) -> Registry:
@@ -290,6 +299,34 @@ def check_job_store() -> CheckJobStore:
     return DjangoCheckJobStore()
 
 
+def lean_check_service() -> CheckService | None:
+    """`ndop check`'s service on a DB-API connection of its own, without Django (ADR 95), its snapshot
+    already current; None when the check needs Django (a rebuild, a database to migrate, one that does not
+    open, or Django already set up in this process, whose connection is then the one to use)."""
+    import sys
+
+    if "django.db" in sys.modules:
+        return None
+    from ndop.adapters.db.lean import LeanCheckJobs, LeanDatabase, LeanOptOutSource, LeanRegistry, NeedsDjango
+    from ndop.services.check.run_check import CheckService
+    from ndop.services.check.snapshot import SnapshotKeeper
+
+    settings = check_settings()
+    try:
+        db = LeanDatabase.open(settings.DATABASES["default"])
+        try:
+            if not db.migrated():
+                raise NeedsDjango("migrations to apply")
+            keeper = SnapshotKeeper(LeanOptOutSource(db), _snapshot_store(settings))
+            keeper.current()  # now, before any request is read: a rebuild is Django's
+        except BaseException:
+            db.close()
+            raise
+    except Exception:  # noqa: BLE001 - NeedsDjango, or the driver's error (a table missing): Django's path says it
+        return None
+    return CheckService(LeanRegistry(db), LeanCheckJobs(db), keeper)
+
+
 def check_service() -> CheckService:
     """The process-wide check service. Its snapshot stays warm between checks (and, persisted under
     the var directory, between processes); cheap to call again."""
@@ -336,9 +373,14 @@ def snapshot_store() -> SnapshotStore:
     """The persisted opt-out snapshots, MAC'd with a key derived from the configured secret (ADR 43)."""
     from django.conf import settings
 
+    return _snapshot_store(settings)
+
+
+def _snapshot_store(settings: object) -> SnapshotStore:
     from ndop.adapters.files.snapshots import FileSnapshotStore, snapshot_key
 
-    return FileSnapshotStore(Path(settings.CONFIG.var_dir) / "snapshots", snapshot_key(settings.SECRET_KEY))
+    return FileSnapshotStore(Path(settings.CONFIG.var_dir) / "snapshots",  # type: ignore[attr-defined]
+                             snapshot_key(settings.SECRET_KEY))  # type: ignore[attr-defined]
 
 
 def history_reader() -> HistoryReader:

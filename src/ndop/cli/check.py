@@ -11,17 +11,21 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, BinaryIO, TextIO
 
 import click
 
 from ndop import container
 from ndop.cli.common import fail, operator
 from ndop.cli.root import main
+from ndop.cli.startup import Database, start_django
 from ndop.domain.check.jobs import CheckChannel
 from ndop.domain.check.rejections import CheckFormat
+
+if TYPE_CHECKING:
+    from ndop.services.check.run_check import CheckService
 
 EXIT_REJECTED = 3
 PROGRESS_FROM = 16 * 1024 * 1024  # bytes: smaller files finish before a bar is worth drawing
@@ -62,13 +66,18 @@ def _progress(request: BinaryIO) -> Iterator[object]:
         yield bar.update
 
 
-def _check_only(options: Mapping[str, Any]) -> bool:
-    """The Type 1 register's adapter imports the staff models (django-otp's device): --gp-data needs the full
-    Django; every other check runs with the check's own (ADR 78)."""
-    return not options.get("gp_data")
+def _service(gp_data: bool) -> CheckService:
+    """Without Django when the snapshot is current or can be caught up (ADR 95); otherwise the check's
+    smaller Django (ADR 78), or, for GP data (the Type 1 register's adapter needs django-otp), the full one.
+    Either way nothing of the request has been read yet."""
+    service = None if gp_data else container.lean_check_service()
+    if service is None:
+        start_django(Database.SET_UP, check_only=not gp_data)
+        service = container.check_service()
+    return service
 
 
-@main.command("check", check_only=_check_only)
+@main.command("check", database=Database.SET_UP, own_startup=True)  # ensured by `_service` on Django's path
 @click.argument("request", type=click.File("rb", lazy=False))
 @click.option(
     "-o",
@@ -90,7 +99,7 @@ def check(request: BinaryIO, response: Path | None, fmt: str | None, report: Tex
     --gp-data, people with a Type 1 objection are removed as well."""
     if response is not None and not response.resolve().parent.is_dir():
         raise click.BadParameter("the folder does not exist", param_hint="-o")
-    service = container.check_service()
+    service = _service(gp_data)
     try:
         with _progress(request) as progress, _response_file(response) as out:
             outcome = service.run(

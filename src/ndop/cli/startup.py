@@ -8,13 +8,14 @@ Commands declare what they need with `database=`: `@main.command("x", database=D
 The default, for any new command, is that the database must be set up.
 
 The configuration is read first, for every command (even `--help`). Django is set up when a command is
-invoked, after its options are parsed, so that a command can choose the smaller Django of `ndop check`
-(ADR 78) from its own options (`check_only=`), never from `sys.argv`.
+invoked, after its options are parsed. A command that declares `own_startup=True` (`ndop check`) sets it
+up itself, if it needs it, with `start_django`, choosing from its own options, never from `sys.argv`: the
+check runs without Django when its snapshot is current (ADR 95), otherwise with its smaller Django (ADR 78),
+or the full one for `--gp-data`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from enum import StrEnum
 from typing import Any
 
@@ -33,16 +34,9 @@ class Database(StrEnum):
     SET_UP = "set up"  # everything else
 
 
-Options = Mapping[str, Any]
-
-
-def _full(_options: Options) -> bool:
-    return False
-
-
 def check_configuration() -> None:
     """Before any command, even a command's --help: a configuration mistake is one line. (About a
-    millisecond: the settings read the configuration again when Django is set up.)"""
+    millisecond: the settings read the configuration again when they are imported.)"""
     from ndop import config
 
     try:
@@ -51,12 +45,14 @@ def check_configuration() -> None:
         fail(str(exc))
 
 
-def start(*, check_only: bool = False) -> None:
-    """Load the configuration and Django, or say in one line what is wrong."""
+def start_django(database: Database, *, check_only: bool = False) -> None:
+    """Django, then the database as `database` says, each failure one line. `check_only`: the check's
+    smaller Django (ADR 78)."""
     try:
         container.setup_django(check_only=check_only)
     except ConfigError as exc:
         fail(str(exc))
+    _ensure(database)
 
 
 def _ensure(database: Database) -> None:
@@ -73,17 +69,15 @@ def _ensure(database: Database) -> None:
 
 
 class Command(click.Command):
-    """`check_only(options)`: whether the command, given its parsed options, runs with the check's smaller
-    Django (ADR 78). Every other command has the full one."""
-
-    def __init__(self, *args: Any, database: Database = Database.SET_UP,
-                 check_only: Callable[[Options], bool] = _full, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, database: Database = Database.SET_UP, own_startup: bool = False,
+                 **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.database, self.check_only = database, check_only
+        self.database = database
+        self.own_startup = own_startup  # the command calls `start_django` itself, when it needs Django
 
     def invoke(self, ctx: click.Context) -> Any:
-        start(check_only=self.check_only(ctx.params))
-        _ensure(self.database)
+        if not self.own_startup:
+            start_django(self.database)
         try:
             return super().invoke(ctx)
         except ConfigError as exc:  # settings read when first needed (MESH)

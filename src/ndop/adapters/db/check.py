@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import UTC, datetime, timedelta
 
 import numpy as np
 import numpy.typing as npt
@@ -12,34 +10,35 @@ from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
 from ndop.adapters.db import prepared
-from ndop.adapters.db.registry import CHOICE_SEQUENCE
+from ndop.adapters.db.statements import (
+    CHANGES,
+    CHOICE_SEQUENCE,
+    INSERT_JOB,
+    LINKS_COUNTER,
+    STATE,
+    aware,
+    event_fingerprint,
+    job_row,
+    micros,
+)
 from ndop.domain.check.jobs import CheckChannel, CheckJob
 from ndop.domain.check.rejections import CheckFormat
 from ndop.domain.check.snapshot import ChoiceChange, key_of, keys_of
 from ndop.domain.common.actors import Actor
 
-# Bumped by a database trigger whenever a patient's `superseded_by` changes (migration 0004).
-LINKS_COUNTER = "patient_links"
 FETCH = 100_000
-
-
-_JOB_COLUMNS = CheckJob.__slots__
-# Every API call inserts one: a prepared statement on PostgreSQL (ADR 92), the ORM on SQLite.
-_INSERT_JOB = (f"INSERT INTO check_job ({', '.join(_JOB_COLUMNS)}) "
-               f"VALUES ({', '.join(['%s'] * len(_JOB_COLUMNS))})")
 
 
 class DjangoCheckJobStore:
     def add(self, job: CheckJob) -> None:
-        fields = {name: getattr(job, name) for name in _JOB_COLUMNS}
-        fields["channel"] = job.channel.value
-        fields["requested_by"] = str(job.requested_by)
-        fields["format"] = "" if job.format is None else job.format.value
+        # Every API call inserts one: a prepared statement on PostgreSQL (ADR 92), the ORM on SQLite. The
+        # columns are `job_row`'s, which `ndop check`'s own connection writes too (ADR 95).
+        row = job_row(job)
         if connection.vendor != "postgresql":
-            m.CheckJob.objects.create(**fields)
+            m.CheckJob.objects.create(**dict(zip(CheckJob.__slots__, row, strict=True)))
             return
         with prepared.cursor() as cursor:
-            cursor.execute(_INSERT_JOB, [fields[name] for name in _JOB_COLUMNS])
+            cursor.execute(INSERT_JOB, row)
 
     def get(self, job_id: str) -> CheckJob | None:
         row = m.CheckJob.objects.filter(id=job_id).first()
@@ -75,24 +74,19 @@ class DjangoOptOutSource:
     def state(self, at: int) -> tuple[int, int, str]:
         # One round trip (every API call asks): both counters and the event at `at`, in one prepared statement.
         with prepared.cursor() as cursor:
-            cursor.execute(
-                "SELECT (SELECT value FROM registry_counter WHERE name = %s),"
-                " (SELECT value FROM registry_counter WHERE name = %s), e.nhs_number, e.recorded_at"
-                " FROM (SELECT 1 AS one) AS o LEFT JOIN choice_event AS e ON e.sequence = %s",
-                [CHOICE_SEQUENCE, LINKS_COUNTER, at],
-            )
+            cursor.execute(STATE, [CHOICE_SEQUENCE, LINKS_COUNTER, at])
             version, links_version, nhs_number, recorded_at = cursor.fetchone()
         if links_version is None:
             return (*self.versions(), self.fingerprint(at))
         if nhs_number is None:
             return int(version or 0), int(links_version), ""
-        return int(version or 0), int(links_version), _fingerprint(at, nhs_number, _aware(recorded_at))
+        return int(version or 0), int(links_version), event_fingerprint(at, nhs_number, aware(recorded_at))
 
     def fingerprint(self, version: int) -> str:
         row = m.ChoiceEvent.objects.filter(sequence=version).values_list("nhs_number", "recorded_at").first()
         if row is None:
             return ""
-        return _fingerprint(version, row[0], row[1])
+        return event_fingerprint(version, row[0], row[1])
 
     # The snapshot reads the history, never the projection: a rebuild is exact at its version, and a
     # tampered `current_choice` cannot reach a check (ADR 43).
@@ -149,28 +143,18 @@ class DjangoOptOutSource:
                     "    UNION SELECT superseded_by FROM patient WHERE superseded_by <> '')) AS l WHERE latest = 1",
                     [version],
                 )
-                return {key_of(n): (_micros(made), int(seq), choice == "opted_out") for n, made, seq, choice in cursor}
+                return {key_of(n): (micros(made), int(seq), choice == "opted_out") for n, made, seq, choice in cursor}
             finally:  # this may run inside a caller's transaction: the planner's defaults back at once
                 if postgres:
                     cursor.execute("RESET enable_hashjoin")
                     cursor.execute("RESET enable_mergejoin")
 
     def changes(self, after: int, upto: int) -> Iterator[ChoiceChange]:
-        # Each number touched by an event in the range, with its current event at `upto` from the history:
-        # a back-dated event does not change the current choice, so the event's own choice would be wrong.
         with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT nhs_number, choice, made_at, sequence FROM ("
-                "  SELECT nhs_number, choice, made_at, sequence, ROW_NUMBER() OVER ("
-                "    PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest"
-                "  FROM choice_event WHERE sequence <= %s AND nhs_number IN ("
-                "    SELECT nhs_number FROM choice_event WHERE sequence > %s AND sequence <= %s)) AS l "
-                "WHERE latest = 1 ORDER BY sequence",
-                [upto, after, upto],
-            )
+            cursor.execute(CHANGES, [upto, after, upto])
             while rows := cursor.fetchmany(FETCH):
                 for nhs_number, choice, made_at, sequence in rows:
-                    yield ChoiceChange(key_of(nhs_number), choice == "opted_out", _micros(made_at), int(sequence))
+                    yield ChoiceChange(key_of(nhs_number), choice == "opted_out", micros(made_at), int(sequence))
 
 
 # COPY's binary format: a 19-byte header, then per row a 2-byte field count, a 4-byte length and the
@@ -202,7 +186,6 @@ def _parsed(pending: bytearray) -> Iterator[npt.NDArray[np.int64]]:
         yield np.ascontiguousarray(rows[:, 6:]).view(">i8").astype(np.int64).ravel()
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _LATEST_UPTO = (
     "SELECT nhs_number, choice FROM (SELECT nhs_number, choice, ROW_NUMBER() OVER ("
     "PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest FROM choice_event "
@@ -210,24 +193,4 @@ _LATEST_UPTO = (
 )
 
 
-def _micros(value: datetime | str) -> int:
-    """made_at as microseconds since the epoch (SQLite hands raw rows back as naive UTC text)."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
-    return (value - _EPOCH) // timedelta(microseconds=1)
-
-
 __all__ = ["DjangoCheckJobStore", "DjangoOptOutSource"]
-
-
-def _fingerprint(version: int, nhs_number: str, recorded_at: datetime) -> str:
-    return hashlib.sha256(f"{version}:{nhs_number}:{recorded_at.isoformat()}".encode()).hexdigest()[:32]
-
-
-def _aware(value: datetime | str) -> datetime:
-    """A raw cursor's timestamp as the ORM gives it: SQLite returns text, PostgreSQL an aware datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)

@@ -20,13 +20,13 @@ import json
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
-from datetime import UTC
 
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
 from ndop.adapters.db import prepared
-from ndop.domain.common.audit import AuditEntry, AuditRecord, seal
+from ndop.adapters.db.statements import FLUSH_WAL, INSERT_RECORD, LOCK_HEAD, MOVE_HEAD, sealed
+from ndop.domain.common.audit import AuditEntry, AuditRecord
 from ndop.domain.common.clock import Clock
 
 MAX_BATCH = 500  # a bound on one transaction's size; more wait for the next batch
@@ -55,7 +55,7 @@ def append_records(entries: list[tuple[AuditEntry, Clock]], *, flush_after: bool
     if flush_after:
         return _append_prepared(entries)
     head = m.AuditHead.objects.select_for_update().get(id=1)
-    records = _sealed(entries, head.sequence, head.hash)
+    records = sealed(entries, head.sequence, head.hash)
     m.AuditEvent.objects.bulk_create([
         m.AuditEvent(sequence=r.sequence, occurred_at=r.occurred_at, action=r.action, actor=r.actor,
                      subject=r.subject, details=dict(r.details), previous_hash=r.previous_hash, hash=r.hash)
@@ -65,34 +65,16 @@ def append_records(entries: list[tuple[AuditEntry, Clock]], *, flush_after: bool
     return records
 
 
-def _sealed(entries: list[tuple[AuditEntry, Clock]], sequence: int, previous: str) -> list[AuditRecord]:
-    records = []
-    for entry, clock in entries:
-        sequence += 1
-        record = seal(entry, sequence=sequence, occurred_at=clock.now().astimezone(UTC), previous_hash=previous)
-        records.append(record)
-        previous = record.hash
-    return records
-
-
-_LOCK_HEAD = ("SELECT set_config('synchronous_commit', 'off', true), sequence, hash FROM audit_head "
-              "WHERE id = 1 FOR UPDATE")
-# `details` as the ORM's JSONField writes it (json.dumps into jsonb): `ndop audit verify` reads either alike.
-_INSERT_RECORD = ("INSERT INTO audit_event (sequence, occurred_at, action, actor, subject, details, previous_hash,"
-                  " hash) VALUES (%s, %s, %s, %s, %s, %s::jsonb, %s, %s)")
-_MOVE_HEAD = "UPDATE audit_head SET sequence = %s, hash = %s WHERE id = 1"
-
-
 def _append_prepared(entries: list[tuple[AuditEntry, Clock]]) -> list[AuditRecord]:
     with prepared.cursor() as cursor:
-        cursor.execute(_LOCK_HEAD)
+        cursor.execute(LOCK_HEAD)
         _off, sequence, previous = cursor.fetchone()
-        records = _sealed(entries, sequence, previous)
-        cursor.executemany(_INSERT_RECORD, [
+        records = sealed(entries, sequence, previous)
+        cursor.executemany(INSERT_RECORD, [
             (r.sequence, r.occurred_at, r.action, r.actor, r.subject, json.dumps(dict(r.details)),
              r.previous_hash, r.hash) for r in records
         ])
-        cursor.execute(_MOVE_HEAD, (records[-1].sequence, records[-1].hash))
+        cursor.execute(MOVE_HEAD, (records[-1].sequence, records[-1].hash))
     return records
 
 
@@ -100,7 +82,7 @@ def flush_wal() -> None:
     """Return once the WAL is flushed through everything this connection committed: a transaction of its
     own that takes a transaction id commits synchronously, and the WAL is flushed in order."""
     with prepared.cursor() as cursor:
-        cursor.execute("SELECT txid_current()")
+        cursor.execute(FLUSH_WAL)
 
 
 class GroupCommit:

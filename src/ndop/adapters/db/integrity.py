@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from django.db import connection
 
 from ndop.adapters.db import models as m
-from ndop.adapters.db.registry import CHOICE_SEQUENCE
+from ndop.adapters.db.statements import CHOICE_SEQUENCE
 from ndop.domain.registry.integrity import EVENT_FIELDS, EventRow, events_digest
 
 CHUNK = 20_000

@@ -18,6 +18,7 @@ from ndop.adapters.db.mapping import (
     patient_to_row,
 )
 from ndop.adapters.db.organisations import DjangoOrganisationDirectory
+from ndop.adapters.db.statements import CHOICE_SEQUENCE
 from ndop.domain.common.audit import GENESIS_HASH, AuditEntry, AuditRecord
 from ndop.domain.common.clock import Clock, SystemClock
 from ndop.domain.common.nhs_number import NhsNumber
@@ -26,8 +27,6 @@ from ndop.domain.organisations.ports import OrganisationDirectory
 from ndop.domain.registry.choices import ChoiceEvent
 from ndop.domain.registry.patients import Patient
 from ndop.domain.registry.ports import ChoiceStore, PatientIndex
-
-CHOICE_SEQUENCE = "choice_sequence"
 
 
 def reserve_sequences(count: int) -> int:

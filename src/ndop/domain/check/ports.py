@@ -4,6 +4,7 @@ and the check itself as the channels (MESH, API, web upload) run it."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, BinaryIO, Protocol, TextIO
 
 import numpy as np
@@ -15,19 +16,51 @@ from ndop.domain.common.actors import Actor
 
 if TYPE_CHECKING:  # the snapshot loads the compiled kernels; the channels need only its name here
     from ndop.domain.check.snapshot import ChoiceChange, OptOutSnapshot
+    from ndop.domain.common.audit import AuditEntry, AuditRecord
+    from ndop.domain.common.clock import Clock
 
 # Called with the number of request bytes read since the last call (a progress bar's `update`).
 Progress = Callable[[int], None]
 
 
-class CheckJobStore(Protocol):
+class CheckJobLog(Protocol):
+    """Where a check records its job: all the check service needs (`ndop check`'s own connection, ADR 95)."""
+
     def add(self, job: CheckJob) -> None: ...
 
+
+class CheckJobStore(CheckJobLog, Protocol):
     def get(self, job_id: str) -> CheckJob | None: ...
 
     def recent(self, organisation: str, limit: int) -> list[CheckJob]:
         """The organisation's checks, newest first, at most `limit` of them."""
         ...
+
+
+class CheckAudit(Protocol):
+    def append(self, entry: AuditEntry) -> AuditRecord: ...
+
+    def commit_with(self, entry: AuditEntry, write: Callable[[], None]) -> AuditRecord: ...
+
+
+class RegistryVersion(Protocol):
+    def registry_version(self) -> int: ...
+
+
+class CheckRegistry(Protocol):
+    """What a check needs of the registry's unit of work (`Registry` has it all): the clock, the audit
+    trail, the transaction, and the version a refused call is recorded at. So `ndop check` can run on a
+    connection of its own that offers no more (ADR 95)."""
+
+    clock: Clock
+
+    @property
+    def audit(self) -> CheckAudit: ...
+
+    @property
+    def choices(self) -> RegistryVersion: ...
+
+    def transaction(self) -> AbstractContextManager[None]: ...
 
 
 class CheckRunner(Protocol):

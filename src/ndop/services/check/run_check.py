@@ -19,13 +19,12 @@ import numpy.typing as npt
 
 from ndop.domain.check.engine import EngineResult, check_stream
 from ndop.domain.check.jobs import CheckChannel, CheckJob, CheckOutcome
-from ndop.domain.check.ports import CheckJobStore, Progress, Type1Source
+from ndop.domain.check.ports import CheckJobLog, CheckRegistry, Progress, Type1Source
 from ndop.domain.check.rejections import REJECTION_LINE, CheckFormat
 from ndop.domain.check.snapshot import type1_bitmap
 from ndop.domain.common.actors import Actor
 from ndop.domain.common.audit import AuditEntry
 from ndop.domain.common.audit_actions import AuditAction
-from ndop.domain.registry.ports import Registry
 from ndop.services.check.snapshot import SnapshotKeeper
 
 __all__ = ["REJECTION_LINE", "CheckChannel", "CheckOutcome", "CheckService"]
@@ -43,8 +42,8 @@ def _seekable(stream: BinaryIO) -> bool:
 class CheckService:
     def __init__(
         self,
-        registry: Registry,
-        jobs: CheckJobStore,
+        registry: CheckRegistry,
+        jobs: CheckJobLog,
         snapshots: SnapshotKeeper,
         *,
         new_id: Callable[[], str] = lambda: uuid.uuid4().hex,
