@@ -9,7 +9,7 @@ number the choices and pick each person's latest), so Python never holds more th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from itertools import islice
 from queue import Empty, Queue
@@ -102,7 +102,7 @@ def _read_ahead(items: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
                 if stop.is_set():
                     return
             queue.put(done)
-        except BaseException as error:  # handed to the caller's thread, which raises it
+        except Exception as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
             queue.put(_Failed(error))
 
     thread = Thread(target=produce, name="ndop-read-ahead", daemon=True)
@@ -115,10 +115,8 @@ def _read_ahead(items: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
     finally:
         stop.set()
         while thread.is_alive():  # let a blocked `put` through
-            try:
+            with suppress(Empty):
                 queue.get(timeout=0.05)
-            except Empty:
-                pass
         thread.join()
 
 
@@ -152,11 +150,11 @@ def _sqlite_date(value: date | None) -> str | None:
 _SQLITE_VALUE: Final = {"sensitive": "%s = 'true'", "date_of_death": "NULLIF(%s, '')"}
 
 
-def _sqlite_pieces(pieces: Iterable[bytes], width: int, first_line: int | None) -> Iterator[Iterator[tuple[str, ...]]]:
+def _sqlite_pieces(pieces: Iterable[bytes], width: int, first_line: int | None) -> Iterator[list[tuple[Any, ...]]]:
     """The rows of each piece of a file the fast path vouched for (one row a line, no quotes, `width` fields a
     row, "\r\n" on every line or on none), as tuples of its fields, with the line number first when
     `first_line` is given. The piece is split once into a flat list and regrouped by `zip` in C: no Python
-    work a row. Only "\n" ends a row (as for pyarrow and COPY): `splitlines` would also split at U+2028,
+    loop a row. Only "\n" ends a row (as for pyarrow and COPY): `splitlines` would also split at U+2028,
     which a name may hold."""
     line = first_line
     for piece in pieces:
@@ -169,9 +167,9 @@ def _sqlite_pieces(pieces: Iterable[bytes], width: int, first_line: int | None) 
             raise ValueError("a vouched-for piece has a row of another width")
         each = [iter(fields)] * width
         if line is None:
-            yield zip(*each, strict=True)
+            yield list(zip(*each, strict=True))
         else:
-            yield zip(range(line, line + rows), *each, strict=True)
+            yield list(zip(range(line, line + rows), *each, strict=True))
             line += rows
 
 
@@ -273,8 +271,8 @@ class DjangoPopulationStore:
         # The links trigger looks at every row only to bump a counter for the few with a replacement: it is
         # dropped for the load, made again from its own SQL, and its work done once (as on PostgreSQL).
         with connection.cursor() as cursor:
-            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s AND tbl_name = 'patient'",
-                           [SQLITE_LINKS_TRIGGER])
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s "
+                           "AND tbl_name = 'patient'", [SQLITE_LINKS_TRIGGER])
             found = cursor.fetchone()
         trigger = None if found is None else str(found[0])
         if trigger is not None:
@@ -379,7 +377,7 @@ class DjangoPopulationStore:
                     copy.write(piece)
             return int(raw.rowcount)
 
-    def _insert_csv(self, table: str, columns: tuple[str, ...], pieces: Iterable[Iterator[tuple[str, ...]]]) -> int:
+    def _insert_csv(self, table: str, columns: tuple[str, ...], pieces: Iterable[list[tuple[Any, ...]]]) -> int:
         """SQLite: insert the rows of each piece (`_sqlite_pieces`) with one `executemany` a piece."""
         names = ("line", *columns) if table == "stage_patient" else columns
         values = ", ".join(_SQLITE_VALUE.get(c, "%s") for c in names)
