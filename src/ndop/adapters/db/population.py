@@ -27,8 +27,9 @@ from ndop.domain.population.bulk_load import EarlierImport, StagedCheck
 from ndop.domain.population.files import ChoiceRow, PatientRow
 
 BATCH: Final = 20_000
-# Pieces of patients.csv parsed, checked and split ahead of SQLite's inserts, in a thread of their own.
-READ_AHEAD: Final = 2
+# Pieces of patients.csv parsed, checked and split ahead of SQLite's inserts, in a thread of their own: one
+# waiting while one is made and one inserted (each about 55 MB as Python strings at 8 MiB of CSV).
+READ_AHEAD: Final = 1
 SQLITE_CACHE_KIB: Final = 128 * 1024
 # Index builds after a bulk load sort in memory up to this much (PostgreSQL's default is 64 MB: a 60M-row
 # index would spill to disk in many runs). One build at a time, for this transaction only.
