@@ -159,6 +159,27 @@ def test_direct_load_with_an_unknown_replacement_is_refused_with_its_line(regist
     assert m.Patient.objects.count() == 0
 
 
+def test_a_staged_fast_load_into_a_registry_names_the_line_of_a_repeated_number(registry, small) -> None:
+    """Not a first load: the vouched-for rows are staged with their line numbers (SQLite: a `range` zipped in
+    front of each piece's rows), and the check across rows names the second line of a repeated number."""
+    load(registry, *files(200, seed=31))
+    patients, choices = small
+    lines = patients.decode().splitlines(keepends=True)
+    lines.insert(len(lines) - 3, lines[1100])  # a number repeated, three lines before the end
+    staged: list[int | None] = []
+    original = bulk.DjangoPopulationStore.stage_patients_csv
+
+    def spy(self, pieces, columns):
+        staged.append(original(self, pieces, columns))
+        return staged[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(bulk.DjangoPopulationStore, "stage_patients_csv", spy)
+        error = refused(registry, "".join(lines).encode(), choices)
+    assert staged == [1_501]  # staged by the fast path, not by the row-by-row one
+    assert [e.line for e in error.errors] == [len(lines) - 3]
+
+
 def test_the_progress_counts_each_byte_once_when_the_fast_path_gives_up(registry, small) -> None:
     import io
 

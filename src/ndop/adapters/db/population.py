@@ -103,7 +103,7 @@ def _read_ahead(items: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
                 if stop.is_set():
                     return
             queue.put(done)
-        except Exception as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
             queue.put(_Failed(error))
 
     thread = Thread(target=produce, name="ndop-read-ahead", daemon=True)
