@@ -255,7 +255,7 @@ class DjangoPopulationStore:
     def _load_directly(self) -> bool:
         """The first load into an empty `patient` table (ADR 91, and on SQLite ADR 98): the rows go straight
         into it, with no staging copy and no second insert. On PostgreSQL, only with no foreign key on its key
-        and no row trigger whose work the load cannot redo. SQLite keeps its key and triggers in place."""
+        and no row trigger whose work the load cannot redo. SQLite keeps its key, and its other triggers fire."""
         if self._scalar("SELECT EXISTS (SELECT 1 FROM patient)"):
             return False
         return self.vendor == "sqlite" or (self._primary_key("patient") is not None
@@ -263,9 +263,9 @@ class DjangoPopulationStore:
 
     def _insert_into_patient(self, columns: tuple[str, ...], pieces: Iterable[bytes]) -> int:
         """SQLite's direct load (ADR 98): the vouched-for rows inserted into the empty `patient` table with its
-        secondary indexes dropped. Its primary key stays (SQLite cannot drop it) and refuses a repeated
-        number; its row triggers stay on. A repeated number or an unknown replacement raises `_RowByRow`,
-        as on PostgreSQL. The indexes are built again from the catalogue, one sort each (ADR 82)."""
+        secondary indexes and its links trigger dropped. Its primary key stays (SQLite cannot drop it) and
+        refuses a repeated number. A repeated number or an unknown replacement raises `_RowByRow`, as on
+        PostgreSQL. The indexes and the trigger are made again from the catalogue's own SQL (ADR 82)."""
         indexes = self._secondary_indexes("patient")
         for name, _ in indexes:
             self._execute(f'DROP INDEX "{name}"')
