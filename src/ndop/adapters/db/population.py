@@ -9,10 +9,12 @@ number the choices and pick each person's latest), so Python never holds more th
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from datetime import date, datetime
 from itertools import islice
-from typing import Any, Final
+from queue import Empty, Queue
+from threading import Event, Thread
+from typing import Any, Final, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from psycopg.copy import QueuedLibpqWriter
@@ -25,6 +27,9 @@ from ndop.domain.population.bulk_load import EarlierImport, StagedCheck
 from ndop.domain.population.files import ChoiceRow, PatientRow
 
 BATCH: Final = 20_000
+# Pieces of patients.csv parsed, checked and split ahead of SQLite's inserts, in a thread of their own: one
+# waiting while one is made and one inserted (each about 55 MB as Python strings at 8 MiB of CSV).
+READ_AHEAD: Final = 1
 SQLITE_CACHE_KIB: Final = 128 * 1024
 # Index builds after a bulk load sort in memory up to this much (PostgreSQL's default is 64 MB: a 60M-row
 # index would spill to disk in many runs). One build at a time, for this transaction only.
@@ -68,8 +73,52 @@ _UNKNOWN_REPLACEMENT_IN_PATIENT: Final = (
 # The patient table's row trigger (migration 0004), and what it does for a row with a replacement, done
 # once per direct load instead.
 LINKS_TRIGGER: Final = "patient_links_changed"
+SQLITE_LINKS_TRIGGER: Final = "patient_links_insert"  # SQLite's trigger for an inserted row (migration 0004)
 _BUMP_LINKS: Final = ("UPDATE registry_counter SET value = value + 1 WHERE name = 'patient_links' "
                       "AND EXISTS (SELECT 1 FROM patient WHERE superseded_by <> '')")
+
+
+T = TypeVar("T")
+
+
+class _Failed:
+    def __init__(self, error: BaseException) -> None:
+        self.error = error
+
+
+def _read_ahead(items: Iterable[T], depth: int = READ_AHEAD) -> Iterator[T]:
+    """`items`, produced by a thread of its own at most `depth` ahead of the caller. pyarrow's parse and
+    checks and SQLite's `sqlite3_step` both release the GIL, so on SQLite the next piece is read and checked
+    while this one is inserted (on PostgreSQL psycopg's writer thread does the same for the COPY). An
+    exception in `items` (`NotFast` included) is raised here, at the point the caller reached; if the caller
+    stops early, the thread stops after the piece it is on."""
+    queue: Queue[object] = Queue(depth)
+    stop = Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                queue.put(item)
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # noqa: BLE001 - handed to the caller's thread, which raises it
+            queue.put(_Failed(error))
+
+    thread = Thread(target=produce, name="ndop-read-ahead", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, _Failed):
+                raise item.error
+            yield item  # type: ignore[misc]
+    finally:
+        stop.set()
+        while thread.is_alive():  # let a blocked `put` through
+            with suppress(Empty):
+                queue.get(timeout=0.05)
+        thread.join()
 
 
 class _RowByRow(Exception):
@@ -97,25 +146,32 @@ def _sqlite_date(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-_SENSITIVE: Final = PATIENT_FIELDS.index("sensitive")
-_DIED: Final = PATIENT_FIELDS.index("date_of_death")
+# How SQLite takes a vouched-for patients.csv value: as the file has it, except `sensitive` (0 or 1, as
+# staged row by row) and an empty date of death (NULL). SQLite evaluates these in C, once a row.
+_SQLITE_VALUE: Final = {"sensitive": "%s = 'true'", "date_of_death": "NULLIF(%s, '')"}
 
 
-def _sqlite_rows(pieces: Iterable[bytes]) -> Iterator[tuple[Any, ...]]:
-    """(line, *fields) from the pieces of a file the fast path vouched for: one row a line, no quotes, every
-    value already in the form SQLite stages (dates as text), apart from `sensitive` and an empty death date."""
-    line = 1
+def _sqlite_pieces(pieces: Iterable[bytes], width: int, first_line: int | None) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of each piece of a file the fast path vouched for (one row a line, no quotes, `width` fields a
+    row, "\r\n" on every line or on none), as tuples of its fields, with the line number first when
+    `first_line` is given. The piece is split once into a flat list and regrouped by `zip` in C: no Python
+    loop a row. Only "\n" ends a row (as for pyarrow and COPY): `splitlines` would also split at U+2028,
+    which a name may hold."""
+    line = first_line
     for piece in pieces:
-        # Only "\n" ends a row (as for pyarrow and COPY): `splitlines` would also split at U+2028, which a
-        # name may hold.
-        for text in piece.decode().split("\n"):
-            if not text:  # after the piece's last line end
-                continue
-            fields: list[Any] = text.removesuffix("\r").split(",")
-            line += 1
-            fields[_SENSITIVE] = int(fields[_SENSITIVE] == "true")
-            fields[_DIED] = fields[_DIED] or None
-            yield line, *fields
+        text = piece.decode().replace("\r\n", "\n").removesuffix("\n")
+        if not text:
+            continue
+        fields = text.replace("\n", ",").split(",")
+        rows, left = divmod(len(fields), width)
+        if left:  # the fast path checked every row's width: this cannot happen
+            raise ValueError("a vouched-for piece has a row of another width")
+        each = [iter(fields)] * width
+        if line is None:
+            yield list(zip(*each, strict=True))
+        else:
+            yield list(zip(range(line, line + rows), *each, strict=True))
+            line += rows
 
 
 class DjangoPopulationStore:
@@ -181,13 +237,15 @@ class DjangoPopulationStore:
         same when a check across rows failed on the direct load below."""
         try:
             with transaction.atomic(savepoint=True):
-                if self.vendor == "postgresql" and self._load_directly():
-                    self._direct_count = self._copy_into_patient(columns, pieces)
+                if self._load_directly():
+                    load = self._copy_into_patient if self.vendor == "postgresql" else self._insert_into_patient
+                    self._direct_count = load(columns, pieces)
                     return self._direct_count
                 if self.vendor == "postgresql":
                     count = self._copy_csv("stage_patient", columns, pieces)
                 else:
-                    count = self._insert_many("stage_patient", columns, _sqlite_rows(pieces))
+                    count = self._insert_csv("stage_patient", columns,
+                                             _read_ahead(_sqlite_pieces(pieces, len(columns), 2)))
         except _RowByRow:
             self._direct_count = None
             return None
@@ -195,10 +253,44 @@ class DjangoPopulationStore:
         return count
 
     def _load_directly(self) -> bool:
-        """The first load into an empty `patient` table, with no foreign key on its key (ADR 91): the rows
-        go straight into it, with no staging copy and no second insert."""
-        return (not self._scalar("SELECT EXISTS (SELECT 1 FROM patient)") and self._primary_key("patient") is not None
-                and set(self._row_triggers("patient")) <= {LINKS_TRIGGER})  # no trigger whose work we cannot redo
+        """The first load into an empty `patient` table (ADR 91, and on SQLite ADR 98): the rows go straight
+        into it, with no staging copy and no second insert. On PostgreSQL, only with no foreign key on its key
+        and no row trigger whose work the load cannot redo. SQLite keeps its key, and its other triggers fire."""
+        if self._scalar("SELECT EXISTS (SELECT 1 FROM patient)"):
+            return False
+        return self.vendor == "sqlite" or (self._primary_key("patient") is not None
+                                           and set(self._row_triggers("patient")) <= {LINKS_TRIGGER})
+
+    def _insert_into_patient(self, columns: tuple[str, ...], pieces: Iterable[bytes]) -> int:
+        """SQLite's direct load (ADR 98): the vouched-for rows inserted into the empty `patient` table with its
+        secondary indexes and its links trigger dropped. Its primary key stays (SQLite cannot drop it) and
+        refuses a repeated number. A repeated number or an unknown replacement raises `_RowByRow`, as on
+        PostgreSQL. The indexes and the trigger are made again from the catalogue's own SQL (ADR 82)."""
+        indexes = self._secondary_indexes("patient")
+        for name, _ in indexes:
+            self._execute(f'DROP INDEX "{name}"')
+        # The links trigger looks at every row only to bump a counter for the few with a replacement: it is
+        # dropped for the load, made again from its own SQL, and its work done once (as on PostgreSQL).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = %s "
+                           "AND tbl_name = 'patient'", [SQLITE_LINKS_TRIGGER])
+            found = cursor.fetchone()
+        trigger = None if found is None else str(found[0])
+        if trigger is not None:
+            self._execute(f'DROP TRIGGER "{SQLITE_LINKS_TRIGGER}"')
+        try:
+            count = self._insert_csv("patient", columns,
+                                     _read_ahead(_sqlite_pieces(pieces, len(columns), None)))
+        except IntegrityError:
+            raise _RowByRow from None  # a number repeated in the file: the savepoint takes the rows back
+        if self._scalar(_UNKNOWN_REPLACEMENT_IN_PATIENT):
+            raise _RowByRow
+        for _, definition in indexes:
+            self._execute(definition)
+        if trigger is not None:
+            self._execute(trigger)
+            self._execute(_BUMP_LINKS)
+        return count
 
     def _copy_into_patient(self, columns: tuple[str, ...], pieces: Iterable[bytes]) -> int:
         """COPY the vouched-for rows into the empty `patient` table with its indexes, key and row trigger off,
@@ -285,6 +377,18 @@ class DjangoPopulationStore:
                 for piece in pieces:
                     copy.write(piece)
             return int(raw.rowcount)
+
+    def _insert_csv(self, table: str, columns: tuple[str, ...], pieces: Iterable[list[tuple[Any, ...]]]) -> int:
+        """SQLite: insert the rows of each piece (`_sqlite_pieces`) with one `executemany` a piece."""
+        names = ("line", *columns) if table == "stage_patient" else columns
+        values = ", ".join(_SQLITE_VALUE.get(c, "%s") for c in names)
+        sql = f"INSERT INTO {table} ({', '.join(names)}) VALUES ({values})"
+        count = 0
+        with connection.cursor() as cursor:
+            for rows in pieces:
+                cursor.executemany(sql, rows)
+                count += cursor.rowcount
+        return count
 
     def _insert_many(self, table: str, fields: tuple[str, ...], rows: Iterable[tuple[Any, ...]]) -> int:
         placeholders = ", ".join(["%s"] * (len(fields) + 1))
