@@ -22,6 +22,7 @@ from typing import Any, Final
 import numpy as np
 from numba import njit
 
+from ndop.domain.check.block_copy import copy_bytes
 from ndop.domain.check.dat_scan import BAD_CHECK_DIGIT, BLANK, CR, LF, NOT_DIGITS, WRONG_LENGTH
 from ndop.domain.common.nhs_number import InvalidReason
 
@@ -569,7 +570,7 @@ def _copy_kept(
     removed: int,
 ) -> tuple[int, int]:
     """Look the batch's numbers up (in a loop of their own, so that the cache misses overlap), then
-    copy the runs of kept records between removed ones, one block copy each."""
+    copy the runs of kept records between removed ones, one memcpy each (`block_copy`)."""
     for r in range(nb):
         q = keys[r]
         hits[r] = (bitmap[q >> 3] >> (q & 7)) & 1
@@ -579,11 +580,11 @@ def _copy_kept(
             removed += 1
             a = starts[r]
             if a > run:
-                out[out_pos : out_pos + a - run] = buf[run:a]
+                copy_bytes(out, out_pos, buf, run, a - run)
                 out_pos += a - run
             run = starts[r + 1] if r + 1 < nb else batch_end
     if batch_end > run:
-        out[out_pos : out_pos + batch_end - run] = buf[run:batch_end]
+        copy_bytes(out, out_pos, buf, run, batch_end - run)
         out_pos += batch_end - run
     return out_pos, removed
 
