@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,24 +61,36 @@ CHUNK = 5_000_000
 
 
 class PeakMemory:
-    """Samples the resident memory of a process and all its children (the JVM and its Python workers) while
-    `measuring` is set."""
+    """Samples the memory of a process and all its children (the JVM and its Python workers) while `measuring`
+    is set: the peak of the tree's RSS, and of its PSS (shared pages split between the processes that map them,
+    so a page a forked Python worker shares with the daemon, or a memory-mapped file the workers share, counts
+    once in the sum), with the JVM's and the Python processes' part of each at the tree's PSS peak."""
 
     def __init__(self, pid: int) -> None:
         self.peak = 0
+        self.peak_pss = 0
+        self.parts: dict[str, int] = {}
         self.measuring = threading.Event()
         self._process = psutil.Process(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _tree(self) -> int:
-        total = 0
+    def _sample(self) -> None:
+        rss = pss = 0
+        parts = {"jvm_rss": 0, "jvm_pss": 0, "python_rss": 0, "python_pss": 0, "pythons": 0}
         with contextlib.suppress(psutil.Error):
-            for p in [self._process, *self._process.children(recursive=True)]:
+            for p in self._process.children(recursive=True):  # the bench's own child process is not counted
                 with contextlib.suppress(psutil.Error):  # a worker that has just exited
-                    total += p.memory_info().rss
-        return total
+                    info = p.memory_full_info()
+                    kind = "jvm" if p.name() == "java" else "python"
+                    parts[f"{kind}_rss"] += info.rss
+                    parts[f"{kind}_pss"] += info.pss
+                    parts["pythons"] += kind == "python"
+                    rss, pss = rss + info.rss, pss + info.pss
+        self.peak = max(self.peak, rss)
+        if pss > self.peak_pss:
+            self.peak_pss, self.parts = pss, parts
 
     def cpu(self) -> float:
         """CPU seconds (user + system) used so far by the tree: a figure the load of the machine moves less."""
@@ -92,7 +105,7 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             if self.measuring.is_set():
-                self.peak = max(self.peak, self._tree())
+                self._sample()
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -144,29 +157,29 @@ def builders(spark, rows, opted, snapshot):
 
     from bench.peers.spark_sql import bitmap_frame, valid, verdict, with_bitmap
     from ndop.spark import remove_opted_out
-    from ndop.spark.apply import _remove_in_batches, key_bits
-    from ndop.spark.kernel import KEPT, verdicts
+    from ndop.spark.apply import _remove_in_batches
+    from ndop.spark.kernel import KEPT, key_bits, verdicts
 
     keys = snapshot.keys_for(False)
     number = F.col("nhs_number")
 
     def broadcast_keys():
-        return spark.sparkContext.broadcast(keys)
+        return spark.sparkContext.broadcast(keys), uuid.uuid4().hex
 
     def arrow_udf():
-        b = broadcast_keys()
+        b, token = broadcast_keys()
 
         def verdict_of(values):
-            return pa.array(verdicts(values, key_bits(b))[0].view(np.int8), pa.int8())
+            return pa.array(verdicts(values, key_bits(b, token))[0].view(np.int8), pa.int8())
 
         return rows.filter(F.arrow_udf(verdict_of, ByteType())(number) == KEPT)
 
     def pandas_udf():
-        b = broadcast_keys()
+        b, token = broadcast_keys()
 
         @F.pandas_udf(BooleanType())
-        def keep(column):  # the same compiled kernel, pandas Series in and out
-            return pd.Series(verdicts(pa.array(column), key_bits(b))[0] == KEPT)
+        def keep(column):  # the same kernel, pandas Series in and out
+            return pd.Series(verdicts(pa.array(column), key_bits(b, token))[0] == KEPT)
 
         return rows.filter(keep(number))
 
@@ -177,9 +190,10 @@ def builders(spark, rows, opted, snapshot):
     return {
         "ndop remove_opted_out invalid=drop": lambda: remove_opted_out(rows, snapshot, invalid="drop"),
         "ndop remove_opted_out invalid=reject": lambda: remove_opted_out(rows, snapshot),
+        DAEMON: lambda: remove_opted_out(rows, snapshot, invalid="drop"),
         "JVM expression: bitmap words + SQL": jvm_bitmap,
         "kernel in an Arrow UDF": arrow_udf,
-        "kernel in mapInArrow": lambda: _remove_in_batches(rows, broadcast_keys(), "nhs_number", "drop", "x"),
+        "kernel in mapInArrow": lambda: _remove_in_batches(rows, *broadcast_keys(), "nhs_number", "drop", "x"),
         "kernel in a pandas UDF": pandas_udf,
         PEER: lambda: rows.filter(valid(number, True)[0]).join(F.broadcast(opted), "nhs_number", "left_anti"),
         BARE: lambda: rows.join(F.broadcast(opted), "nhs_number", "left_anti"),
@@ -187,6 +201,7 @@ def builders(spark, rows, opted, snapshot):
 
 
 PEER = "peer: broadcast anti-join + validity"
+DAEMON = "ndop's daemon: remove_opted_out drop"  # spark.python.daemon.module=ndop.spark.daemon
 BARE = "peer: broadcast anti-join, no validity"
 
 
@@ -231,7 +246,10 @@ def child(args: argparse.Namespace) -> None:
              .config("spark.executor.metrics.pollingInterval", "100ms")
              .config("spark.driver.extraJavaOptions", f"-Xlog:gc:file={gc_log}:uptime")
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(args.arrow_batch))
-             .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)).getOrCreate())
+             .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)))
+    if args.child == DAEMON:  # the workers forked after numpy, pyarrow and ndop.spark.kernel are imported
+        spark = spark.config("spark.python.daemon.module", "ndop.spark.daemon")
+    spark = spark.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     rows = spark.read.parquet(str(directory / "rows.parquet"))
     opted = spark.read.parquet(str(directory / "opted.parquet"))
@@ -290,6 +308,8 @@ def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
     if process.wait() != 0 or not result:
         raise SystemExit(f"{name} failed (exit {process.returncode})")
     result["tree_rss"] = memory.peak
+    result["tree_pss"] = memory.peak_pss
+    result.update(memory.parts)
     return result
 
 
@@ -331,6 +351,9 @@ def main() -> None:
               f"  off-heap {r['JVMOffHeapMemory'] / 2**20:4.0f}  Python RSS"
               f" {r['ProcessTreePythonRSSMemory'] / 2**20:5.0f} MiB  kept {r['rows']:,}  load {os.getloadavg()[0]:.1f}",
               flush=True)
+        print(f"  {'':<40} at the PSS peak: tree PSS {r['tree_pss'] / 2**20:6.0f} MiB = JVM {r['jvm_pss'] / 2**20:6.0f}"
+              f" (RSS {r['jvm_rss'] / 2**20:6.0f}) + {r['pythons']} Python {r['python_pss'] / 2**20:5.0f}"
+              f" (RSS {r['python_rss'] / 2**20:5.0f}) MiB", flush=True)
 
     peer = results[PEER]
     print("\nRatios against the peer with validity (time: peer / variant, higher is faster; memory: variant / peer):")
@@ -343,12 +366,13 @@ def main() -> None:
         cpu = peer["cpu"] / r["cpu"]
         print(f"  {name:<40} {peer['seconds'] / r['seconds']:5.2f}x faster ({bare:5.2f}x the bare join),"
               f" CPU {cpu:5.2f}x less   tree RSS"
-              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   heap {heap:4.2f}x   live heap {live:4.2f}x   {same}")
+              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   tree PSS {r['tree_pss'] / peer['tree_pss']:4.2f}x"
+              f"   heap {heap:4.2f}x   live heap {live:4.2f}x   {same}")
     print(f"Load average {os.getloadavg()} at the end")
 
 
 def builders_names() -> list[str]:
-    return ["ndop remove_opted_out invalid=drop", "ndop remove_opted_out invalid=reject",
+    return ["ndop remove_opted_out invalid=drop", "ndop remove_opted_out invalid=reject", DAEMON,
             "JVM expression: bitmap words + SQL", "kernel in an Arrow UDF", "kernel in mapInArrow",
             "kernel in a pandas UDF", PEER, BARE]
 
