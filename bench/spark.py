@@ -1,6 +1,7 @@
 """ndop.spark against the plain Spark way, in local mode, on one Parquet data set (`make bench-spark`).
 
-    python bench/spark.py [--rows 100000000] [--opt-outs 3400000] [--master local[2]] [--dir DIR] [--only A,B]
+    python bench/spark.py [--rows 100000000] [--opt-outs 3400000] [--master local[2]] [--driver-memory 4g]
+                          [--dir DIR] [--only A,B]
 
 Writes ROWS NHS numbers (text, as a lake keeps them) and a row number to Parquet, and a signed export of
 OPT-OUTS opted-out numbers; then runs each variant below in its own Spark application (a fresh JVM and fresh
@@ -9,7 +10,7 @@ Python workers, so that neither memory nor warm caches carry from one to the nex
 - ndop `remove_opted_out` as shipped, invalid="drop" (and invalid="reject": a counting pass first);
 - the JVM-side expression: validity as arithmetic in Spark SQL and the snapshot's range bitmap broadcast as one
   row of 64-bit words, tested with built-in bit functions (`ndop.spark.expression`: no Python worker at all);
-- the compiled kernel (numba) in an Arrow UDF over the number column, in `mapInArrow` (every column crosses to
+- ndop's kernel (numpy) in an Arrow UDF over the number column, in `mapInArrow` (every column crosses to
   Python) and in a pandas UDF;
 - the peer, the plain Spark way: the opted-out numbers read as a DataFrame and a broadcast left anti-join
   (`df.join(broadcast(opted), "nhs_number", "left_anti")`), with the same validity rule (the fastest plain
@@ -19,9 +20,10 @@ Each result goes to Spark's `noop` sink (all the work, no output files); in the 
 the kept rows and XORs a 64-bit hash of every kept row, and these are compared between variants (row for row,
 up to a hash collision) and with the count computed when the data was written.
 
-Memory, three ways, all over the timed action only: (1) the peak resident memory of the application's whole
-process tree (the JVM, which in local mode is driver and executor, plus its Python workers), sampled every
-0.1 s from outside; (2) Spark's own executor metrics (`spark.executor.processTreeMetrics.enabled`, polled every
+Memory, three ways, all over the timed action only: (1) the peak resident memory (RSS) and the peak
+proportional set size (PSS: a shared page split between the processes that map it) of the JVM, which in
+local mode is driver and executor, plus its Python workers, sampled every 0.1 s from outside, with the JVM's
+and the Python processes' part at the PSS peak; (2) Spark's own executor metrics (`spark.executor.processTreeMetrics.enabled`, polled every
 100 ms, read from the REST API): peak JVM heap used, JVM off-heap, and the Python workers' RSS; (3) the live
 heap: the most heap in use just after a collection, from the JVM's GC log (`-Xlog:gc`), which leaves out
 the garbage not yet collected that (2) counts (with a 4 GB heap, most of it).
@@ -190,7 +192,6 @@ def builders(spark, rows, opted, snapshot):
     return {
         "ndop remove_opted_out invalid=drop": lambda: remove_opted_out(rows, snapshot, invalid="drop"),
         "ndop remove_opted_out invalid=reject": lambda: remove_opted_out(rows, snapshot),
-        DAEMON: lambda: remove_opted_out(rows, snapshot, invalid="drop"),
         "JVM expression: bitmap words + SQL": jvm_bitmap,
         "kernel in an Arrow UDF": arrow_udf,
         "kernel in mapInArrow": lambda: _remove_in_batches(rows, *broadcast_keys(), "nhs_number", "drop", "x"),
@@ -201,7 +202,6 @@ def builders(spark, rows, opted, snapshot):
 
 
 PEER = "peer: broadcast anti-join + validity"
-DAEMON = "ndop's daemon: remove_opted_out drop"  # spark.python.daemon.module=ndop.spark.daemon
 BARE = "peer: broadcast anti-join, no validity"
 
 
@@ -246,10 +246,7 @@ def child(args: argparse.Namespace) -> None:
              .config("spark.executor.metrics.pollingInterval", "100ms")
              .config("spark.driver.extraJavaOptions", f"-Xlog:gc:file={gc_log}:uptime")
              .config("spark.sql.execution.arrow.maxRecordsPerBatch", str(args.arrow_batch))
-             .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)))
-    if args.child == DAEMON:  # the workers forked after numpy, pyarrow and ndop.spark.kernel are imported
-        spark = spark.config("spark.python.daemon.module", "ndop.spark.daemon")
-    spark = spark.getOrCreate()
+             .config("spark.sql.autoBroadcastJoinThreshold", str(512 * 2**20)).getOrCreate())
     spark.sparkContext.setLogLevel("ERROR")
     rows = spark.read.parquet(str(directory / "rows.parquet"))
     opted = spark.read.parquet(str(directory / "opted.parquet"))
@@ -280,7 +277,9 @@ def child(args: argparse.Namespace) -> None:
     gc_log.parent.rmdir()
 
 
-def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
+def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict | None:
+    """The variant's figures, or None when its application failed (the peer's does below about 1 GB of heap:
+    "Not enough memory to build and broadcast the table"); its error is on stderr."""
     command = [sys.executable, __file__, "--child", name, "--dir", str(args.dir), "--master", args.master,
                "--arrow-batch", str(args.arrow_batch), "--driver-memory", args.driver_memory, *(["--plan"] * plan)]
     environment = {**os.environ, "PYSPARK_PYTHON": sys.executable}
@@ -306,7 +305,8 @@ def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
                   f"{', a broadcast variable' if python else ''}")
     memory.stop()
     if process.wait() != 0 or not result:
-        raise SystemExit(f"{name} failed (exit {process.returncode})")
+        print(f"  {name:<40} FAILED (exit {process.returncode}; its error above)", flush=True)
+        return None
     result["tree_rss"] = memory.peak
     result["tree_pss"] = memory.peak_pss
     result.update(memory.parts)
@@ -344,6 +344,8 @@ def main() -> None:
     results: dict[str, dict] = {}
     for name in names:
         r = run_variant(args, name, plan=True)
+        if r is None:
+            continue
         results[name] = r
         print(f"  {name:<40} {r['seconds']:7.1f} s  CPU {r['cpu']:6.1f} s  tree RSS {r['tree_rss'] / 2**20:6.0f} MiB"
               f"  heap"
@@ -355,8 +357,12 @@ def main() -> None:
               f" (RSS {r['jvm_rss'] / 2**20:6.0f}) + {r['pythons']} Python {r['python_pss'] / 2**20:5.0f}"
               f" (RSS {r['python_rss'] / 2**20:5.0f}) MiB", flush=True)
 
-    peer = results[PEER]
-    print("\nRatios against the peer with validity (time: peer / variant, higher is faster; memory: variant / peer):")
+    reference = PEER if PEER in results else BARE if BARE in results else None
+    if reference is None or BARE not in results:
+        print(f"No ratios: a peer failed. Load average {os.getloadavg()} at the end")
+        return
+    peer = results[reference]
+    print(f"\nRatios against {reference} (time: it / variant, higher is faster; memory: variant / it):")
     for name, r in results.items():
         same = ("same rows" if (r["rows"], r["hash"]) == (peer["rows"], peer["hash"]) and r["rows"] == expected
                 else f"DIFFERENT: {r['rows']:,} rows vs {peer['rows']:,}")
@@ -372,7 +378,7 @@ def main() -> None:
 
 
 def builders_names() -> list[str]:
-    return ["ndop remove_opted_out invalid=drop", "ndop remove_opted_out invalid=reject", DAEMON,
+    return ["ndop remove_opted_out invalid=drop", "ndop remove_opted_out invalid=reject",
             "JVM expression: bitmap words + SQL", "kernel in an Arrow UDF", "kernel in mapInArrow",
             "kernel in a pandas UDF", PEER, BARE]
 
