@@ -21,12 +21,13 @@ the kept rows and XORs a 64-bit hash of every kept row, and these are compared b
 up to a hash collision) and with the count computed when the data was written.
 
 Memory, three ways, all over the timed action only: (1) the peak resident memory (RSS) and the peak
-proportional set size (PSS: a shared page split between the processes that map it) of the JVM, which in
-local mode is driver and executor, plus its Python workers, sampled every 0.1 s from outside, with the JVM's
-and the Python processes' part at the PSS peak; (2) Spark's own executor metrics (`spark.executor.processTreeMetrics.enabled`, polled every
-100 ms, read from the REST API): peak JVM heap used, JVM off-heap, and the Python workers' RSS; (3) the live
-heap: the most heap in use just after a collection, from the JVM's GC log (`-Xlog:gc`), which leaves out
-the garbage not yet collected that (2) counts (with a 4 GB heap, most of it).
+proportional set size (PSS: a shared page split between the processes that map it) of the JVM, which in local
+mode is driver and executor, plus its Python workers, sampled every 0.1 s from outside, with the JVM's and the
+Python processes' part at the PSS peak; (2) Spark's own executor metrics
+(`spark.executor.processTreeMetrics.enabled`, polled every 100 ms, read from the REST API): peak JVM heap
+used, JVM off-heap, and the Python workers' RSS; (3) the live heap: the most heap in use just after a
+collection, from the JVM's GC log (`-Xlog:gc`), which leaves out the garbage not yet collected that (2) counts
+(with a 4 GB heap, most of it).
 """
 
 from __future__ import annotations
