@@ -100,11 +100,13 @@ def key_bits(keys: Broadcast[npt.NDArray[np.uint32]], token: str) -> KeyBits:
         return _BITS[0][1]
     from pyspark import SparkFiles, TaskContext
 
-    if TaskContext.get() is None:  # not in a task (a test calling the UDF's function on the driver)
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX executor: no file lock, so each worker keeps its own bitmap
+        fcntl = None  # type: ignore[assignment]
+    if TaskContext.get() is None or fcntl is None:  # not in a task (a test calling the UDF on the driver)
         bits = KeyBits.of(keys.value)
     else:
-        import fcntl
-
         directory = Path(SparkFiles.getRootDirectory())
         path = directory / f"ndop-keys-{token}.bits"
         with open(directory / "ndop-keys.lock", "w") as lock:
