@@ -1,6 +1,7 @@
 """ndop.spark against the plain Spark way, in local mode, on one Parquet data set (`make bench-spark`).
 
-    python bench/spark.py [--rows 100000000] [--opt-outs 3400000] [--master local[2]] [--dir DIR] [--only A,B]
+    python bench/spark.py [--rows 100000000] [--opt-outs 3400000] [--master local[2]] [--driver-memory 4g]
+                          [--dir DIR] [--only A,B]
 
 Writes ROWS NHS numbers (text, as a lake keeps them) and a row number to Parquet, and a signed export of
 OPT-OUTS opted-out numbers; then runs each variant below in its own Spark application (a fresh JVM and fresh
@@ -9,7 +10,7 @@ Python workers, so that neither memory nor warm caches carry from one to the nex
 - ndop `remove_opted_out` as shipped, invalid="drop" (and invalid="reject": a counting pass first);
 - the JVM-side expression: validity as arithmetic in Spark SQL and the snapshot's range bitmap broadcast as one
   row of 64-bit words, tested with built-in bit functions (`ndop.spark.expression`: no Python worker at all);
-- the compiled kernel (numba) in an Arrow UDF over the number column, in `mapInArrow` (every column crosses to
+- ndop's kernel (numpy) in an Arrow UDF over the number column, in `mapInArrow` (every column crosses to
   Python) and in a pandas UDF;
 - the peer, the plain Spark way: the opted-out numbers read as a DataFrame and a broadcast left anti-join
   (`df.join(broadcast(opted), "nhs_number", "left_anti")`), with the same validity rule (the fastest plain
@@ -19,12 +20,14 @@ Each result goes to Spark's `noop` sink (all the work, no output files); in the 
 the kept rows and XORs a 64-bit hash of every kept row, and these are compared between variants (row for row,
 up to a hash collision) and with the count computed when the data was written.
 
-Memory, three ways, all over the timed action only: (1) the peak resident memory of the application's whole
-process tree (the JVM, which in local mode is driver and executor, plus its Python workers), sampled every
-0.1 s from outside; (2) Spark's own executor metrics (`spark.executor.processTreeMetrics.enabled`, polled every
-100 ms, read from the REST API): peak JVM heap used, JVM off-heap, and the Python workers' RSS; (3) the live
-heap: the most heap in use just after a collection, from the JVM's GC log (`-Xlog:gc`), which leaves out
-the garbage not yet collected that (2) counts (with a 4 GB heap, most of it).
+Memory, three ways, all over the timed action only: (1) the peak resident memory (RSS) and the peak
+proportional set size (PSS: a shared page split between the processes that map it) of the JVM, which in local
+mode is driver and executor, plus its Python workers, sampled every 0.1 s from outside, with the JVM's and the
+Python processes' part at the PSS peak; (2) Spark's own executor metrics
+(`spark.executor.processTreeMetrics.enabled`, polled every 100 ms, read from the REST API): peak JVM heap
+used, JVM off-heap, and the Python workers' RSS; (3) the live heap: the most heap in use just after a
+collection, from the JVM's GC log (`-Xlog:gc`), which leaves out the garbage not yet collected that (2) counts
+(with a 4 GB heap, most of it).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -60,24 +64,36 @@ CHUNK = 5_000_000
 
 
 class PeakMemory:
-    """Samples the resident memory of a process and all its children (the JVM and its Python workers) while
-    `measuring` is set."""
+    """Samples the memory of a process and all its children (the JVM and its Python workers) while `measuring`
+    is set: the peak of the tree's RSS, and of its PSS (shared pages split between the processes that map them,
+    so a page a forked Python worker shares with the daemon, or a memory-mapped file the workers share, counts
+    once in the sum), with the JVM's and the Python processes' part of each at the tree's PSS peak."""
 
     def __init__(self, pid: int) -> None:
         self.peak = 0
+        self.peak_pss = 0
+        self.parts: dict[str, int] = {}
         self.measuring = threading.Event()
         self._process = psutil.Process(pid)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
-    def _tree(self) -> int:
-        total = 0
+    def _sample(self) -> None:
+        rss = pss = 0
+        parts = {"jvm_rss": 0, "jvm_pss": 0, "python_rss": 0, "python_pss": 0, "pythons": 0}
         with contextlib.suppress(psutil.Error):
-            for p in [self._process, *self._process.children(recursive=True)]:
+            for p in self._process.children(recursive=True):  # the bench's own child process is not counted
                 with contextlib.suppress(psutil.Error):  # a worker that has just exited
-                    total += p.memory_info().rss
-        return total
+                    info = p.memory_full_info()
+                    kind = "jvm" if p.name() == "java" else "python"
+                    parts[f"{kind}_rss"] += info.rss
+                    parts[f"{kind}_pss"] += info.pss
+                    parts["pythons"] += kind == "python"
+                    rss, pss = rss + info.rss, pss + info.pss
+        self.peak = max(self.peak, rss)
+        if pss > self.peak_pss:
+            self.peak_pss, self.parts = pss, parts
 
     def cpu(self) -> float:
         """CPU seconds (user + system) used so far by the tree: a figure the load of the machine moves less."""
@@ -92,7 +108,7 @@ class PeakMemory:
     def _run(self) -> None:
         while not self._stop.is_set():
             if self.measuring.is_set():
-                self.peak = max(self.peak, self._tree())
+                self._sample()
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -144,29 +160,29 @@ def builders(spark, rows, opted, snapshot):
 
     from bench.peers.spark_sql import bitmap_frame, valid, verdict, with_bitmap
     from ndop.spark import remove_opted_out
-    from ndop.spark.apply import _remove_in_batches, key_bits
-    from ndop.spark.kernel import KEPT, verdicts
+    from ndop.spark.apply import _remove_in_batches
+    from ndop.spark.kernel import KEPT, key_bits, verdicts
 
     keys = snapshot.keys_for(False)
     number = F.col("nhs_number")
 
     def broadcast_keys():
-        return spark.sparkContext.broadcast(keys)
+        return spark.sparkContext.broadcast(keys), uuid.uuid4().hex
 
     def arrow_udf():
-        b = broadcast_keys()
+        b, token = broadcast_keys()
 
         def verdict_of(values):
-            return pa.array(verdicts(values, key_bits(b))[0].view(np.int8), pa.int8())
+            return pa.array(verdicts(values, key_bits(b, token))[0].view(np.int8), pa.int8())
 
         return rows.filter(F.arrow_udf(verdict_of, ByteType())(number) == KEPT)
 
     def pandas_udf():
-        b = broadcast_keys()
+        b, token = broadcast_keys()
 
         @F.pandas_udf(BooleanType())
-        def keep(column):  # the same compiled kernel, pandas Series in and out
-            return pd.Series(verdicts(pa.array(column), key_bits(b))[0] == KEPT)
+        def keep(column):  # the same kernel, pandas Series in and out
+            return pd.Series(verdicts(pa.array(column), key_bits(b, token))[0] == KEPT)
 
         return rows.filter(keep(number))
 
@@ -179,7 +195,7 @@ def builders(spark, rows, opted, snapshot):
         "ndop remove_opted_out invalid=reject": lambda: remove_opted_out(rows, snapshot),
         "JVM expression: bitmap words + SQL": jvm_bitmap,
         "kernel in an Arrow UDF": arrow_udf,
-        "kernel in mapInArrow": lambda: _remove_in_batches(rows, broadcast_keys(), "nhs_number", "drop", "x"),
+        "kernel in mapInArrow": lambda: _remove_in_batches(rows, *broadcast_keys(), "nhs_number", "drop", "x"),
         "kernel in a pandas UDF": pandas_udf,
         PEER: lambda: rows.filter(valid(number, True)[0]).join(F.broadcast(opted), "nhs_number", "left_anti"),
         BARE: lambda: rows.join(F.broadcast(opted), "nhs_number", "left_anti"),
@@ -262,7 +278,9 @@ def child(args: argparse.Namespace) -> None:
     gc_log.parent.rmdir()
 
 
-def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
+def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict | None:
+    """The variant's figures, or None when its application failed (the peer's does below about 1 GB of heap:
+    "Not enough memory to build and broadcast the table"); its error is on stderr."""
     command = [sys.executable, __file__, "--child", name, "--dir", str(args.dir), "--master", args.master,
                "--arrow-batch", str(args.arrow_batch), "--driver-memory", args.driver_memory, *(["--plan"] * plan)]
     environment = {**os.environ, "PYSPARK_PYTHON": sys.executable}
@@ -288,8 +306,11 @@ def run_variant(args: argparse.Namespace, name: str, plan: bool) -> dict:
                   f"{', a broadcast variable' if python else ''}")
     memory.stop()
     if process.wait() != 0 or not result:
-        raise SystemExit(f"{name} failed (exit {process.returncode})")
+        print(f"  {name:<40} FAILED (exit {process.returncode}; its error above)", flush=True)
+        return None
     result["tree_rss"] = memory.peak
+    result["tree_pss"] = memory.peak_pss
+    result.update(memory.parts)
     return result
 
 
@@ -324,6 +345,8 @@ def main() -> None:
     results: dict[str, dict] = {}
     for name in names:
         r = run_variant(args, name, plan=True)
+        if r is None:
+            continue
         results[name] = r
         print(f"  {name:<40} {r['seconds']:7.1f} s  CPU {r['cpu']:6.1f} s  tree RSS {r['tree_rss'] / 2**20:6.0f} MiB"
               f"  heap"
@@ -331,9 +354,16 @@ def main() -> None:
               f"  off-heap {r['JVMOffHeapMemory'] / 2**20:4.0f}  Python RSS"
               f" {r['ProcessTreePythonRSSMemory'] / 2**20:5.0f} MiB  kept {r['rows']:,}  load {os.getloadavg()[0]:.1f}",
               flush=True)
+        print(f"  {'':<40} at the PSS peak: tree PSS {r['tree_pss'] / 2**20:6.0f} MiB = JVM {r['jvm_pss'] / 2**20:6.0f}"
+              f" (RSS {r['jvm_rss'] / 2**20:6.0f}) + {r['pythons']} Python {r['python_pss'] / 2**20:5.0f}"
+              f" (RSS {r['python_rss'] / 2**20:5.0f}) MiB", flush=True)
 
-    peer = results[PEER]
-    print("\nRatios against the peer with validity (time: peer / variant, higher is faster; memory: variant / peer):")
+    reference = PEER if PEER in results else BARE if BARE in results else None
+    if reference is None or BARE not in results:
+        print(f"No ratios: a peer failed. Load average {os.getloadavg()} at the end")
+        return
+    peer = results[reference]
+    print(f"\nRatios against {reference} (time: it / variant, higher is faster; memory: variant / it):")
     for name, r in results.items():
         same = ("same rows" if (r["rows"], r["hash"]) == (peer["rows"], peer["hash"]) and r["rows"] == expected
                 else f"DIFFERENT: {r['rows']:,} rows vs {peer['rows']:,}")
@@ -343,7 +373,8 @@ def main() -> None:
         cpu = peer["cpu"] / r["cpu"]
         print(f"  {name:<40} {peer['seconds'] / r['seconds']:5.2f}x faster ({bare:5.2f}x the bare join),"
               f" CPU {cpu:5.2f}x less   tree RSS"
-              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   heap {heap:4.2f}x   live heap {live:4.2f}x   {same}")
+              f" {r['tree_rss'] / peer['tree_rss']:4.2f}x   tree PSS {r['tree_pss'] / peer['tree_pss']:4.2f}x"
+              f"   heap {heap:4.2f}x   live heap {live:4.2f}x   {same}")
     print(f"Load average {os.getloadavg()} at the end")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -209,3 +210,20 @@ def test_spark_check_counts_a_partition_computed_twice_once(spark) -> None:
     data.foreachPartition(count)
     data.foreachPartition(count)  # the same partitions again, as a retried task or a recomputed stage sends them
     assert sorted(counts.value.items()) == [(0, (5, 0, 0)), (1, (5, 0, 0))]
+
+
+def test_the_workers_map_one_bitmap_file_built_from_the_broadcast(spark, registry, service, people, key,
+                                                                 tmp_path) -> None:
+    from pyspark import SparkFiles
+
+    from ndop.spark.kernel import KeyBits
+
+    choose(registry, people[0], True)
+    choose(registry, people[1], True)
+    snapshot = snapshot_of(registry, service, key, tmp_path)
+    df = spark.createDataFrame([(n,) for n in people], "nhs_number string").repartition(2)
+    assert sorted(r.nhs_number for r in remove_opted_out(df, snapshot).collect()) == sorted(people[2:])
+    files = list(Path(SparkFiles.getRootDirectory()).glob("ndop-keys-*.bits"))
+    expected = KeyBits.of(snapshot.keys_for(False))
+    assert any(KeyBits.mapped(f).bits.tobytes() == expected.bits.tobytes() for f in files)
+    assert not list(Path(SparkFiles.getRootDirectory()).glob("*.partial"))

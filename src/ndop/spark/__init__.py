@@ -18,7 +18,23 @@ marks them null).
 
 from __future__ import annotations
 
-from ndop.spark.apply import InvalidNhsNumbers, flag_opted_out, remove_opted_out
-from ndop.spark.snapshot import Snapshot, load_snapshot
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ndop.spark.apply import InvalidNhsNumbers, flag_opted_out, remove_opted_out
+    from ndop.spark.snapshot import Snapshot, load_snapshot
+
+# Loaded on first use (PEP 562): a Python worker imports `ndop.spark.kernel` through this package, and needs
+# neither the driver's API (pyarrow.compute) nor the snapshot's signature check (cryptography). ADR 97.
+_WHERE = {"InvalidNhsNumbers": "apply", "flag_opted_out": "apply", "remove_opted_out": "apply",
+          "Snapshot": "snapshot", "load_snapshot": "snapshot"}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'ndop.spark' has no attribute {name!r}")
+    return getattr(import_module(f"ndop.spark.{_WHERE[name]}"), name)
+
 
 __all__ = ["InvalidNhsNumbers", "Snapshot", "flag_opted_out", "load_snapshot", "remove_opted_out"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -12,7 +13,7 @@ import pyarrow.compute as pc
 
 from ndop.domain.check.export import valid_numbers
 from ndop.domain.check.rejections import REJECTION_LINE
-from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, bools, int8s, verdicts
+from ndop.spark.kernel import INVALID, KEPT, OPTED_OUT, KeyBits, bools, key_bits, verdict_udf, verdicts
 from ndop.spark.snapshot import Snapshot
 
 if TYPE_CHECKING:
@@ -53,23 +54,16 @@ def numbers(column: pa.Array | pa.ChunkedArray) -> tuple[npt.NDArray[np.int64], 
     return values, present & valid_numbers(values)
 
 
-# Each Python worker builds the bitmap of a broadcast once and keeps it for the tasks it runs after
-# (the worker keeps the broadcast's value too: the same object while it is the same broadcast).
-_BITS: list[tuple[npt.NDArray[np.uint32], KeyBits]] = []
-
-
-def key_bits(keys: Broadcast[npt.NDArray[np.uint32]]) -> KeyBits:
-    """The bitmap of a broadcast's sorted keys, built on first use in this worker."""
-    value = keys.value
-    if not _BITS or _BITS[0][0] is not value:
-        _BITS[:] = [(value, KeyBits.of(value))]  # one snapshot at a time is what a worker applies
-    return _BITS[0][1]
-
-
-def _verdict(batch: pa.RecordBatch, name: str, keys: Broadcast[npt.NDArray[np.uint32]]
+def _verdict(batch: pa.RecordBatch, name: str, keys: Broadcast[npt.NDArray[np.uint32]], token: str
              ) -> tuple[npt.NDArray[np.uint8], int, int]:
     """(KEPT, OPTED_OUT or INVALID for each row of the batch, invalid count, opted-out count)."""
-    return verdicts(batch.column(name), key_bits(keys))
+    return verdicts(batch.column(name), key_bits(keys, token))
+
+
+def broadcast_keys(df: DataFrame, snapshot: Snapshot, gp_data: bool
+                   ) -> tuple[Broadcast[npt.NDArray[np.uint32]], str]:
+    """The snapshot's keys broadcast once, and the token that names their bitmap on each machine."""
+    return df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data)), uuid.uuid4().hex
 
 
 _VERDICT = "__ndop_verdict"
@@ -82,16 +76,13 @@ def _arrow_udf() -> Any:
     return getattr(F, "arrow_udf", None)
 
 
-def _verdict_column(keys: Broadcast[npt.NDArray[np.uint32]], column: str) -> Column:
-    """KEPT, OPTED_OUT or INVALID for each row, from an Arrow UDF: only the number column crosses to Python
-    (as pyarrow arrays, no pandas) and one byte a row comes back; the other columns stay in the JVM."""
+def _verdict_column(keys: Broadcast[npt.NDArray[np.uint32]], token: str, column: str) -> Column:
+    """KEPT, OPTED_OUT or INVALID for each row, from an Arrow UDF (`kernel.verdict_udf`): the other columns
+    stay in the JVM."""
     from pyspark.sql import functions as F  # noqa: N812
     from pyspark.sql.types import ByteType
 
-    def verdict(values: pa.Array) -> pa.Array:
-        return int8s(verdicts(values, key_bits(keys))[0])
-
-    udf = _arrow_udf()(verdict, ByteType())
+    udf = _arrow_udf()(verdict_udf(keys, token), ByteType())
     return udf(F.col(column))  # type: ignore[no-any-return, unused-ignore]  # typed only where pyspark is installed
 
 
@@ -134,21 +125,21 @@ def remove_opted_out(
         bad = count_invalid(df, column)
         if bad:
             raise InvalidNhsNumbers(bad, column)
-    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    keys, token = broadcast_keys(df, snapshot, gp_data)
     flag_name = f"{column}_invalid"
     if _arrow_udf() is None:
-        return _remove_in_batches(df, keys, column, invalid, flag_name)
+        return _remove_in_batches(df, keys, token, column, invalid, flag_name)
     from pyspark.sql import functions as F  # noqa: N812 - the name every Spark user writes
 
     if invalid != "flag":
-        return df.filter(_verdict_column(keys, column) == KEPT)
+        return df.filter(_verdict_column(keys, token, column) == KEPT)
     verdict = F.col(_VERDICT)
-    return (df.withColumn(_VERDICT, _verdict_column(keys, column)).filter(verdict != OPTED_OUT)
+    return (df.withColumn(_VERDICT, _verdict_column(keys, token, column)).filter(verdict != OPTED_OUT)
             .withColumn(flag_name, verdict == INVALID).drop(_VERDICT))
 
 
-def _remove_in_batches(df: DataFrame, keys: Broadcast[npt.NDArray[np.uint32]], column: str, invalid: Invalid,
-                       flag_name: str) -> DataFrame:
+def _remove_in_batches(df: DataFrame, keys: Broadcast[npt.NDArray[np.uint32]], token: str, column: str,
+                       invalid: Invalid, flag_name: str) -> DataFrame:
     """The same with mapInArrow (pyspark 4.0, which has no Arrow UDF): every column crosses to Python."""
     from pyspark.sql.types import BooleanType, StructField, StructType
 
@@ -158,7 +149,7 @@ def _remove_in_batches(df: DataFrame, keys: Broadcast[npt.NDArray[np.uint32]], c
 
     def keep(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            verdict, _, _ = _verdict(batch, column, keys)
+            verdict, _, _ = _verdict(batch, column, keys, token)
             if invalid == "flag":
                 batch = batch.append_column(flag_name, bools(verdict == INVALID))
                 yield batch.filter(bools(verdict != OPTED_OUT))
@@ -182,19 +173,19 @@ def flag_opted_out(
     _check(df, column)
     if as_column in df.columns:
         raise ValueError(f"The DataFrame already has a column {as_column!r}: choose another as_column.")
-    keys = df.sparkSession.sparkContext.broadcast(snapshot.keys_for(gp_data))
+    keys, token = broadcast_keys(df, snapshot, gp_data)
     if _arrow_udf() is not None:
         from pyspark.sql import functions as F  # noqa: N812
 
         verdict = F.col(_VERDICT)
-        return (df.withColumn(_VERDICT, _verdict_column(keys, column))
+        return (df.withColumn(_VERDICT, _verdict_column(keys, token, column))
                 .withColumn(as_column, F.when(verdict == INVALID, F.lit(None)).otherwise(verdict == OPTED_OUT))
                 .drop(_VERDICT))
     schema = StructType([*df.schema.fields, StructField(as_column, BooleanType(), True)])
 
     def flag(batches: Iterable[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
         for batch in batches:
-            verdict, _, _ = _verdict(batch, column, keys)
+            verdict, _, _ = _verdict(batch, column, keys, token)
             yield batch.append_column(as_column, bools(verdict == OPTED_OUT, null=verdict == INVALID))
 
     return df.mapInArrow(flag, schema)

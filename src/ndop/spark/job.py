@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import pyarrow as pa
 from pyspark.accumulators import AccumulatorParam
 
-from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict
+from ndop.spark.apply import Invalid, InvalidNhsNumbers, _check, _verdict, broadcast_keys
 from ndop.spark.kernel import KEPT, OPTED_OUT, bools
 from ndop.spark.snapshot import DEFAULT_MAX_AGE, Snapshot, load_snapshot
 
@@ -74,7 +74,7 @@ def run(
     _check(df, column)
     sc = spark.sparkContext
     counts = sc.accumulator({}, _PerPartition())
-    keys = sc.broadcast(snapshot.keys_for(gp_data))
+    keys, token = broadcast_keys(df, snapshot, gp_data)
 
     # One pass: invalid rows are counted as they go by; with invalid="reject" the output is then removed and
     # the job fails with the count, so nothing is left behind (no second pass to count them first).
@@ -83,7 +83,7 @@ def run(
 
         rows = removed = bad = 0
         for batch in batches:
-            verdict, invalid_rows, opted_out = _verdict(batch, column, keys)
+            verdict, invalid_rows, opted_out = _verdict(batch, column, keys, token)
             rows, removed, bad = rows + len(verdict), removed + opted_out, bad + invalid_rows
             yield batch.filter(bools(verdict != OPTED_OUT if invalid == "flag" else verdict == KEPT))
         context = TaskContext.get()

@@ -10,21 +10,33 @@ Why no numba here (ADR 89): loading numba and LLVM, and the compiled functions f
 190 MB of each Python worker's 270 MB, and Spark starts a worker a core. Over Arrow batches of thousands of
 rows the numpy passes cost about as much CPU as the compiled loop (docs/benchmarks/spark.md).
 
-The look-up is a bitmap over the range the snapshot's keys span (bit `key - low`), built on each worker
-from the broadcast sorted keys: for the synthetic 9xx range 12 MB, for the whole nine-digit space at most
-125 MB. A bucketed sorted array was tried first (ADR 79): its buckets crowded where issued numbers crowd.
+The look-up is a bitmap over the range the snapshot's keys span (bit `key - low`), built from the broadcast
+sorted keys: for the synthetic 9xx range 12 MB, for the whole nine-digit space at most 125 MB. A bucketed
+sorted array was tried first (ADR 79): its buckets crowded where issued numbers crowd. One copy a machine
+(ADR 97): the first Python worker to need it writes it to a file among the executor's files and every worker
+maps that file, so the page cache holds it once whatever the number of cores; the workers that find the file
+never load the broadcast keys at all.
+
+This module is all a Python worker imports of ndop (the UDFs are defined here, and `ndop.spark` loads the
+rest lazily): not `pyarrow.compute`, not the snapshot's signature check (`cryptography`).
 """
 
 from __future__ import annotations
 
+import mmap
+import os
 from dataclasses import dataclass
-from typing import Final
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
 from ndop.domain.common.nhs_number_arrays import modulus11_valid, ten_digit_numbers
+
+if TYPE_CHECKING:
+    from pyspark.core.broadcast import Broadcast
 
 KEPT: Final = 0
 OPTED_OUT: Final = 1
@@ -53,6 +65,21 @@ class KeyBits:
         bits[byte[first]] = np.bitwise_or.reduceat(np.left_shift(1, b & 7).astype(np.uint8), first)
         return cls(low, bits)
 
+    def save(self, path: Path) -> None:
+        """Written whole under another name, then renamed: a worker that maps `path` never sees half of it."""
+        partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+        with open(partial, "wb") as f:
+            f.write(np.int64(self.low).tobytes())
+            f.write(self.bits.tobytes())
+        os.replace(partial, path)
+
+    @classmethod
+    def mapped(cls, path: Path) -> KeyBits:
+        """The bitmap of a file written by `save`, mapped read-only: its pages are shared by every process."""
+        with open(path, "rb") as f:
+            view = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        return cls(int(np.frombuffer(view, np.int64, 1)[0]), np.frombuffer(view, np.uint8, offset=8))
+
     def contains(self, keys: npt.NDArray[np.int64]) -> npt.NDArray[np.uint8]:
         """1 where a key is in the snapshot, else 0 (any int64: outside the range tests the spare zero bit)."""
         zero_bit = np.uint64((self.bits.shape[0] - 1) * 8)
@@ -60,6 +87,47 @@ class KeyBits:
         b = np.minimum((keys - self.low).view(np.uint64), zero_bit)
         hit: npt.NDArray[np.uint8] = (self.bits[b >> 3] >> (b & 7).astype(np.uint8)) & np.uint8(1)
         return hit
+
+
+# The worker's one structure: (the snapshot's token, its bitmap). A worker applies one snapshot at a time.
+_BITS: list[tuple[str, KeyBits]] = []
+
+
+def key_bits(keys: Broadcast[npt.NDArray[np.uint32]], token: str) -> KeyBits:
+    """The bitmap of a broadcast's sorted keys, one copy a machine (see the module's docstring); `token` names
+    the broadcast (unique per call that broadcast it). Outside a Spark worker it is built in memory."""
+    if _BITS and _BITS[0][0] == token:
+        return _BITS[0][1]
+    from pyspark import SparkFiles, TaskContext
+
+    try:
+        import fcntl
+    except ImportError:  # not a POSIX executor: no file lock, so each worker keeps its own bitmap
+        fcntl = None  # type: ignore[assignment]
+    if TaskContext.get() is None or fcntl is None:  # not in a task (a test calling the UDF on the driver)
+        bits = KeyBits.of(keys.value)
+    else:
+        directory = Path(SparkFiles.getRootDirectory())
+        path = directory / f"ndop-keys-{token}.bits"
+        with open(directory / "ndop-keys.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # workers starting together: one builds, the others wait, then map
+            if not path.exists():
+                KeyBits.of(keys.value).save(path)
+            bits = KeyBits.mapped(path)
+            if _BITS:  # the previous snapshot's file: a worker that maps it keeps its pages, one that needs it
+                (directory / f"ndop-keys-{_BITS[0][0]}.bits").unlink(missing_ok=True)  # again rebuilds it
+    _BITS[:] = [(token, bits)]
+    return bits
+
+
+def verdict_udf(keys: Broadcast[npt.NDArray[np.uint32]], token: str) -> Any:
+    """The function of ndop's Arrow UDF: only the number column crosses to Python (as pyarrow arrays, no
+    pandas), one byte a row comes back. Defined here so that a worker unpickling it imports this module only."""
+
+    def verdict(values: pa.Array) -> pa.Array:
+        return int8s(verdicts(values, key_bits(keys, token))[0])
+
+    return verdict
 
 
 # Arrow arrays made from their buffers: `pa.array(numpy_array)` first asks whether the value is a pandas

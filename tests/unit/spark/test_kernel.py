@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pyarrow as pa
 from hypothesis import given
@@ -61,3 +64,25 @@ def test_arrow_arrays_from_buffers_are_the_values(pairs: list[tuple[bool, bool]]
     assert bools(values, null).to_pylist() == [None if n else v for v, n in pairs]
     verdict = np.array([2 * n + v for v, n in pairs], np.uint8)
     assert int8s(verdict).to_pylist() == verdict.tolist()
+
+
+def test_a_saved_bitmap_maps_back_to_the_same_keys(tmp_path) -> None:
+    bits = KeyBits.of(KEYS)
+    path = tmp_path / "keys.bits"
+    bits.save(path)
+    mapped = KeyBits.mapped(path)
+    probe = np.array([*NUMBERS, 0, -1, 10**10], np.int64) // 10
+    assert mapped.low == bits.low
+    assert mapped.contains(probe).tolist() == bits.contains(probe).tolist()
+    assert [p.name for p in tmp_path.iterdir()] == ["keys.bits"]  # the partial file was renamed, not left
+
+
+def test_a_python_worker_imports_neither_the_signature_check_nor_pyarrow_compute() -> None:
+    # What a worker unpickling ndop's UDF imports: ndop.spark.kernel, through the package ndop.spark (ADR 97).
+    code = ("import sys, ndop.spark.kernel; "
+            "print(sorted(m for m in ('cryptography', 'pyarrow.compute', 'ndop.spark.apply') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
+    from ndop.spark import kernel
+
+    assert kernel.verdict_udf.__module__ == "ndop.spark.kernel"
