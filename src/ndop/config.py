@@ -210,7 +210,7 @@ class Config(_FromEnvironment):
     # The monthly job counts the test range (9...): synthetic populations live there. Never in production.
     statistics_include_test_range: bool = False
     # PostgreSQL connections a bulk read of the registry uses at once, so that the server's side of it runs
-    # on as many cores: the statistics (ADR 86) and a snapshot's rebuild (ADR 99). Empty: the CPUs this
+    # on as many cores: the statistics (ADR 86) and a snapshot's rebuild (ADR 100). Empty: the CPUs this
     # process may use, at most 8; more readers than cores only queue.
     read_connections: Annotated[int, Field(ge=1, le=64)] | None = None
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "localhost")
