@@ -209,9 +209,9 @@ class Config(_FromEnvironment):
     statistics_dir: Path | None = None
     # The monthly job counts the test range (9...): synthetic populations live there. Never in production.
     statistics_include_test_range: bool = False
-    # PostgreSQL connections a bulk read of the registry uses at once, so that the server's side of it runs
-    # on as many cores: the statistics (ADR 86) and a snapshot's rebuild (ADR 100). Empty: the CPUs this
-    # process may use, at most 8; more readers than cores only queue.
+    # PostgreSQL connections the statistics read the registry with at once, in one snapshot, so that the
+    # server's side of the read runs on as many cores (ADR 86). Empty: the CPUs this process may use, at
+    # most 8; more readers than cores only queue.
     read_connections: Annotated[int, Field(ge=1, le=64)] | None = None
     allowed_hosts: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1", "localhost")
     # Multiplies the patient service's per-client-address rate limits (benchmarks from one address).

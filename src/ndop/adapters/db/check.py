@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import numpy.typing as npt
-from django.conf import settings
 from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
@@ -94,14 +92,10 @@ class DjangoOptOutSource:
     # tampered `current_choice` cannot reach a check (ADR 43).
     def opted_out_keys(self, version: int) -> Iterator[npt.NDArray[np.int64]]:
         if connection.vendor == "postgresql":
-            parts = settings.CONFIG.read_connection_count
-            if parts > 1 and not connection.in_atomic_block:
-                yield from _keys_in_parts(version, parts)
-            else:  # a caller's transaction: only its own connection sees what it sees
-                yield from _copied_keys(version)
+            yield from _copied_keys(version)
             return
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT nhs_number FROM ({_latest_upto()}) AS l WHERE choice = %s", [version, "opted_out"])
+            cursor.execute(f"SELECT nhs_number FROM ({_LATEST_UPTO}) AS l WHERE choice = %s", [version, "opted_out"])
             while True:
                 rows = cursor.fetchmany(FETCH)
                 if not rows:
@@ -146,12 +140,13 @@ class DjangoOptOutSource:
                     yield ChoiceChange(key_of(nhs_number), choice == "opted_out", micros(made_at), int(sequence))
 
 
-def _copied_keys(version: int, part: tuple[int, int] | None = None) -> Iterator[npt.NDArray[np.int64]]:
+def _copied_keys(version: int) -> Iterator[npt.NDArray[np.int64]]:
     """PostgreSQL: the keys computed by the server and streamed as binary int64 (`COPY ... BINARY`), parsed
     by numpy a chunk at a time: no Python object per row (ADR 81). The sort behind the window gets
-    enough memory to stay off disk, for this transaction only. `part`: (k, n), the k-th of n parts."""
+    enough memory to stay off disk, for this transaction only. (Read in parts on several connections it was
+    slower: ADR 100.)"""
     query = (
-        f"COPY (SELECT CAST(SUBSTR(nhs_number, 1, 9) AS BIGINT) FROM ({_latest_upto(part)}) AS l "
+        f"COPY (SELECT CAST(SUBSTR(nhs_number, 1, 9) AS BIGINT) FROM ({_LATEST_UPTO}) AS l "
         "WHERE choice = 'opted_out') TO STDOUT (FORMAT BINARY)"
     ) % int(version)
     with transaction.atomic(), connection.cursor() as cursor:
@@ -161,22 +156,6 @@ def _copied_keys(version: int, part: tuple[int, int] | None = None) -> Iterator[
                 yield from _binary_int64_rows(copy)
         finally:
             cursor.execute("RESET work_mem")
-
-
-def _keys_in_parts(version: int, parts: int) -> Iterator[npt.NDArray[np.int64]]:
-    """The keys read as `parts` disjoint parts at once, each on its own connection (a thread's own, closed
-    after), so that PostgreSQL ranks the history on as many cores: the ranking of 3.75M events was most of a
-    60M rebuild (ADR 100). Every part sees the same events, `sequence <= version`, whatever commits meanwhile."""
-
-    def part(k: int) -> list[npt.NDArray[np.int64]]:
-        try:
-            return list(_copied_keys(version, (k, parts)))
-        finally:
-            connection.close()
-
-    with ThreadPoolExecutor(max_workers=parts, thread_name_prefix="ndop-snapshot-read") as pool:
-        for keys in pool.map(part, range(parts)):
-            yield from keys
 
 
 # COPY's binary format: a 19-byte header, then per row a 2-byte field count, a 4-byte length and the
@@ -208,13 +187,11 @@ def _parsed(pending: bytearray) -> Iterator[npt.NDArray[np.int64]]:
         yield np.ascontiguousarray(rows[:, 6:]).view(">i8").astype(np.int64).ravel()
 
 
-def _latest_upto(part: tuple[int, int] | None = None) -> str:
-    """Each number's current event at a version (%s). `part` (k, n): only the numbers whose ninth digit d
-    has d * n // 10 == k (a number's events are all in one part; real and synthetic numbers spread evenly)."""
-    only = "" if part is None else f" AND (ASCII(SUBSTR(nhs_number, 9, 1)) - 48) * {int(part[1])} / 10 = {int(part[0])}"
-    return ("SELECT nhs_number, choice FROM (SELECT nhs_number, choice, ROW_NUMBER() OVER ("
-            "PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest FROM choice_event "
-            f"WHERE sequence <= %s{only}) AS ranked WHERE latest = 1")
+_LATEST_UPTO = (
+    "SELECT nhs_number, choice FROM (SELECT nhs_number, choice, ROW_NUMBER() OVER ("
+    "PARTITION BY nhs_number ORDER BY made_at DESC, sequence DESC) AS latest FROM choice_event "
+    "WHERE sequence <= %s) AS ranked WHERE latest = 1"
+)
 
 
 __all__ = ["DjangoCheckJobStore", "DjangoOptOutSource"]
