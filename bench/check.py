@@ -80,6 +80,13 @@ def dat_bytes(keys: np.ndarray) -> bytes:
     return rows.tobytes()
 
 
+def _population(size: int, rng: np.random.Generator) -> np.ndarray:
+    """Distinct valid numbers in random order (the opt-outs are its first ones); the same for the same seed."""
+    population = np.unique(valid_first_nine(int(size * 1.05), rng))[:size]
+    rng.shuffle(population)
+    return population
+
+
 def write_request(path: Path, population: np.ndarray, rows: int, rng: np.random.Generator) -> None:
     with open(path, "wb") as handle:
         for start in range(0, rows, 5_000_000):
@@ -202,10 +209,10 @@ def main() -> None:
 
     container.setup_django()
     optouts_parquet = OUT / "optouts.parquet"
+    missing = [size for size in sizes if not (OUT / f"request-{size}.dat").exists()]
     if not registry_ready:
         print(f"population {args.population:,} ...", flush=True)
-        population = np.unique(valid_first_nine(int(args.population * 1.05), rng))[: args.population]
-        rng.shuffle(population)  # distinct numbers in random order: the opt-outs are its first ones
+        population = _population(args.population, rng)
         optouts = population[: args.optouts]
         started = time.perf_counter()
         build_registry(optouts)
@@ -214,6 +221,12 @@ def main() -> None:
             write_request(OUT / f"request-{size}.dat", population, size, rng)
             print(f"request of {size:,} rows written", flush=True)
         del population, optouts
+    elif missing:  # a size the kept registry has no request for: the same population (same seed), new rows
+        population = _population(args.population, rng)
+        for size in missing:
+            write_request(OUT / f"request-{size}.dat", population, size, rng)
+            print(f"request of {size:,} rows written (the registry reused)", flush=True)
+        del population
 
     export_optouts(optouts_parquet)  # the peers' copy of the opt-out set, as the registry holds it now
     service = container.check_service()
