@@ -20,6 +20,7 @@ from ndop.adapters.db.statements import (
     event_fingerprint,
     job_row,
     micros,
+    snapshot_identity,
 )
 from ndop.domain.check.jobs import CheckChannel, CheckJob
 from ndop.domain.check.rejections import CheckFormat
@@ -59,8 +60,7 @@ class DjangoCheckJobStore:
 
 class DjangoOptOutSource:
     def identity(self) -> str:
-        db = connection.settings_dict
-        return f"{connection.vendor}:{db.get('HOST') or ''}:{db.get('PORT') or ''}:{db['NAME']}"
+        return snapshot_identity(connection.vendor, connection.settings_dict)
 
     def versions(self) -> tuple[int, int]:
         values = dict(

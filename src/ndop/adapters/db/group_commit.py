@@ -16,7 +16,6 @@ bad write cannot cost the others theirs. Sequences stay gap-free and the chain i
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -25,7 +24,7 @@ from django.db import connection, transaction
 
 from ndop.adapters.db import models as m
 from ndop.adapters.db import prepared
-from ndop.adapters.db.statements import FLUSH_WAL, INSERT_RECORD, LOCK_HEAD, MOVE_HEAD, sealed
+from ndop.adapters.db.statements import FLUSH_WAL, INSERT_RECORD, LOCK_HEAD, MOVE_HEAD, record_row, sealed
 from ndop.domain.common.audit import AuditEntry, AuditRecord
 from ndop.domain.common.clock import Clock
 
@@ -70,10 +69,7 @@ def _append_prepared(entries: list[tuple[AuditEntry, Clock]]) -> list[AuditRecor
         cursor.execute(LOCK_HEAD)
         _off, sequence, previous = cursor.fetchone()
         records = sealed(entries, sequence, previous)
-        cursor.executemany(INSERT_RECORD, [
-            (r.sequence, r.occurred_at, r.action, r.actor, r.subject, json.dumps(dict(r.details)),
-             r.previous_hash, r.hash) for r in records
-        ])
+        cursor.executemany(INSERT_RECORD, [record_row(r) for r in records])
         cursor.execute(MOVE_HEAD, (records[-1].sequence, records[-1].hash))
     return records
 

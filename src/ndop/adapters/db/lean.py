@@ -14,7 +14,6 @@ says so in one line), an engine or option this module does not know. `ndop check
 
 from __future__ import annotations
 
-import json
 import pkgutil
 import sqlite3
 from collections.abc import Callable, Iterator, Mapping
@@ -156,8 +155,7 @@ class LeanOptOutSource:
         self._db = db
 
     def identity(self) -> str:  # `DjangoOptOutSource.identity`'s, so the same snapshot files are found
-        s = self._db.settings
-        return f"{self._db.vendor}:{s.get('HOST') or ''}:{s.get('PORT') or ''}:{s['NAME']}"
+        return sql.snapshot_identity(self._db.vendor, self._db.settings)
 
     def versions(self) -> tuple[int, int]:
         values = dict(self._db.execute(sql.COUNTERS, [sql.CHOICE_SEQUENCE, sql.LINKS_COUNTER]).fetchall())
@@ -219,9 +217,7 @@ class LeanAuditLog:
             record = sql.sealed([(entry, self._clock)], sequence, previous)[0]
             sqlite = self._db.vendor == "sqlite"
             occurred_at = sql.sqlite_datetime(record.occurred_at) if sqlite else record.occurred_at
-            self._db.execute(sql.INSERT_RECORD, (
-                record.sequence, occurred_at, record.action, record.actor, record.subject,
-                json.dumps(dict(record.details)), record.previous_hash, record.hash))
+            self._db.execute(sql.INSERT_RECORD, sql.record_row(record, occurred_at))
             self._db.execute(sql.MOVE_HEAD, (record.sequence, record.hash))
         return record
 

@@ -9,8 +9,10 @@ and `sealed` the audit records through the one sealing code (`domain.common.audi
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+import json
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from ndop.domain.check.jobs import CheckJob
 from ndop.domain.common.audit import AuditEntry, AuditRecord, seal
@@ -56,6 +58,18 @@ FLUSH_WAL = "SELECT txid_current()"
 # to date; anything else is Django's to say).
 APPLIED = "SELECT name FROM django_migrations WHERE app = %s"
 APP_LABEL = "ndop"
+
+
+def snapshot_identity(vendor: str, database: Mapping[str, Any]) -> str:
+    """The registry a snapshot is of, from the DATABASES entry: both connections name the same snapshot files."""
+    return f"{vendor}:{database.get('HOST') or ''}:{database.get('PORT') or ''}:{database['NAME']}"
+
+
+def record_row(record: AuditRecord, occurred_at: object = None) -> tuple[object, ...]:
+    """An audit record's `INSERT_RECORD` values (`occurred_at` as the connection stores it, if given);
+    `details` as the ORM's JSONField writes it."""
+    return (record.sequence, record.occurred_at if occurred_at is None else occurred_at, record.action,
+            record.actor, record.subject, json.dumps(dict(record.details)), record.previous_hash, record.hash)
 
 
 def qmark(sql: str) -> str:
